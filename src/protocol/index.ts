@@ -1,0 +1,1 @@
+export { putChecksum, removeChecksum, addChecksums, toInt32, normaliseChecksum, sumChecksums } from './checksum.js';
