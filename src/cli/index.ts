@@ -1,18 +1,30 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
+import { processIo, type CliIo } from './io.js';
+import { serviceCommand } from './service-command.js';
+
+/** The service image's multi-letter short flags, which commander cannot declare, mapped to long ones. */
+const FLAG_ALIASES: Record<string, string> = { '-c64': '--config-base64', '-sync64': '--sync-base64' };
 
 /**
- * The CLI entry point. Commands are registered from one file each; this is the only layer that touches
- * process exit codes (returned, never called) and argument parsing.
+ * The CLI entry point. This layer owns the process boundary: it returns the exit code (the launcher sets
+ * it) and reaches streams and signals only through `CliIo`. Exit codes: errors/exit-codes.ts.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: number = ExitCode.OK;
   const program = new Command('syncscale')
     .description('Load-testing and capacity planning for self-hosted sync services of the PowerSync kind')
     .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
+  program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  }
   try {
-    await program.parseAsync(argv);
-    return ExitCode.OK;
+    await program.parseAsync(argv.map((arg) => FLAG_ALIASES[arg] ?? arg));
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;

@@ -1,0 +1,112 @@
+/**
+ * Replication benchmark: initial snapshot rows/s of N source rows, then catch-up ops/s from a backlog of N
+ * rows written while the replicator was stopped. Starts its own embedded Postgres (loopback only) and stops
+ * it at the end. Usage: npm run bench:replication [-- --rows 200000 --runs 3]
+ */
+import pg from 'pg';
+import { parseServiceConfig } from '../../src/service/config/index.js';
+import { silentLogger } from '../../src/service/logging/index.js';
+import { normaliseLsn } from '../../src/service/replication/index.js';
+import { startService } from '../../src/service/runner/index.js';
+import { getActiveCheckpoint } from '../../src/service/storage/index.js';
+import { startEmbeddedPostgres } from '../../src/postgres/index.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+const ROWS = Number(args.get('rows') ?? 200_000);
+const RUNS = Number(args.get('runs') ?? 3);
+
+const SYNC_CONFIG = `
+bucket_definitions:
+  by_user:
+    parameters: SELECT request.user_id() AS user_id
+    data:
+      - SELECT * FROM todos WHERE owner_id = bucket.user_id
+`;
+
+function configYaml(sourceUrl: string, storageUrl: string): string {
+  return `
+replication: { connections: [{ type: postgresql, uri: "${sourceUrl}", sslmode: disable }] }
+storage: { type: postgresql, uri: "${storageUrl}", sslmode: disable }
+sync_config:
+  content: |
+${SYNC_CONFIG.split('\n').map((l) => '    ' + l).join('\n')}
+healthcheck: { probes: { use_http: false, use_filesystem: false } }
+`;
+}
+
+async function fill(source: pg.Pool, from: number, count: number): Promise<void> {
+  // 1,000 users, ~200-byte rows; one transaction per 10,000 rows, as a bulk load would.
+  for (let start = from; start < from + count; start += 10_000) {
+    const n = Math.min(10_000, from + count - start);
+    await source.query(
+      `INSERT INTO todos (id, owner_id, title, done, created_at)
+       SELECT 't' || g, 'u' || (g % 1000), repeat('x', 160) || g, g % 2 = 0, now() FROM generate_series($1::int, $2::int) g`,
+      [start, start + n - 1],
+    );
+  }
+}
+
+async function waitFor(source: pg.Pool, storage: pg.Pool): Promise<void> {
+  const { rows } = await source.query<{ lsn: string }>("SELECT pg_logical_emit_message(false,'powersync','ping')::text AS lsn");
+  const target = normaliseLsn(rows[0]!.lsn);
+  for (;;) {
+    const cp = await getActiveCheckpoint(storage).catch(() => null);
+    if (cp?.lsn && cp.lsn >= target) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, index: number) {
+  const sourceUrl = await server.createDatabase(`bench_src_${index}`);
+  const storageUrl = await server.createDatabase(`bench_sto_${index}`);
+  const source = new pg.Pool({ connectionString: sourceUrl, max: 2 });
+  const storage = new pg.Pool({ connectionString: storageUrl, max: 2 });
+  await source.query(`CREATE TABLE todos (id text PRIMARY KEY, owner_id text, title text, done boolean, created_at timestamptz);
+    CREATE PUBLICATION powersync FOR ALL TABLES`);
+  await fill(source, 0, ROWS);
+  const loaded = parseServiceConfig(configYaml(sourceUrl, storageUrl));
+
+  let started = Date.now();
+  let service = await startService('sync', loaded, { log: silentLogger, env: {} });
+  await waitFor(source, storage);
+  const snapshotSeconds = (Date.now() - started) / 1000;
+  await service.stop();
+
+  await fill(source, ROWS, ROWS);
+  started = Date.now();
+  service = await startService('sync', loaded, { log: silentLogger, env: {} });
+  await waitFor(source, storage);
+  const catchUpSeconds = (Date.now() - started) / 1000;
+  const ops = service.engine!.metrics.ops;
+  await service.stop();
+  await source.end();
+  await storage.end();
+  await server.dropDatabase(`bench_src_${index}`);
+  await server.dropDatabase(`bench_sto_${index}`);
+  return { snapshotRowsPerSecond: ROWS / snapshotSeconds, catchUpOpsPerSecond: ops / catchUpSeconds, ops };
+}
+
+const server = await startEmbeddedPostgres();
+try {
+  const results = [];
+  for (let i = 0; i < RUNS; i++) {
+    const result = await run(server, i);
+    results.push(result);
+    console.log(
+      `run ${i + 1}/${RUNS}: snapshot ${Math.round(result.snapshotRowsPerSecond)} rows/s, ` +
+        `catch-up ${Math.round(result.catchUpOpsPerSecond)} ops/s (${result.ops} ops)`,
+    );
+  }
+  console.log(`\nreplication benchmark, ${ROWS} rows, ${RUNS} runs (median):`);
+  console.log(`  initial snapshot: ${Math.round(median(results.map((r) => r.snapshotRowsPerSecond)))} rows/s (must >= 10,000; goal >= 30,000)`);
+  console.log(`  catch-up:         ${Math.round(median(results.map((r) => r.catchUpOpsPerSecond)))} ops/s (must >= 8,000; goal >= 25,000)`);
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,31 @@
+/**
+ * The process boundary the commands see: output streams and signals. Commands receive it so tests can run
+ * them in memory and assert exit codes (house style: one owner of the process boundary).
+ */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Resolves with the signal name when the process is asked to stop; a second signal calls `onForce`. */
+  onShutdownSignal: (onForce: () => void) => Promise<string>;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    onShutdownSignal: (onForce) =>
+      new Promise((resolve) => {
+        let received = false;
+        const handler = (signal: NodeJS.Signals) => {
+          if (received) return onForce();
+          received = true;
+          resolve(signal);
+        };
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGUSR2'] as const) process.on(signal, handler);
+      }),
+  };
+}

@@ -1,0 +1,1 @@
+export { createLogger, silentLogger, describeError, type Logger, type LogLevel } from './logger.js';

@@ -1,0 +1,146 @@
+import pg from 'pg';
+import type { SqliteValue } from '../rules/sqlite-value.js';
+import { BucketWriteTransaction, type RowEvaluator, type SourceTable, type WriterLimits } from '../storage/index.js';
+import { pgTextToSqlite } from './pg-values.js';
+import { quoteQualified, quoteIdent } from './sql-names.js';
+
+export interface SnapshotOptions {
+  source: pg.Pool;
+  storage: pg.Pool;
+  groupId: number;
+  evaluator: RowEvaluator;
+  table: SourceTable;
+  /** Rows per chunk and per storage transaction (10 000 like the real service). */
+  chunkSize?: number;
+  limits?: WriterLimits;
+  signal?: AbortSignal;
+  onProgress?: (table: SourceTable, replicated: number) => void;
+  warn?: (message: string) => void;
+}
+
+/**
+ * Initial snapshot of one table (service.md §6.3). Tables with a single-column key are read in key order in
+ * chunks, resuming from the last stored key; others through a cursor, restarting from scratch. Each chunk is
+ * one storage transaction carrying its progress, so an interrupted snapshot resumes without duplicates.
+ */
+export async function snapshotTable(options: SnapshotOptions): Promise<number> {
+  const { table } = options;
+  if (table.snapshotDone) return table.snapshotReplicatedCount;
+  return table.replicaIdColumns.length === 1 ? snapshotByKey(options) : snapshotByCursor(options);
+}
+
+async function snapshotByKey(options: SnapshotOptions): Promise<number> {
+  const { table, source, chunkSize = 10_000 } = options;
+  const key = table.replicaIdColumns[0]!;
+  let lastKey = table.snapshotLastKey;
+  let replicated = table.snapshotReplicatedCount;
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const where = lastKey === null ? '' : `WHERE ${quoteIdent(key)} > $1`;
+    const result = await source.query({
+      text: `SELECT * FROM ${quoteQualified(table.schema, table.name)} ${where} ORDER BY ${quoteIdent(key)} LIMIT ${chunkSize}`,
+      values: lastKey === null ? [] : [lastKey],
+      rowMode: 'array',
+    });
+    const done = result.rows.length < chunkSize;
+    if (result.rows.length > 0) {
+      const keyIndex = result.fields.findIndex((f) => f.name === key);
+      lastKey = (result.rows[result.rows.length - 1] as Array<string | null>)[keyIndex] ?? null;
+    }
+    replicated += await saveChunk(options, result, { lastKey, replicated: replicated + result.rows.length, done });
+    options.onProgress?.(table, replicated);
+    if (done) return replicated;
+  }
+}
+
+async function snapshotByCursor(options: SnapshotOptions): Promise<number> {
+  const { table, chunkSize = 10_000 } = options;
+  const client = await options.source.connect();
+  let replicated = 0;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+    await client.query(`DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const result = await client.query({ text: `FETCH ${chunkSize} FROM snapshot_cursor`, rowMode: 'array' });
+      const done = result.rows.length < chunkSize;
+      replicated += await saveChunk(options, result, { lastKey: null, replicated: replicated + result.rows.length, done });
+      options.onProgress?.(table, replicated);
+      if (done) break;
+    }
+    await client.query('COMMIT');
+    return replicated;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function saveChunk(
+  options: SnapshotOptions,
+  result: pg.QueryResult,
+  progress: { lastKey: string | null; replicated: number; done: boolean },
+): Promise<number> {
+  const tx = await BucketWriteTransaction.begin(options.storage, options.groupId, options.evaluator, {
+    limits: options.limits,
+    warn: options.warn,
+  });
+  try {
+    await saveRows(tx, options.table, result);
+    await tx.setSnapshotProgress(options.table.id, progress);
+    await tx.commit(null, { checkpoint: false });
+  } catch (error) {
+    await tx.rollback();
+    throw error;
+  }
+  return result.rows.length;
+}
+
+/** Converts raw-text rows (rowMode 'array') exactly as streaming converts tuples, and saves them as puts. */
+async function saveRows(tx: BucketWriteTransaction, table: SourceTable, result: pg.QueryResult): Promise<void> {
+  const fields = result.fields;
+  const keyIndexes = table.replicaIdColumns.map((column) => fields.findIndex((f) => f.name === column));
+  for (const raw of result.rows as Array<Array<string | null>>) {
+    const row: Record<string, SqliteValue | undefined> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const value = pgTextToSqlite(fields[i]!.dataTypeID, raw[i] ?? null);
+      if (value !== undefined) row[fields[i]!.name] = value;
+    }
+    const replicaId = keyIndexes.map((i) => pgTextToSqlite(fields[i]!.dataTypeID, raw[i] ?? null) ?? null);
+    await tx.save({ kind: 'put', table, replicaId, row });
+  }
+}
+
+/**
+ * Snapshot of a table first seen while streaming (created or published after the initial snapshot), written
+ * into the open storage transaction so it commits atomically with the surrounding source transaction.
+ */
+export async function snapshotIntoTransaction(
+  source: pg.Pool,
+  table: SourceTable,
+  tx: BucketWriteTransaction,
+  chunkSize = 10_000,
+): Promise<number> {
+  const client = await source.connect();
+  let replicated = 0;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+    await client.query(`DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`);
+    for (;;) {
+      const result = await client.query({ text: `FETCH ${chunkSize} FROM snapshot_cursor`, rowMode: 'array' });
+      await saveRows(tx, table, result);
+      replicated += result.rows.length;
+      if (result.rows.length < chunkSize) break;
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  await tx.setSnapshotProgress(table.id, { lastKey: null, replicated, done: true });
+  return replicated;
+}

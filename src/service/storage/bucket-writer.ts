@@ -1,0 +1,430 @@
+import type pg from 'pg';
+import { ServiceError } from '../../errors/index.js';
+import type { SqliteValue } from '../rules/sqlite-value.js';
+import { decodeRow, encodeReplicaId, encodeRow } from './json-values.js';
+import {
+  MAX_ROW_BYTES,
+  mergeUnchangedColumns,
+  opsForDelete,
+  opsForPut,
+  subkeyFor,
+  type CurrentRow,
+  type PendingOp,
+  type PendingParameter,
+  type RowEvaluator,
+} from './row-ops.js';
+import type { SourceTable } from './source-tables.js';
+import { getSyncRules } from './sync-rules-store.js';
+
+/** One change of one source row, with values already converted for the sync config. */
+export type RowChange =
+  | { kind: 'put'; table: SourceTable; replicaId: SqliteValue[]; row: Record<string, SqliteValue | undefined> }
+  | { kind: 'delete'; table: SourceTable; replicaId: SqliteValue[]; sourceKey?: Buffer };
+
+export interface WriterLimits {
+  /** Changes buffered before a flush inside the transaction (batch_limits.max_record_count). */
+  maxRecordCount: number;
+  /** Estimated bytes buffered before a flush (batch_limits.max_estimated_size). */
+  maxEstimatedSize: number;
+}
+
+export const DEFAULT_WRITER_LIMITS: WriterLimits = { maxRecordCount: 2000, maxEstimatedSize: 5 * 1024 * 1024 };
+
+export interface CommitResult {
+  /** The checkpoint after this commit, when one was made. */
+  checkpoint: bigint | null;
+  /** True when the checkpoint could not be made yet (snapshot not done or LSN before no_checkpoint_before). */
+  parked: boolean;
+  activated: boolean;
+  writeCheckpointsProcessed: number;
+}
+
+export const CHECKPOINT_CHANNEL = 'powersynccheckpoints';
+
+interface Counters {
+  ops: number;
+  rows: number;
+  bytes: number;
+}
+
+/**
+ * A storage transaction of the replicator: buffers row changes, flushes them as bucket ops (with the checksum
+ * pre-aggregates, parameter index and current_data) and commits them together with the checkpoint, so a source
+ * transaction is either wholly in storage and checkpointed or not at all.
+ */
+export class BucketWriteTransaction {
+  private buffer: RowChange[] = [];
+  private bufferedBytes = 0;
+  private lastOp: bigint | null = null;
+  private finished = false;
+  readonly counters: Counters = { ops: 0, rows: 0, bytes: 0 };
+
+  private constructor(
+    private readonly client: pg.PoolClient,
+    readonly groupId: number,
+    private readonly evaluator: RowEvaluator,
+    private readonly limits: WriterLimits,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  static async begin(
+    pool: pg.Pool,
+    groupId: number,
+    evaluator: RowEvaluator,
+    options: { limits?: WriterLimits; warn?: (message: string) => void } = {},
+  ): Promise<BucketWriteTransaction> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    return new BucketWriteTransaction(
+      client,
+      groupId,
+      evaluator,
+      options.limits ?? DEFAULT_WRITER_LIMITS,
+      options.warn ?? (() => undefined),
+    );
+  }
+
+  /** Highest op id written in this transaction so far. */
+  get lastOpId(): bigint | null {
+    return this.lastOp;
+  }
+
+  async save(change: RowChange): Promise<void> {
+    this.buffer.push(change);
+    this.bufferedBytes += change.kind === 'put' ? estimateSize(change.row) : 64;
+    if (this.buffer.length >= this.limits.maxRecordCount || this.bufferedBytes >= this.limits.maxEstimatedSize) {
+      await this.flush();
+    }
+  }
+
+  /** Every row of a truncated (or replaced) table leaves its buckets and lookups. */
+  async truncate(table: SourceTable): Promise<void> {
+    await this.flush();
+    let after: Buffer = Buffer.alloc(0);
+    for (;;) {
+      const { rows } = await this.client.query<{ source_key: Buffer }>(
+        `SELECT source_key FROM powersync.current_data WHERE group_id = $1 AND source_table = $2 AND source_key > $3
+         ORDER BY source_key LIMIT $4`,
+        [this.groupId, table.id, after, this.limits.maxRecordCount],
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) this.buffer.push({ kind: 'delete', table, replicaId: [], sourceKey: row.source_key });
+      after = rows[rows.length - 1]!.source_key;
+      await this.flush();
+    }
+  }
+
+  /** Records snapshot progress of a table in the same transaction as the rows it covers. */
+  async setSnapshotProgress(tableId: string, progress: { lastKey: string | null; replicated: number; done: boolean }) {
+    await this.flush();
+    await this.client.query(
+      `UPDATE powersync.source_tables SET snapshot_last_key = $2, snapshot_replicated_count = $3, snapshot_done = $4
+       WHERE id = $1`,
+      [tableId, progress.lastKey, progress.replicated, progress.done],
+    );
+  }
+
+  async setTableNoCheckpointBefore(tableId: string, lsn: string): Promise<void> {
+    await this.client.query('UPDATE powersync.source_tables SET no_checkpoint_before = $2 WHERE id = $1', [tableId, lsn]);
+  }
+
+  /** Writes buffered changes as ops inside the open transaction. */
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const changes = this.buffer;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+
+    const keyed = changes.map((change) => {
+      const sourceKey = (change.kind === 'delete' && change.sourceKey) || encodeReplicaId(change.replicaId);
+      return { change, sourceKey, key: `${change.table.id}:${sourceKey.toString('latin1')}` };
+    });
+    const current = await this.loadCurrent(keyed);
+
+    const ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }> = [];
+    const parameters: Array<PendingParameter & { sourceTable: string; sourceKey: Buffer }> = [];
+    for (const { change, sourceKey, key } of keyed) {
+      const subkey = subkeyFor(change.table.id, sourceKey);
+      const entry = current.get(key);
+      const previous = entry && !('deleted' in entry) ? entry : undefined;
+      const tableName = { schema: change.table.schema, name: change.table.name };
+      if (change.kind === 'put') {
+        const row = mergeUnchangedColumns(change.row, previous?.data);
+        const result = opsForPut(this.evaluator, tableName, subkey, row, previous);
+        if (result.ops.some((op) => op.data !== null && op.data.length > MAX_ROW_BYTES)) {
+          this.warn(`[PSYNC_S1002] Row ${change.table.schema}.${change.table.name} ${subkey} is larger than 15 MB; dropped`);
+          continue;
+        }
+        for (const op of result.ops) ops.push({ ...op, sourceTable: change.table.id, sourceKey });
+        for (const p of result.parameters) parameters.push({ ...p, sourceTable: change.table.id, sourceKey });
+        current.set(key, { ...result.current, sourceTable: change.table.id, sourceKey, dirty: true });
+      } else {
+        const result = opsForDelete(subkey, previous);
+        for (const op of result.ops) ops.push({ ...op, sourceTable: change.table.id, sourceKey });
+        for (const p of result.parameters) parameters.push({ ...p, sourceTable: change.table.id, sourceKey });
+        current.set(key, { deleted: true, sourceTable: change.table.id, sourceKey, dirty: true });
+      }
+    }
+
+    const ids = await this.allocateOpIds(ops.length + parameters.length);
+    await this.insertOps(ops, ids.slice(0, ops.length));
+    await this.insertParameters(parameters, ids.slice(ops.length));
+    await this.saveCurrent(current);
+    if (ids.length > 0) this.lastOp = ids[ids.length - 1]!;
+    this.counters.rows += changes.length;
+    this.counters.ops += ops.length;
+  }
+
+  /**
+   * Flushes and commits. With an LSN and `checkpoint: true` the stream's checkpoint advances when allowed
+   * (snapshot done, LSN not going backwards, past no_checkpoint_before); otherwise the ops are parked in
+   * keepalive_op for a later checkpoint. Processes write checkpoints up to the LSN and notifies readers.
+   */
+  async commit(lsn: string | null, options: { checkpoint: boolean } = { checkpoint: true }): Promise<CommitResult> {
+    try {
+      await this.flush();
+      const result = await this.updateCheckpoint(lsn, options.checkpoint);
+      await this.client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      this.finish();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (this.finished) return;
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.client.release();
+  }
+
+  private async updateCheckpoint(lsn: string | null, wantCheckpoint: boolean): Promise<CommitResult> {
+    await this.client.query('SELECT 1 FROM powersync.sync_rules WHERE id = $1 FOR UPDATE', [this.groupId]);
+    const stream = await getSyncRules(this.client, this.groupId);
+    if (!stream) throw new ServiceError('PSYNC_S1101', `Replication stream ${this.groupId} does not exist`);
+    const result: CommitResult = { checkpoint: null, parked: false, activated: false, writeCheckpointsProcessed: 0 };
+    const canCheckpoint =
+      wantCheckpoint &&
+      lsn !== null &&
+      stream.snapshotDone &&
+      (stream.noCheckpointBefore === null || lsn >= stream.noCheckpointBefore) &&
+      (stream.lastCheckpointLsn === null || lsn >= stream.lastCheckpointLsn);
+    if (!canCheckpoint) {
+      result.parked = this.lastOp !== null || wantCheckpoint;
+      await this.client.query(
+        `UPDATE powersync.sync_rules SET keepalive_op = greatest(keepalive_op, $2::int8),
+           persisted_lsn = CASE WHEN $3::text IS NULL THEN persisted_lsn ELSE greatest(persisted_lsn, $3) END
+         WHERE id = $1`,
+        [this.groupId, this.lastOp?.toString() ?? null, lsn],
+      );
+      return result;
+    }
+    const previous = stream.lastCheckpoint ?? 0n;
+    const next = [previous, stream.keepaliveOp ?? 0n, this.lastOp ?? 0n].reduce((a, b) => (b > a ? b : a));
+    await this.client.query(
+      `UPDATE powersync.sync_rules SET last_checkpoint = $2, last_checkpoint_lsn = $3, keepalive_op = NULL,
+         persisted_lsn = greatest(persisted_lsn, $3), last_keepalive_ts = now(),
+         last_checkpoint_ts = CASE WHEN $2::int8 <> coalesce(last_checkpoint, -1) THEN now() ELSE last_checkpoint_ts END
+       WHERE id = $1`,
+      [this.groupId, next.toString(), lsn],
+    );
+    result.checkpoint = next;
+    let state = stream.state;
+    if (state === 'PROCESSING') {
+      await this.client.query("UPDATE powersync.sync_rules SET state = 'STOP' WHERE state = 'ACTIVE' AND id <> $1", [
+        this.groupId,
+      ]);
+      await this.client.query("UPDATE powersync.sync_rules SET state = 'ACTIVE' WHERE id = $1", [this.groupId]);
+      state = 'ACTIVE';
+      result.activated = true;
+    }
+    if (state === 'ACTIVE') {
+      const processed = await this.client.query(
+        `UPDATE powersync.write_checkpoints SET processed_at_lsn = $1
+         WHERE processed_at_lsn IS NULL AND lsns->>'1' <= $1`,
+        [lsn],
+      );
+      result.writeCheckpointsProcessed = processed.rowCount ?? 0;
+    }
+    if (next !== stream.lastCheckpoint || result.activated || result.writeCheckpointsProcessed > 0) {
+      // Delivered to LISTENers when this transaction commits.
+      await this.client.query('SELECT pg_notify($1, $2)', [
+        CHECKPOINT_CHANNEL,
+        JSON.stringify({
+          active_checkpoint: { id: this.groupId, last_checkpoint: next.toString(), last_checkpoint_lsn: lsn },
+        }),
+      ]);
+    }
+    return result;
+  }
+
+  private async loadCurrent(
+    keyed: Array<{ change: RowChange; sourceKey: Buffer; key: string }>,
+  ): Promise<Map<string, CurrentEntry>> {
+    const tables: string[] = [];
+    const keys: Buffer[] = [];
+    const seen = new Set<string>();
+    for (const { change, sourceKey, key } of keyed) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      tables.push(change.table.id);
+      keys.push(sourceKey);
+    }
+    const { rows } = await this.client.query<{
+      source_table: string;
+      source_key: Buffer;
+      buckets: CurrentRow['buckets'];
+      data: Buffer | null;
+      lookups: Buffer[];
+    }>(
+      `SELECT c.source_table, c.source_key, c.buckets, c.data, c.lookups
+       FROM unnest($2::int8[], $3::bytea[]) AS k(source_table, source_key)
+       JOIN powersync.current_data c
+         ON c.group_id = $1 AND c.source_table = k.source_table AND c.source_key = k.source_key`,
+      [this.groupId, tables, keys],
+    );
+    const map = new Map<string, CurrentEntry>();
+    for (const row of rows) {
+      map.set(`${row.source_table}:${row.source_key.toString('latin1')}`, {
+        buckets: row.buckets,
+        lookups: row.lookups.map((l) => l.toString('utf8')),
+        data: row.data ? decodeRow(row.data) : null,
+        sourceTable: row.source_table,
+        sourceKey: row.source_key,
+        dirty: false,
+      });
+    }
+    return map;
+  }
+
+  private async allocateOpIds(count: number): Promise<bigint[]> {
+    if (count === 0) return [];
+    const { rows } = await this.client.query<{ id: string }>(
+      "SELECT nextval('powersync.op_id_sequence') AS id FROM generate_series(1, $1) ORDER BY 1",
+      [count],
+    );
+    return rows.map((r) => BigInt(r.id));
+  }
+
+  private async insertOps(ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>, ids: bigint[]) {
+    if (ops.length === 0) return;
+    const states = new Map<string, { count: number; checksum: number; last: bigint }>();
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const state = states.get(op.bucket) ?? { count: 0, checksum: 0, last: 0n };
+      state.count++;
+      state.checksum = (state.checksum + op.checksum) >>> 0;
+      state.last = ids[i]!;
+      states.set(op.bucket, state);
+      this.counters.bytes += op.data?.length ?? 0;
+    }
+    await this.client.query(
+      `INSERT INTO powersync.bucket_data
+         (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)
+       SELECT $1, * FROM unnest($2::text[], $3::int8[], $4::text[], $5::int8[], $6::bytea[], $7::text[], $8::text[],
+         $9::text[], $10::int8[], $11::text[])`,
+      [
+        this.groupId,
+        ops.map((o) => o.bucket),
+        ids.map(String),
+        ops.map((o) => o.op),
+        ops.map((o) => o.sourceTable),
+        ops.map((o) => o.sourceKey),
+        ops.map((o) => o.subkey),
+        ops.map((o) => o.table),
+        ops.map((o) => o.rowId),
+        ops.map((o) => o.checksum),
+        ops.map((o) => o.data),
+      ],
+    );
+    const buckets = [...states.keys()];
+    const values = [...states.values()];
+    await this.client.query(
+      `INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
+       SELECT $1, b, c, x, l, c FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[]) AS u(b, c, x, l)
+       ON CONFLICT (group_id, bucket_name) DO UPDATE SET
+         op_count = s.op_count + excluded.op_count,
+         checksum = (s.checksum + excluded.checksum) % 4294967296,
+         last_op = greatest(s.last_op, excluded.last_op),
+         ops_since_compact = s.ops_since_compact + excluded.ops_since_compact`,
+      [this.groupId, buckets, values.map((v) => v.count), values.map((v) => v.checksum), values.map((v) => String(v.last))],
+    );
+  }
+
+  private async insertParameters(
+    parameters: Array<PendingParameter & { sourceTable: string; sourceKey: Buffer }>,
+    ids: bigint[],
+  ) {
+    if (parameters.length === 0) return;
+    await this.client.query(
+      `INSERT INTO powersync.bucket_parameters (id, group_id, source_table, source_key, lookup, bucket_parameters)
+       SELECT i, $1, t, k, convert_to(l, 'UTF8'), p
+       FROM unnest($2::int8[], $3::int8[], $4::bytea[], $5::text[], $6::text[]) AS u(i, t, k, l, p)`,
+      [
+        this.groupId,
+        ids.map(String),
+        parameters.map((p) => p.sourceTable),
+        parameters.map((p) => p.sourceKey),
+        parameters.map((p) => p.lookup),
+        parameters.map((p) => p.bucketParameters),
+      ],
+    );
+  }
+
+  private async saveCurrent(current: Map<string, CurrentEntry>) {
+    const upserts: Array<CurrentEntry & { deleted?: false }> = [];
+    const deletes: CurrentEntry[] = [];
+    for (const entry of current.values()) {
+      if (!entry.dirty) continue;
+      if ('deleted' in entry && entry.deleted) deletes.push(entry);
+      else upserts.push(entry as CurrentEntry & { deleted?: false });
+    }
+    if (upserts.length > 0) {
+      await this.client.query(
+        `INSERT INTO powersync.current_data AS c (group_id, source_table, source_key, buckets, data, lookups)
+         SELECT $1, t, k, b::jsonb, d, ARRAY(SELECT convert_to(x, 'UTF8') FROM jsonb_array_elements_text(l::jsonb) x)
+         FROM unnest($2::int8[], $3::bytea[], $4::text[], $5::bytea[], $6::text[]) AS u(t, k, b, d, l)
+         ON CONFLICT (group_id, source_table, source_key) DO UPDATE SET
+           buckets = excluded.buckets, data = excluded.data, lookups = excluded.lookups`,
+        [
+          this.groupId,
+          upserts.map((e) => e.sourceTable),
+          upserts.map((e) => e.sourceKey),
+          upserts.map((e) => JSON.stringify((e as LiveEntry).buckets)),
+          upserts.map((e) => ((e as LiveEntry).data ? encodeRow((e as LiveEntry).data!) : null)),
+          upserts.map((e) => JSON.stringify((e as LiveEntry).lookups)),
+        ],
+      );
+    }
+    if (deletes.length > 0) {
+      await this.client.query(
+        `DELETE FROM powersync.current_data c USING unnest($2::int8[], $3::bytea[]) AS k(t, k)
+         WHERE c.group_id = $1 AND c.source_table = k.t AND c.source_key = k.k`,
+        [this.groupId, deletes.map((e) => e.sourceTable), deletes.map((e) => e.sourceKey)],
+      );
+    }
+  }
+}
+
+type LiveEntry = CurrentRow & { sourceTable: string; sourceKey: Buffer; dirty: boolean };
+type DeletedEntry = { deleted: true; sourceTable: string; sourceKey: Buffer; dirty: boolean };
+type CurrentEntry = LiveEntry | DeletedEntry;
+
+function estimateSize(row: Record<string, SqliteValue | undefined>): number {
+  let size = 32;
+  for (const value of Object.values(row)) size += typeof value === 'string' ? value.length : 8;
+  return size;
+}
