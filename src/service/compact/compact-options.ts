@@ -18,7 +18,7 @@ export interface CompactOptions {
   moveBatchQueryLimit?: number;
   /** MOVE rewrites per UPDATE statement (default 2 000). */
   moveBatchLimit?: number;
-  /** Ops replaced per CLEAR transaction (default 5 000). */
+  /** Ops replaced per CLEAR transaction (default 5 000, at least 2). */
   clearBatchLimit?: number;
   /** Stops between pages and between CLEAR transactions; compact() then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -94,10 +94,12 @@ export function resolveCompactSettings(options: CompactOptions): CompactSettings
   if (!Number.isFinite(memoryLimitMB) || memoryLimitMB < 0) {
     problems.push(`memoryLimitMB: expected a number ≥ 0, got ${memoryLimitMB}`);
   }
-  const limit = (name: keyof typeof DEFAULT_COMPACT_LIMITS): number => {
+  // A CLEAR batch holds the previous CLEAR plus at least one op to replace, hence clearBatchLimit ≥ 2.
+  const limit = (name: keyof typeof DEFAULT_COMPACT_LIMITS, min = 1): number => {
     const value = options[name] ?? DEFAULT_COMPACT_LIMITS[name];
-    if (!Number.isSafeInteger(value) || value < 1)
-      problems.push(`${name}: expected an integer ≥ 1, got ${value}`);
+    if (!Number.isSafeInteger(value) || value < min) {
+      problems.push(`${name}: expected an integer ≥ ${min}, got ${value}`);
+    }
     return value;
   };
   const settings: CompactSettings = {
@@ -106,7 +108,7 @@ export function resolveCompactSettings(options: CompactOptions): CompactSettings
     seenBudgetBytes: Math.floor(memoryLimitMB * 1024 * 1024),
     moveBatchQueryLimit: limit('moveBatchQueryLimit'),
     moveBatchLimit: limit('moveBatchLimit'),
-    clearBatchLimit: limit('clearBatchLimit'),
+    clearBatchLimit: limit('clearBatchLimit', 2),
     signal: options.signal,
     onProgress: options.onProgress,
   };

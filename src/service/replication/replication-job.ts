@@ -126,15 +126,16 @@ export class ReplicationJob {
         this.options.log.warn(`Table ${wanted.schema}.${wanted.name} of the sync config does not exist; skipped`);
         continue;
       }
-      if (!info.published) {
-        this.options.log.warn(`Table ${wanted.schema}.${wanted.name} is not in publication "powersync"; skipped`);
-        continue;
-      }
       if (info.replicaIdColumns.length === 0) {
         this.options.log.warn(`Table ${wanted.schema}.${wanted.name} has no replica identity; skipped`);
         continue;
       }
+      // Registered even when unpublished, so adding it to the publication later triggers its snapshot.
       const { table } = await resolveSourceTable(this.options.storage, this.id, info);
+      if (!info.published) {
+        this.options.log.warn(`Table ${wanted.schema}.${wanted.name} is not in publication "powersync"; skipped`);
+        continue;
+      }
       const rows = await snapshotTable({
         source: this.source,
         storage: this.options.storage,

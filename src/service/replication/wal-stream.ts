@@ -126,14 +126,19 @@ export class WalStream {
     const known = this.tables.get(relation.relationId);
     const replicaIdColumns = relation.columns.filter((c) => c.isKey).map((c) => c.name);
     if (known && JSON.stringify(known.replicaIdColumns) === JSON.stringify(replicaIdColumns)) return;
-    const { table, replaced } = await resolveSourceTable(this.options.storage, this.options.groupId, {
+    const { table, replaced, created } = await resolveSourceTable(this.options.storage, this.options.groupId, {
       schema: relation.schema,
       name: relation.name,
       relationId: relation.relationId,
       replicaIdColumns,
     });
     for (const old of replaced) await (await this.writer()).truncate(old);
-    if (!table.snapshotDone) {
+    if (created) {
+      // Unknown at the initial snapshot, so created (or re-created) after the slot: its every row is in the WAL.
+      await (await this.writer()).setSnapshotProgress(table.id, { lastKey: null, replicated: 0, done: true });
+      table.snapshotDone = true;
+    } else if (!table.snapshotDone) {
+      // Known but not snapshotted (it was not published then): its existing rows are not in the WAL.
       await this.options.snapshotNewTable(table, await this.writer());
       table.snapshotDone = true;
     }

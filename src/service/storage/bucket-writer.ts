@@ -18,7 +18,12 @@ import { getSyncRules } from './sync-rules-store.js';
 
 /** One change of one source row, with values already converted for the sync config. */
 export type RowChange =
-  | { kind: 'put'; table: SourceTable; replicaId: SqliteValue[]; row: Record<string, SqliteValue | undefined> }
+  | {
+      kind: 'put';
+      table: SourceTable;
+      replicaId: SqliteValue[];
+      row: Record<string, SqliteValue | undefined>;
+    }
   | { kind: 'delete'; table: SourceTable; replicaId: SqliteValue[]; sourceKey?: Buffer };
 
 export interface WriterLimits {
@@ -28,7 +33,10 @@ export interface WriterLimits {
   maxEstimatedSize: number;
 }
 
-export const DEFAULT_WRITER_LIMITS: WriterLimits = { maxRecordCount: 2000, maxEstimatedSize: 5 * 1024 * 1024 };
+export const DEFAULT_WRITER_LIMITS: WriterLimits = {
+  maxRecordCount: 2000,
+  maxEstimatedSize: 5 * 1024 * 1024,
+};
 
 export interface CommitResult {
   /** The checkpoint after this commit, when one was made. */
@@ -97,7 +105,10 @@ export class BucketWriteTransaction {
   async save(change: RowChange): Promise<void> {
     this.buffer.push(change);
     this.bufferedBytes += change.kind === 'put' ? estimateSize(change.row) : 64;
-    if (this.buffer.length >= this.limits.maxRecordCount || this.bufferedBytes >= this.limits.maxEstimatedSize) {
+    if (
+      this.buffer.length >= this.limits.maxRecordCount ||
+      this.bufferedBytes >= this.limits.maxEstimatedSize
+    ) {
       await this.flush();
     }
   }
@@ -113,14 +124,18 @@ export class BucketWriteTransaction {
         [this.groupId, table.id, after, this.limits.maxRecordCount],
       );
       if (rows.length === 0) return;
-      for (const row of rows) this.buffer.push({ kind: 'delete', table, replicaId: [], sourceKey: row.source_key });
+      for (const row of rows)
+        this.buffer.push({ kind: 'delete', table, replicaId: [], sourceKey: row.source_key });
       after = rows[rows.length - 1]!.source_key;
       await this.flush();
     }
   }
 
   /** Records snapshot progress of a table in the same transaction as the rows it covers. */
-  async setSnapshotProgress(tableId: string, progress: { lastKey: string | null; replicated: number; done: boolean }) {
+  async setSnapshotProgress(
+    tableId: string,
+    progress: { lastKey: string | null; replicated: number; done: boolean },
+  ) {
     await this.flush();
     await this.client.query(
       `UPDATE powersync.source_tables SET snapshot_last_key = $2, snapshot_replicated_count = $3, snapshot_done = $4
@@ -130,7 +145,10 @@ export class BucketWriteTransaction {
   }
 
   async setTableNoCheckpointBefore(tableId: string, lsn: string): Promise<void> {
-    await this.client.query('UPDATE powersync.source_tables SET no_checkpoint_before = $2 WHERE id = $1', [tableId, lsn]);
+    await this.client.query('UPDATE powersync.source_tables SET no_checkpoint_before = $2 WHERE id = $1', [
+      tableId,
+      lsn,
+    ]);
   }
 
   /** Writes buffered changes as ops inside the open transaction. */
@@ -157,7 +175,9 @@ export class BucketWriteTransaction {
         const row = mergeUnchangedColumns(change.row, previous?.data);
         const result = opsForPut(this.evaluator, tableName, subkey, row, previous);
         if (result.ops.some((op) => op.data !== null && op.data.length > MAX_ROW_BYTES)) {
-          this.warn(`[PSYNC_S1002] Row ${change.table.schema}.${change.table.name} ${subkey} is larger than 15 MB; dropped`);
+          this.warn(
+            `[PSYNC_S1002] Row ${change.table.schema}.${change.table.name} ${subkey} is larger than 15 MB; dropped`,
+          );
           continue;
         }
         for (const op of result.ops) ops.push({ ...op, sourceTable: change.table.id, sourceKey });
@@ -185,7 +205,10 @@ export class BucketWriteTransaction {
    * (snapshot done, LSN not going backwards, past no_checkpoint_before); otherwise the ops are parked in
    * keepalive_op for a later checkpoint. Processes write checkpoints up to the LSN and notifies readers.
    */
-  async commit(lsn: string | null, options: { checkpoint: boolean } = { checkpoint: true }): Promise<CommitResult> {
+  async commit(
+    lsn: string | null,
+    options: { checkpoint: boolean } = { checkpoint: true },
+  ): Promise<CommitResult> {
     try {
       await this.flush();
       const result = await this.updateCheckpoint(lsn, options.checkpoint);
@@ -215,7 +238,12 @@ export class BucketWriteTransaction {
     await this.client.query('SELECT 1 FROM powersync.sync_rules WHERE id = $1 FOR UPDATE', [this.groupId]);
     const stream = await getSyncRules(this.client, this.groupId);
     if (!stream) throw new ServiceError('PSYNC_S1101', `Replication stream ${this.groupId} does not exist`);
-    const result: CommitResult = { checkpoint: null, parked: false, activated: false, writeCheckpointsProcessed: 0 };
+    const result: CommitResult = {
+      checkpoint: null,
+      parked: false,
+      activated: false,
+      writeCheckpointsProcessed: 0,
+    };
     const canCheckpoint =
       wantCheckpoint &&
       lsn !== null &&
@@ -244,10 +272,13 @@ export class BucketWriteTransaction {
     result.checkpoint = next;
     let state = stream.state;
     if (state === 'PROCESSING') {
-      await this.client.query("UPDATE powersync.sync_rules SET state = 'STOP' WHERE state = 'ACTIVE' AND id <> $1", [
+      await this.client.query(
+        "UPDATE powersync.sync_rules SET state = 'STOP' WHERE state = 'ACTIVE' AND id <> $1",
+        [this.groupId],
+      );
+      await this.client.query("UPDATE powersync.sync_rules SET state = 'ACTIVE' WHERE id = $1", [
         this.groupId,
       ]);
-      await this.client.query("UPDATE powersync.sync_rules SET state = 'ACTIVE' WHERE id = $1", [this.groupId]);
       state = 'ACTIVE';
       result.activated = true;
     }
@@ -274,28 +305,32 @@ export class BucketWriteTransaction {
   private async loadCurrent(
     keyed: Array<{ change: RowChange; sourceKey: Buffer; key: string }>,
   ): Promise<Map<string, CurrentEntry>> {
-    const tables: string[] = [];
-    const keys: Buffer[] = [];
+    // Keys grouped by source table: `source_key = ANY(...)` is an index scan on the primary key, where a join
+    // against unnest() may be planned as a sequential scan of current_data.
+    const byTable = new Map<string, Buffer[]>();
     const seen = new Set<string>();
     for (const { change, sourceKey, key } of keyed) {
       if (seen.has(key)) continue;
       seen.add(key);
-      tables.push(change.table.id);
+      const keys = byTable.get(change.table.id) ?? [];
       keys.push(sourceKey);
+      byTable.set(change.table.id, keys);
     }
-    const { rows } = await this.client.query<{
+    const rows: Array<{
       source_table: string;
       source_key: Buffer;
       buckets: CurrentRow['buckets'];
       data: Buffer | null;
       lookups: Buffer[];
-    }>(
-      `SELECT c.source_table, c.source_key, c.buckets, c.data, c.lookups
-       FROM unnest($2::int8[], $3::bytea[]) AS k(source_table, source_key)
-       JOIN powersync.current_data c
-         ON c.group_id = $1 AND c.source_table = k.source_table AND c.source_key = k.source_key`,
-      [this.groupId, tables, keys],
-    );
+    }> = [];
+    for (const [table, keys] of byTable) {
+      const result = await this.client.query(
+        `SELECT source_table, source_key, buckets, data, lookups FROM powersync.current_data
+         WHERE group_id = $1 AND source_table = $2 AND source_key = ANY($3::bytea[])`,
+        [this.groupId, table, keys],
+      );
+      rows.push(...result.rows);
+    }
     const map = new Map<string, CurrentEntry>();
     for (const row of rows) {
       map.set(`${row.source_table}:${row.source_key.toString('latin1')}`, {
@@ -319,48 +354,46 @@ export class BucketWriteTransaction {
     return rows.map((r) => BigInt(r.id));
   }
 
+  /**
+   * Ops and the per-bucket pre-aggregate in one statement. Rows travel as one JSON parameter: JSON.stringify
+   * is native and Postgres parses JSON faster than it parses large text-array literals.
+   */
   private async insertOps(ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>, ids: bigint[]) {
     if (ops.length === 0) return;
-    const states = new Map<string, { count: number; checksum: number; last: bigint }>();
+    const rows = new Array<Record<string, unknown>>(ops.length);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      const state = states.get(op.bucket) ?? { count: 0, checksum: 0, last: 0n };
-      state.count++;
-      state.checksum = (state.checksum + op.checksum) >>> 0;
-      state.last = ids[i]!;
-      states.set(op.bucket, state);
+      rows[i] = {
+        b: op.bucket,
+        i: String(ids[i]),
+        o: op.op,
+        t: op.sourceTable,
+        k: op.sourceKey.toString('hex'),
+        s: op.subkey,
+        n: op.table,
+        r: op.rowId,
+        c: op.checksum,
+        d: op.data,
+      };
       this.counters.bytes += op.data?.length ?? 0;
     }
     await this.client.query(
-      `INSERT INTO powersync.bucket_data
-         (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)
-       SELECT $1, * FROM unnest($2::text[], $3::int8[], $4::text[], $5::int8[], $6::bytea[], $7::text[], $8::text[],
-         $9::text[], $10::int8[], $11::text[])`,
-      [
-        this.groupId,
-        ops.map((o) => o.bucket),
-        ids.map(String),
-        ops.map((o) => o.op),
-        ops.map((o) => o.sourceTable),
-        ops.map((o) => o.sourceKey),
-        ops.map((o) => o.subkey),
-        ops.map((o) => o.table),
-        ops.map((o) => o.rowId),
-        ops.map((o) => o.checksum),
-        ops.map((o) => o.data),
-      ],
-    );
-    const buckets = [...states.keys()];
-    const values = [...states.values()];
-    await this.client.query(
-      `INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
-       SELECT $1, b, c, x, l, c FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[]) AS u(b, c, x, l)
+      `WITH ops AS (
+         SELECT * FROM json_to_recordset($2::json)
+           AS r(b text, i int8, o text, t int8, k text, s text, n text, r text, c int8, d text)
+       ), inserted AS (
+         INSERT INTO powersync.bucket_data
+           (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)
+         SELECT $1, b, i, o, t, decode(k, 'hex'), s, n, r, c, d FROM ops
+       )
+       INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
+       SELECT $1, b, count(*), sum(c) % 4294967296, max(i), count(*) FROM ops GROUP BY b
        ON CONFLICT (group_id, bucket_name) DO UPDATE SET
          op_count = s.op_count + excluded.op_count,
          checksum = (s.checksum + excluded.checksum) % 4294967296,
          last_op = greatest(s.last_op, excluded.last_op),
          ops_since_compact = s.ops_since_compact + excluded.ops_since_compact`,
-      [this.groupId, buckets, values.map((v) => v.count), values.map((v) => v.checksum), values.map((v) => String(v.last))],
+      [this.groupId, JSON.stringify(rows)],
     );
   }
 
@@ -369,51 +402,55 @@ export class BucketWriteTransaction {
     ids: bigint[],
   ) {
     if (parameters.length === 0) return;
+    const rows = parameters.map((p, i) => ({
+      i: String(ids[i]),
+      t: p.sourceTable,
+      k: p.sourceKey.toString('hex'),
+      l: p.lookup,
+      p: p.bucketParameters,
+    }));
     await this.client.query(
       `INSERT INTO powersync.bucket_parameters (id, group_id, source_table, source_key, lookup, bucket_parameters)
-       SELECT i, $1, t, k, convert_to(l, 'UTF8'), p
-       FROM unnest($2::int8[], $3::int8[], $4::bytea[], $5::text[], $6::text[]) AS u(i, t, k, l, p)`,
-      [
-        this.groupId,
-        ids.map(String),
-        parameters.map((p) => p.sourceTable),
-        parameters.map((p) => p.sourceKey),
-        parameters.map((p) => p.lookup),
-        parameters.map((p) => p.bucketParameters),
-      ],
+       SELECT i, $1, t, decode(k, 'hex'), convert_to(l, 'UTF8'), p
+       FROM json_to_recordset($2::json) AS r(i int8, t int8, k text, l text, p text)`,
+      [this.groupId, JSON.stringify(rows)],
     );
   }
 
   private async saveCurrent(current: Map<string, CurrentEntry>) {
-    const upserts: Array<CurrentEntry & { deleted?: false }> = [];
-    const deletes: CurrentEntry[] = [];
+    const upserts: Array<Record<string, unknown>> = [];
+    const deletes: Array<Record<string, unknown>> = [];
     for (const entry of current.values()) {
       if (!entry.dirty) continue;
-      if ('deleted' in entry && entry.deleted) deletes.push(entry);
-      else upserts.push(entry as CurrentEntry & { deleted?: false });
+      if ('deleted' in entry) {
+        deletes.push({ t: entry.sourceTable, k: entry.sourceKey.toString('hex') });
+        continue;
+      }
+      upserts.push({
+        t: entry.sourceTable,
+        k: entry.sourceKey.toString('hex'),
+        b: entry.buckets,
+        d: entry.data ? encodeRow(entry.data).toString('hex') : null,
+        l: entry.lookups.length === 0 ? null : entry.lookups,
+      });
     }
     if (upserts.length > 0) {
       await this.client.query(
         `INSERT INTO powersync.current_data AS c (group_id, source_table, source_key, buckets, data, lookups)
-         SELECT $1, t, k, b::jsonb, d, ARRAY(SELECT convert_to(x, 'UTF8') FROM jsonb_array_elements_text(l::jsonb) x)
-         FROM unnest($2::int8[], $3::bytea[], $4::text[], $5::bytea[], $6::text[]) AS u(t, k, b, d, l)
+         SELECT $1, t, decode(k, 'hex'), b, decode(d, 'hex'),
+                CASE WHEN l IS NULL THEN '{}'::bytea[]
+                     ELSE ARRAY(SELECT convert_to(x, 'UTF8') FROM json_array_elements_text(l) x) END
+         FROM json_to_recordset($2::json) AS r(t int8, k text, b jsonb, d text, l json)
          ON CONFLICT (group_id, source_table, source_key) DO UPDATE SET
            buckets = excluded.buckets, data = excluded.data, lookups = excluded.lookups`,
-        [
-          this.groupId,
-          upserts.map((e) => e.sourceTable),
-          upserts.map((e) => e.sourceKey),
-          upserts.map((e) => JSON.stringify((e as LiveEntry).buckets)),
-          upserts.map((e) => ((e as LiveEntry).data ? encodeRow((e as LiveEntry).data!) : null)),
-          upserts.map((e) => JSON.stringify((e as LiveEntry).lookups)),
-        ],
+        [this.groupId, JSON.stringify(upserts)],
       );
     }
     if (deletes.length > 0) {
       await this.client.query(
-        `DELETE FROM powersync.current_data c USING unnest($2::int8[], $3::bytea[]) AS k(t, k)
-         WHERE c.group_id = $1 AND c.source_table = k.t AND c.source_key = k.k`,
-        [this.groupId, deletes.map((e) => e.sourceTable), deletes.map((e) => e.sourceKey)],
+        `DELETE FROM powersync.current_data c USING json_to_recordset($2::json) AS r(t int8, k text)
+         WHERE c.group_id = $1 AND c.source_table = r.t AND c.source_key = decode(r.k, 'hex')`,
+        [this.groupId, JSON.stringify(deletes)],
       );
     }
   }

@@ -47,7 +47,7 @@ export async function resolveSourceTable(
   db: pg.Pool,
   groupId: number,
   table: { schema: string; name: string; relationId: number; replicaIdColumns: string[] },
-): Promise<{ table: SourceTable; replaced: SourceTable[] }> {
+): Promise<{ table: SourceTable; replaced: SourceTable[]; created: boolean }> {
   const { rows } = await db.query<SourceTableRow>(
     'SELECT * FROM powersync.source_tables WHERE group_id = $1 AND schema_name = $2 AND table_name = $3 ORDER BY id',
     [groupId, table.schema, table.name],
@@ -63,14 +63,14 @@ export async function resolveSourceTable(
       await db.query('UPDATE powersync.source_tables SET relation_id = $2 WHERE id = $1', [match.id, table.relationId]);
       match.relationId = table.relationId;
     }
-    return { table: match, replaced: existing.filter((t) => t !== match) };
+    return { table: match, replaced: existing.filter((t) => t !== match), created: false };
   }
   const inserted = await db.query<SourceTableRow>(
     `INSERT INTO powersync.source_tables (group_id, relation_id, schema_name, table_name, replica_id_columns)
      VALUES ($1, $2, $3, $4, $5) RETURNING *`,
     [groupId, table.relationId, table.schema, table.name, JSON.stringify(table.replicaIdColumns)],
   );
-  return { table: toSourceTable(inserted.rows[0]!), replaced: existing };
+  return { table: toSourceTable(inserted.rows[0]!), replaced: existing, created: true };
 }
 
 export async function listSourceTables(db: pg.Pool, groupId: number): Promise<SourceTable[]> {
