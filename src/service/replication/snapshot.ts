@@ -1,6 +1,11 @@
 import pg from 'pg';
 import type { SqliteValue } from '../rules/sqlite-value.js';
-import { BucketWriteTransaction, type RowEvaluator, type SourceTable, type WriterLimits } from '../storage/index.js';
+import {
+  BucketWriteTransaction,
+  type RowEvaluator,
+  type SourceTable,
+  type WriterLimits,
+} from '../storage/index.js';
 import { pgTextToSqlite } from './pg-values.js';
 import { quoteQualified, quoteIdent } from './sql-names.js';
 
@@ -32,22 +37,36 @@ export async function snapshotTable(options: SnapshotOptions): Promise<number> {
 async function snapshotByKey(options: SnapshotOptions): Promise<number> {
   const { table, source, chunkSize = 10_000 } = options;
   const key = table.replicaIdColumns[0]!;
-  let lastKey = table.snapshotLastKey;
-  let replicated = table.snapshotReplicatedCount;
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const where = lastKey === null ? '' : `WHERE ${quoteIdent(key)} > $1`;
-    const result = await source.query({
-      text: `SELECT * FROM ${quoteQualified(table.schema, table.name)} ${where} ORDER BY ${quoteIdent(key)} LIMIT ${chunkSize}`,
-      values: lastKey === null ? [] : [lastKey],
+  const read = (after: string | null) =>
+    source.query({
+      text: `SELECT * FROM ${quoteQualified(table.schema, table.name)} ${after === null ? '' : `WHERE ${quoteIdent(key)} > $1`}
+             ORDER BY ${quoteIdent(key)} LIMIT ${chunkSize}`,
+      values: after === null ? [] : [after],
       rowMode: 'array',
     });
+  let replicated = table.snapshotReplicatedCount;
+  let next = read(table.snapshotLastKey);
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const result = await next;
     const done = result.rows.length < chunkSize;
+    let lastKey: string | null = null;
     if (result.rows.length > 0) {
       const keyIndex = result.fields.findIndex((f) => f.name === key);
       lastKey = (result.rows[result.rows.length - 1] as Array<string | null>)[keyIndex] ?? null;
     }
-    replicated += await saveChunk(options, result, { lastKey, replicated: replicated + result.rows.length, done });
+    // Read the next chunk from the source while this one is written to storage.
+    if (!done) {
+      next = read(lastKey);
+      next.catch(() => undefined);
+    }
+    // Rows past the last stored key have no stored state yet: no need to look it up.
+    replicated += await saveChunk(
+      options,
+      result,
+      { lastKey, replicated: replicated + result.rows.length, done },
+      true,
+    );
     options.onProgress?.(table, replicated);
     if (done) return replicated;
   }
@@ -59,12 +78,21 @@ async function snapshotByCursor(options: SnapshotOptions): Promise<number> {
   let replicated = 0;
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
-    await client.query(`DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`);
+    await client.query(
+      `DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`,
+    );
     for (;;) {
       options.signal?.throwIfAborted();
-      const result = await client.query({ text: `FETCH ${chunkSize} FROM snapshot_cursor`, rowMode: 'array' });
+      const result = await client.query({
+        text: `FETCH ${chunkSize} FROM snapshot_cursor`,
+        rowMode: 'array',
+      });
       const done = result.rows.length < chunkSize;
-      replicated += await saveChunk(options, result, { lastKey: null, replicated: replicated + result.rows.length, done });
+      replicated += await saveChunk(options, result, {
+        lastKey: null,
+        replicated: replicated + result.rows.length,
+        done,
+      });
       options.onProgress?.(table, replicated);
       if (done) break;
     }
@@ -82,10 +110,12 @@ async function saveChunk(
   options: SnapshotOptions,
   result: pg.QueryResult,
   progress: { lastKey: string | null; replicated: number; done: boolean },
+  newRowsOnly = false,
 ): Promise<number> {
   const tx = await BucketWriteTransaction.begin(options.storage, options.groupId, options.evaluator, {
     limits: options.limits,
     warn: options.warn,
+    newRowsOnly,
   });
   try {
     await saveRows(tx, options.table, result);
@@ -99,7 +129,11 @@ async function saveChunk(
 }
 
 /** Converts raw-text rows (rowMode 'array') exactly as streaming converts tuples, and saves them as puts. */
-async function saveRows(tx: BucketWriteTransaction, table: SourceTable, result: pg.QueryResult): Promise<void> {
+async function saveRows(
+  tx: BucketWriteTransaction,
+  table: SourceTable,
+  result: pg.QueryResult,
+): Promise<void> {
   const fields = result.fields;
   const keyIndexes = table.replicaIdColumns.map((column) => fields.findIndex((f) => f.name === column));
   for (const raw of result.rows as Array<Array<string | null>>) {
@@ -127,9 +161,14 @@ export async function snapshotIntoTransaction(
   let replicated = 0;
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
-    await client.query(`DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`);
+    await client.query(
+      `DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`,
+    );
     for (;;) {
-      const result = await client.query({ text: `FETCH ${chunkSize} FROM snapshot_cursor`, rowMode: 'array' });
+      const result = await client.query({
+        text: `FETCH ${chunkSize} FROM snapshot_cursor`,
+        rowMode: 'array',
+      });
       await saveRows(tx, table, result);
       replicated += result.rows.length;
       if (result.rows.length < chunkSize) break;

@@ -33,7 +33,11 @@ export interface OplogRow {
 type Queryable = pg.Pool | pg.ClientBase;
 
 export async function getActiveCheckpoint(db: Queryable): Promise<Checkpoint | null> {
-  const { rows } = await db.query<{ id: number; last_checkpoint: string | null; last_checkpoint_lsn: string | null }>(
+  const { rows } = await db.query<{
+    id: number;
+    last_checkpoint: string | null;
+    last_checkpoint_lsn: string | null;
+  }>(
     "SELECT id, last_checkpoint, last_checkpoint_lsn FROM powersync.sync_rules WHERE state = 'ACTIVE' LIMIT 1",
   );
   const row = rows[0];
@@ -67,7 +71,11 @@ export async function getBucketChecksums(
     [groupId, buckets, checkpoint.toString()],
   );
   for (const row of rows) {
-    result.set(row.bucket_name, { bucket: row.bucket_name, checksum: Number(row.checksum), count: Number(row.count) });
+    result.set(row.bucket_name, {
+      bucket: row.bucket_name,
+      checksum: Number(row.checksum),
+      count: Number(row.count),
+    });
   }
   return result;
 }
@@ -104,7 +112,13 @@ export async function getBucketData(
      ) d
      ORDER BY p.n, d.op_id
      LIMIT $5`,
-    [groupId, positions.map((p) => p.bucket), positions.map((p) => p.after.toString()), checkpoint.toString(), limit],
+    [
+      groupId,
+      positions.map((p) => p.bucket),
+      positions.map((p) => p.after.toString()),
+      checkpoint.toString(),
+      limit,
+    ],
   );
   return rows.map((r) => ({
     bucket: r.bucket_name,
@@ -138,7 +152,12 @@ export async function getParameterSets(
 }
 
 /** Buckets with ops in (after, upTo]: what changed between two checkpoints. */
-export async function getChangedBuckets(db: Queryable, groupId: number, after: bigint, upTo: bigint): Promise<string[]> {
+export async function getChangedBuckets(
+  db: Queryable,
+  groupId: number,
+  after: bigint,
+  upTo: bigint,
+): Promise<string[]> {
   const { rows } = await db.query<{ bucket_name: string }>(
     'SELECT bucket_name FROM powersync.bucket_state WHERE group_id = $1 AND last_op > $2',
     [groupId, after.toString()],

@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
-import type { SqliteValue } from '../rules/sqlite-value.js';
-import { decodeRow, encodeReplicaId, encodeRow } from './json-values.js';
+import type { SqliteRow, SqliteValue } from '../rules/sqlite-value.js';
+import { decodeRow, encodeReplicaId, encodeValues } from './json-values.js';
 import {
   MAX_ROW_BYTES,
+  evaluatePut,
   mergeUnchangedColumns,
   opsForDelete,
   opsForPut,
+  type RowEvaluation,
   subkeyFor,
   type CurrentRow,
   type PendingOp,
@@ -61,10 +63,11 @@ interface Counters {
  * transaction is either wholly in storage and checkpointed or not at all.
  */
 export class BucketWriteTransaction {
-  private buffer: RowChange[] = [];
+  private buffer: PreparedChange[] = [];
   private bufferedBytes = 0;
   private lastOp: bigint | null = null;
   private finished = false;
+  private inFlight: Promise<void> | null = null;
   readonly counters: Counters = { ops: 0, rows: 0, bytes: 0 };
 
   private constructor(
@@ -73,13 +76,19 @@ export class BucketWriteTransaction {
     private readonly evaluator: RowEvaluator,
     private readonly limits: WriterLimits,
     private readonly warn: (message: string) => void,
+    private readonly newRowsOnly: boolean,
   ) {}
 
   static async begin(
     pool: pg.Pool,
     groupId: number,
     evaluator: RowEvaluator,
-    options: { limits?: WriterLimits; warn?: (message: string) => void } = {},
+    options: {
+      limits?: WriterLimits;
+      warn?: (message: string) => void;
+      /** Every row saved is known to have no stored state (a key-ordered snapshot past its last key). */
+      newRowsOnly?: boolean;
+    } = {},
   ): Promise<BucketWriteTransaction> {
     const client = await pool.connect();
     try {
@@ -94,6 +103,7 @@ export class BucketWriteTransaction {
       evaluator,
       options.limits ?? DEFAULT_WRITER_LIMITS,
       options.warn ?? (() => undefined),
+      options.newRowsOnly ?? false,
     );
   }
 
@@ -103,7 +113,7 @@ export class BucketWriteTransaction {
   }
 
   async save(change: RowChange): Promise<void> {
-    this.buffer.push(change);
+    this.buffer.push(this.prepare(change));
     this.bufferedBytes += change.kind === 'put' ? estimateSize(change.row) : 64;
     if (
       this.buffer.length >= this.limits.maxRecordCount ||
@@ -113,9 +123,27 @@ export class BucketWriteTransaction {
     }
   }
 
+  /** Keys, subkey and (unless TOASTed columns need the previous image) the evaluation, done up front. */
+  private prepare(change: RowChange): PreparedChange {
+    const sourceKey = (change.kind === 'delete' && change.sourceKey) || encodeReplicaId(change.replicaId);
+    const subkey = subkeyFor(change.table.id, sourceKey);
+    const prepared: PreparedChange = {
+      change,
+      sourceKey,
+      subkey,
+      key: `${change.table.id}:${sourceKey.toString('latin1')}`,
+      evaluation: undefined,
+    };
+    if (change.kind === 'put' && !Object.values(change.row).includes(undefined)) {
+      prepared.evaluation = evaluatePut(this.evaluator, change.table, subkey, change.row as SqliteRow);
+    }
+    return prepared;
+  }
+
   /** Every row of a truncated (or replaced) table leaves its buckets and lookups. */
   async truncate(table: SourceTable): Promise<void> {
     await this.flush();
+    await this.settleWrites();
     let after: Buffer = Buffer.alloc(0);
     for (;;) {
       const { rows } = await this.client.query<{ source_key: Buffer }>(
@@ -125,9 +153,10 @@ export class BucketWriteTransaction {
       );
       if (rows.length === 0) return;
       for (const row of rows)
-        this.buffer.push({ kind: 'delete', table, replicaId: [], sourceKey: row.source_key });
+        this.buffer.push(this.prepare({ kind: 'delete', table, replicaId: [], sourceKey: row.source_key }));
       after = rows[rows.length - 1]!.source_key;
       await this.flush();
+      await this.settleWrites();
     }
   }
 
@@ -137,6 +166,7 @@ export class BucketWriteTransaction {
     progress: { lastKey: string | null; replicated: number; done: boolean },
   ) {
     await this.flush();
+    await this.settleWrites();
     await this.client.query(
       `UPDATE powersync.source_tables SET snapshot_last_key = $2, snapshot_replicated_count = $3, snapshot_done = $4
        WHERE id = $1`,
@@ -145,59 +175,76 @@ export class BucketWriteTransaction {
   }
 
   async setTableNoCheckpointBefore(tableId: string, lsn: string): Promise<void> {
+    await this.settleWrites();
     await this.client.query('UPDATE powersync.source_tables SET no_checkpoint_before = $2 WHERE id = $1', [
       tableId,
       lsn,
     ]);
   }
 
-  /** Writes buffered changes as ops inside the open transaction. */
+  /**
+   * Writes buffered changes as ops inside the open transaction. The writes are issued without waiting for
+   * them, so the next batch is evaluated while Postgres works; the next flush or the commit waits for them
+   * (one flush in flight at most) and surfaces their errors.
+   */
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const changes = this.buffer;
     this.buffer = [];
     this.bufferedBytes = 0;
-
-    const keyed = changes.map((change) => {
-      const sourceKey = (change.kind === 'delete' && change.sourceKey) || encodeReplicaId(change.replicaId);
-      return { change, sourceKey, key: `${change.table.id}:${sourceKey.toString('latin1')}` };
-    });
-    const current = await this.loadCurrent(keyed);
+    await this.settleWrites();
+    const current = this.newRowsOnly ? new Map<string, CurrentEntry>() : await this.loadCurrent(changes);
 
     const ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }> = [];
     const parameters: Array<PendingParameter & { sourceTable: string; sourceKey: Buffer }> = [];
-    for (const { change, sourceKey, key } of keyed) {
-      const subkey = subkeyFor(change.table.id, sourceKey);
+    for (const { change, sourceKey, key, subkey, evaluation } of changes) {
       const entry = current.get(key);
       const previous = entry && !('deleted' in entry) ? entry : undefined;
-      const tableName = { schema: change.table.schema, name: change.table.name };
+      const sourceTable = change.table.id;
       if (change.kind === 'put') {
-        const row = mergeUnchangedColumns(change.row, previous?.data);
-        const result = opsForPut(this.evaluator, tableName, subkey, row, previous);
-        if (result.ops.some((op) => op.data !== null && op.data.length > MAX_ROW_BYTES)) {
+        const evaluated =
+          evaluation ??
+          evaluatePut(
+            this.evaluator,
+            change.table,
+            subkey,
+            mergeUnchangedColumns(change.row, previous?.data),
+          );
+        if (evaluated.puts.some((op) => op.data !== null && op.data.length > MAX_ROW_BYTES)) {
           this.warn(
             `[PSYNC_S1002] Row ${change.table.schema}.${change.table.name} ${subkey} is larger than 15 MB; dropped`,
           );
           continue;
         }
-        for (const op of result.ops) ops.push({ ...op, sourceTable: change.table.id, sourceKey });
-        for (const p of result.parameters) parameters.push({ ...p, sourceTable: change.table.id, sourceKey });
-        current.set(key, { ...result.current, sourceTable: change.table.id, sourceKey, dirty: true });
+        const result = opsForPut(evaluated, subkey, previous);
+        for (const op of result.ops) ops.push({ ...op, sourceTable, sourceKey });
+        for (const p of result.parameters) parameters.push({ ...p, sourceTable, sourceKey });
+        current.set(key, { ...result.current, sourceTable, sourceKey, dirty: true });
       } else {
         const result = opsForDelete(subkey, previous);
-        for (const op of result.ops) ops.push({ ...op, sourceTable: change.table.id, sourceKey });
-        for (const p of result.parameters) parameters.push({ ...p, sourceTable: change.table.id, sourceKey });
-        current.set(key, { deleted: true, sourceTable: change.table.id, sourceKey, dirty: true });
+        for (const op of result.ops) ops.push({ ...op, sourceTable, sourceKey });
+        for (const p of result.parameters) parameters.push({ ...p, sourceTable, sourceKey });
+        current.set(key, { deleted: true, sourceTable, sourceKey, dirty: true });
       }
     }
 
-    const ids = await this.allocateOpIds(ops.length + parameters.length);
-    await this.insertOps(ops, ids.slice(0, ops.length));
-    await this.insertParameters(parameters, ids.slice(ops.length));
-    await this.saveCurrent(current);
-    if (ids.length > 0) this.lastOp = ids[ids.length - 1]!;
     this.counters.rows += changes.length;
     this.counters.ops += ops.length;
+    // Sequential on this transaction's connection (pg runs one query at a time), not awaited here.
+    this.inFlight = (async () => {
+      // Op ids come from the sequence inside the inserts, in array order.
+      this.noteOpId(await this.insertOps(ops));
+      this.noteOpId(await this.insertParameters(parameters));
+      await this.saveCurrent(current);
+    })();
+    // Observed by settleWrites(); never an unhandled rejection in between.
+    this.inFlight.catch(() => undefined);
+  }
+
+  private async settleWrites(): Promise<void> {
+    const inFlight = this.inFlight;
+    this.inFlight = null;
+    await inFlight;
   }
 
   /**
@@ -211,6 +258,7 @@ export class BucketWriteTransaction {
   ): Promise<CommitResult> {
     try {
       await this.flush();
+      await this.settleWrites();
       const result = await this.updateCheckpoint(lsn, options.checkpoint);
       await this.client.query('COMMIT');
       return result;
@@ -224,6 +272,7 @@ export class BucketWriteTransaction {
 
   async rollback(): Promise<void> {
     if (this.finished) return;
+    await this.settleWrites().catch(() => undefined);
     await this.client.query('ROLLBACK').catch(() => undefined);
     this.finish();
   }
@@ -302,9 +351,7 @@ export class BucketWriteTransaction {
     return result;
   }
 
-  private async loadCurrent(
-    keyed: Array<{ change: RowChange; sourceKey: Buffer; key: string }>,
-  ): Promise<Map<string, CurrentEntry>> {
+  private async loadCurrent(keyed: PreparedChange[]): Promise<Map<string, CurrentEntry>> {
     // Keys grouped by source table: `source_key = ANY(...)` is an index scan on the primary key, where a join
     // against unnest() may be planned as a sequential scan of current_data.
     const byTable = new Map<string, Buffer[]>();
@@ -345,30 +392,26 @@ export class BucketWriteTransaction {
     return map;
   }
 
-  private async allocateOpIds(count: number): Promise<bigint[]> {
-    if (count === 0) return [];
-    const { rows } = await this.client.query<{ id: string }>(
-      "SELECT nextval('powersync.op_id_sequence') AS id FROM generate_series(1, $1) ORDER BY 1",
-      [count],
-    );
-    return rows.map((r) => BigInt(r.id));
+  private noteOpId(id: bigint | null): void {
+    if (id !== null && (this.lastOp === null || id > this.lastOp)) this.lastOp = id;
   }
 
   /**
    * Ops and the per-bucket pre-aggregate in one statement. Rows travel as one JSON parameter: JSON.stringify
    * is native and Postgres parses JSON faster than it parses large text-array literals.
    */
-  private async insertOps(ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>, ids: bigint[]) {
-    if (ops.length === 0) return;
+  private async insertOps(
+    ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>,
+  ): Promise<bigint | null> {
+    if (ops.length === 0) return null;
     const rows = new Array<Record<string, unknown>>(ops.length);
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       rows[i] = {
         b: op.bucket,
-        i: String(ids[i]),
         o: op.op,
         t: op.sourceTable,
-        k: op.sourceKey.toString('hex'),
+        k: op.sourceKey.toString('utf8'),
         s: op.subkey,
         n: op.table,
         r: op.rowId,
@@ -377,44 +420,50 @@ export class BucketWriteTransaction {
       };
       this.counters.bytes += op.data?.length ?? 0;
     }
-    await this.client.query(
-      `WITH ops AS (
-         SELECT * FROM json_to_recordset($2::json)
-           AS r(b text, i int8, o text, t int8, k text, s text, n text, r text, c int8, d text)
+    const { rows: result } = await this.client.query<{ last: string }>(
+      `WITH ops AS MATERIALIZED (
+         SELECT nextval('powersync.op_id_sequence') AS i, r.*
+         FROM json_to_recordset($2::json) AS r(b text, o text, t int8, k text, s text, n text, r text, c int8, d text)
        ), inserted AS (
          INSERT INTO powersync.bucket_data
            (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)
-         SELECT $1, b, i, o, t, decode(k, 'hex'), s, n, r, c, d FROM ops
+         SELECT $1, b, i, o, t, convert_to(k, 'UTF8'), s, n, r, c, d FROM ops
+       ), state AS (
+         INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
+         SELECT $1, b, count(*), sum(c) % 4294967296, max(i), count(*) FROM ops GROUP BY b
+         ON CONFLICT (group_id, bucket_name) DO UPDATE SET
+           op_count = s.op_count + excluded.op_count,
+           checksum = (s.checksum + excluded.checksum) % 4294967296,
+           last_op = greatest(s.last_op, excluded.last_op),
+           ops_since_compact = s.ops_since_compact + excluded.ops_since_compact
        )
-       INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
-       SELECT $1, b, count(*), sum(c) % 4294967296, max(i), count(*) FROM ops GROUP BY b
-       ON CONFLICT (group_id, bucket_name) DO UPDATE SET
-         op_count = s.op_count + excluded.op_count,
-         checksum = (s.checksum + excluded.checksum) % 4294967296,
-         last_op = greatest(s.last_op, excluded.last_op),
-         ops_since_compact = s.ops_since_compact + excluded.ops_since_compact`,
+       SELECT max(i)::text AS last FROM ops`,
       [this.groupId, JSON.stringify(rows)],
     );
+    return BigInt(result[0]!.last);
   }
 
   private async insertParameters(
     parameters: Array<PendingParameter & { sourceTable: string; sourceKey: Buffer }>,
-    ids: bigint[],
-  ) {
-    if (parameters.length === 0) return;
-    const rows = parameters.map((p, i) => ({
-      i: String(ids[i]),
+  ): Promise<bigint | null> {
+    if (parameters.length === 0) return null;
+    const rows = parameters.map((p) => ({
       t: p.sourceTable,
-      k: p.sourceKey.toString('hex'),
+      k: p.sourceKey.toString('utf8'),
       l: p.lookup,
       p: p.bucketParameters,
     }));
-    await this.client.query(
-      `INSERT INTO powersync.bucket_parameters (id, group_id, source_table, source_key, lookup, bucket_parameters)
-       SELECT i, $1, t, decode(k, 'hex'), convert_to(l, 'UTF8'), p
-       FROM json_to_recordset($2::json) AS r(i int8, t int8, k text, l text, p text)`,
+    const { rows: result } = await this.client.query<{ last: string }>(
+      `WITH inserted AS (
+         INSERT INTO powersync.bucket_parameters (id, group_id, source_table, source_key, lookup, bucket_parameters)
+         SELECT nextval('powersync.op_id_sequence'), $1, t, convert_to(k, 'UTF8'), convert_to(l, 'UTF8'), p
+         FROM json_to_recordset($2::json) AS r(t int8, k text, l text, p text)
+         RETURNING id
+       )
+       SELECT max(id)::text AS last FROM inserted`,
       [this.groupId, JSON.stringify(rows)],
     );
+    return BigInt(result[0]!.last);
   }
 
   private async saveCurrent(current: Map<string, CurrentEntry>) {
@@ -423,21 +472,21 @@ export class BucketWriteTransaction {
     for (const entry of current.values()) {
       if (!entry.dirty) continue;
       if ('deleted' in entry) {
-        deletes.push({ t: entry.sourceTable, k: entry.sourceKey.toString('hex') });
+        deletes.push({ t: entry.sourceTable, k: entry.sourceKey.toString('utf8') });
         continue;
       }
       upserts.push({
         t: entry.sourceTable,
-        k: entry.sourceKey.toString('hex'),
+        k: entry.sourceKey.toString('utf8'),
         b: entry.buckets,
-        d: entry.data ? encodeRow(entry.data).toString('hex') : null,
+        d: entry.data ? encodeValues(entry.data) : null,
         l: entry.lookups.length === 0 ? null : entry.lookups,
       });
     }
     if (upserts.length > 0) {
       await this.client.query(
         `INSERT INTO powersync.current_data AS c (group_id, source_table, source_key, buckets, data, lookups)
-         SELECT $1, t, decode(k, 'hex'), b, decode(d, 'hex'),
+         SELECT $1, t, convert_to(k, 'UTF8'), b, convert_to(d, 'UTF8'),
                 CASE WHEN l IS NULL THEN '{}'::bytea[]
                      ELSE ARRAY(SELECT convert_to(x, 'UTF8') FROM json_array_elements_text(l) x) END
          FROM json_to_recordset($2::json) AS r(t int8, k text, b jsonb, d text, l json)
@@ -449,11 +498,19 @@ export class BucketWriteTransaction {
     if (deletes.length > 0) {
       await this.client.query(
         `DELETE FROM powersync.current_data c USING json_to_recordset($2::json) AS r(t int8, k text)
-         WHERE c.group_id = $1 AND c.source_table = r.t AND c.source_key = decode(r.k, 'hex')`,
+         WHERE c.group_id = $1 AND c.source_table = r.t AND c.source_key = convert_to(r.k, 'UTF8')`,
         [this.groupId, JSON.stringify(deletes)],
       );
     }
   }
+}
+
+interface PreparedChange {
+  change: RowChange;
+  sourceKey: Buffer;
+  subkey: string;
+  key: string;
+  evaluation: RowEvaluation | undefined;
 }
 
 type LiveEntry = CurrentRow & { sourceTable: string; sourceKey: Buffer; dirty: boolean };

@@ -1,5 +1,11 @@
 export { createStoragePool, inTransaction } from './pool.js';
-export { migrate, currentMigration, assertMigrated, type MigrationDirection, type MigrationResult } from './migrator.js';
+export {
+  migrate,
+  currentMigration,
+  assertMigrated,
+  type MigrationDirection,
+  type MigrationResult,
+} from './migrator.js';
 export { MIGRATIONS } from './migrations.js';
 export { StorageLock, ensureBootstrapTables } from './locks.js';
 export {
@@ -15,7 +21,12 @@ export {
   resetSyncRulesData,
   markSnapshotDone,
 } from './sync-rules-store.js';
-export { type SourceTable, resolveSourceTable, listSourceTables, deleteSourceTable } from './source-tables.js';
+export {
+  type SourceTable,
+  resolveSourceTable,
+  listSourceTables,
+  deleteSourceTable,
+} from './source-tables.js';
 export {
   BucketWriteTransaction,
   CHECKPOINT_CHANNEL,

@@ -26,15 +26,18 @@ export class StorageLock {
 
   /** Extends the lease; false when it was lost (expired and taken by another holder). */
   async refresh(): Promise<boolean> {
-    const { rowCount } = await this.db.query('UPDATE powersync.locks SET ts = now() WHERE name = $1 AND lock_id = $2', [
-      this.name,
-      this.lockId,
-    ]);
+    const { rowCount } = await this.db.query(
+      'UPDATE powersync.locks SET ts = now() WHERE name = $1 AND lock_id = $2',
+      [this.name, this.lockId],
+    );
     return rowCount === 1;
   }
 
   async release(): Promise<void> {
-    await this.db.query('DELETE FROM powersync.locks WHERE name = $1 AND lock_id = $2', [this.name, this.lockId]);
+    await this.db.query('DELETE FROM powersync.locks WHERE name = $1 AND lock_id = $2', [
+      this.name,
+      this.lockId,
+    ]);
   }
 }
 

@@ -57,7 +57,9 @@ export async function migrate(db: pg.Pool, direction: MigrationDirection): Promi
 export async function currentMigration(db: pg.Pool): Promise<number> {
   const exists = await db.query("SELECT to_regclass('powersync.migrations') AS t");
   if (!exists.rows[0]?.t) return 0;
-  const { rows } = await db.query<{ last_run: string | null }>('SELECT last_run FROM powersync.migrations WHERE id = 1');
+  const { rows } = await db.query<{ last_run: string | null }>(
+    'SELECT last_run FROM powersync.migrations WHERE id = 1',
+  );
   return rows[0]?.last_run ? Number(rows[0].last_run) : 0;
 }
 
@@ -72,7 +74,10 @@ export async function assertMigrated(db: pg.Pool): Promise<void> {
     );
   }
   if (current > latest) {
-    throw new ServiceError('PSYNC_S1005', `Storage schema migration ${current} is newer than this service (${latest})`);
+    throw new ServiceError(
+      'PSYNC_S1005',
+      `Storage schema migration ${current} is newer than this service (${latest})`,
+    );
   }
 }
 

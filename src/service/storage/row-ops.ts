@@ -65,26 +65,28 @@ function membershipKey(m: BucketMembership): string {
   return `${m.bucket}\0${m.table}\0${m.id}`;
 }
 
+/** What a row image evaluates to, independent of the row's previous state. */
+export interface RowEvaluation {
+  row: SqliteRow;
+  puts: PendingOp[];
+  parameters: Array<{ lookup: string; bucketParameters: string }>;
+}
+
 /**
- * Evaluates a new row image against the previous state: PUT in every bucket it is in now, REMOVE in every
- * bucket it left, new parameter-index entries and tombstones. Pure; the writer persists the result.
+ * Evaluates a row image: the PUT it becomes in each of its buckets (with checksums) and its parameter-index
+ * entries. Pure and independent of storage, so the writer can do it while earlier writes are in flight.
  */
-export function opsForPut(
+export function evaluatePut(
   evaluator: RowEvaluator,
   table: { schema: string; name: string },
   subkey: string,
   row: SqliteRow,
-  previous: CurrentRow | undefined,
-): { ops: PendingOp[]; parameters: PendingParameter[]; current: CurrentRow } {
+): RowEvaluation {
   const evaluated = evaluator.hasDataQueries(table) ? evaluator.evaluateRow(table, row) : [];
   const entries = evaluator.hasParameterQueries(table) ? evaluator.evaluateParameterRow(table, row) : [];
-  const ops: PendingOp[] = [];
-  const now = new Set(evaluated.map(membershipKey));
-  for (const old of previous?.buckets ?? []) {
-    if (!now.has(membershipKey(old))) ops.push(removeOp(old, subkey));
-  }
-  for (const e of evaluated) {
-    ops.push({
+  return {
+    row,
+    puts: evaluated.map((e) => ({
       bucket: e.bucket,
       op: 'PUT',
       subkey,
@@ -92,22 +94,41 @@ export function opsForPut(
       rowId: e.id,
       checksum: putChecksum(e.table, e.id, e.data),
       data: e.data,
-    });
-  }
-  const parameters: PendingParameter[] = entries.map((p) => ({
-    lookup: p.lookup,
-    bucketParameters: encodeValues(p.bucketParameters),
-  }));
-  const lookups = entries.map((p) => p.lookup);
-  const kept = new Set(lookups);
-  for (const old of previous?.lookups ?? []) {
-    if (!kept.has(old)) parameters.push({ lookup: old, bucketParameters: '[]' });
-  }
-  return {
-    ops,
-    parameters,
-    current: { buckets: evaluated.map(({ bucket, table: t, id }) => ({ bucket, table: t, id })), lookups, data: row },
+    })),
+    parameters: entries.map((p) => ({
+      lookup: p.lookup,
+      bucketParameters: encodeValues(p.bucketParameters),
+    })),
   };
+}
+
+/**
+ * The new row image against the previous state: PUT in every bucket it is in now, REMOVE in every bucket it
+ * left, new parameter-index entries and tombstones for lookups it no longer produces.
+ */
+export function opsForPut(
+  evaluation: RowEvaluation,
+  subkey: string,
+  previous: CurrentRow | undefined,
+): { ops: PendingOp[]; parameters: PendingParameter[]; current: CurrentRow } {
+  const ops: PendingOp[] = [];
+  const buckets = evaluation.puts.map((p) => ({ bucket: p.bucket, table: p.table, id: p.rowId }));
+  if (previous && previous.buckets.length > 0) {
+    const now = new Set(buckets.map(membershipKey));
+    for (const old of previous.buckets) {
+      if (!now.has(membershipKey(old))) ops.push(removeOp(old, subkey));
+    }
+  }
+  ops.push(...evaluation.puts);
+  const parameters: PendingParameter[] = [...evaluation.parameters];
+  const lookups = evaluation.parameters.map((p) => p.lookup);
+  if (previous && previous.lookups.length > 0) {
+    const kept = new Set(lookups);
+    for (const old of previous.lookups) {
+      if (!kept.has(old)) parameters.push({ lookup: old, bucketParameters: '[]' });
+    }
+  }
+  return { ops, parameters, current: { buckets, lookups, data: evaluation.row } };
 }
 
 /** A deleted source row leaves every bucket and every parameter lookup. */

@@ -60,7 +60,10 @@ export async function resolveSourceTable(
   );
   if (match) {
     if (match.relationId === null) {
-      await db.query('UPDATE powersync.source_tables SET relation_id = $2 WHERE id = $1', [match.id, table.relationId]);
+      await db.query('UPDATE powersync.source_tables SET relation_id = $2 WHERE id = $1', [
+        match.id,
+        table.relationId,
+      ]);
       match.relationId = table.relationId;
     }
     return { table: match, replaced: existing.filter((t) => t !== match), created: false };

@@ -52,8 +52,13 @@ export function toSyncRulesRecord(row: SyncRulesRow): SyncRulesRecord {
 const COLUMNS = `id, state, content, slot_name, snapshot_done, snapshot_lsn, last_checkpoint, last_checkpoint_lsn,
   persisted_lsn, no_checkpoint_before, keepalive_op`;
 
-export async function getSyncRules(db: pg.Pool | pg.ClientBase, id: number): Promise<SyncRulesRecord | undefined> {
-  const { rows } = await db.query<SyncRulesRow>(`SELECT ${COLUMNS} FROM powersync.sync_rules WHERE id = $1`, [id]);
+export async function getSyncRules(
+  db: pg.Pool | pg.ClientBase,
+  id: number,
+): Promise<SyncRulesRecord | undefined> {
+  const { rows } = await db.query<SyncRulesRow>(`SELECT ${COLUMNS} FROM powersync.sync_rules WHERE id = $1`, [
+    id,
+  ]);
   return rows[0] && toSyncRulesRecord(rows[0]);
 }
 
@@ -71,7 +76,11 @@ export async function getActiveSyncRules(db: pg.Pool): Promise<SyncRulesRecord |
 }
 
 /** Registers a new sync config version in PROCESSING state with its slot name `<prefix><id>_<4 hex>`. */
-export async function createSyncRules(db: pg.Pool, content: string, slotPrefix: string): Promise<SyncRulesRecord> {
+export async function createSyncRules(
+  db: pg.Pool,
+  content: string,
+  slotPrefix: string,
+): Promise<SyncRulesRecord> {
   const { rows } = await db.query<SyncRulesRow>(
     `WITH next AS (SELECT nextval('powersync.sync_rules_id_sequence')::int AS id)
      INSERT INTO powersync.sync_rules (id, state, content, slot_name)
