@@ -12,7 +12,8 @@ import { getActiveCheckpoint } from '../../src/service/storage/index.js';
 import { startEmbeddedPostgres } from '../../src/postgres/index.js';
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1]!);
 const ROWS = Number(args.get('rows') ?? 200_000);
 const RUNS = Number(args.get('runs') ?? 3);
 
@@ -30,7 +31,9 @@ replication: { connections: [{ type: postgresql, uri: "${sourceUrl}", sslmode: d
 storage: { type: postgresql, uri: "${storageUrl}", sslmode: disable }
 sync_config:
   content: |
-${SYNC_CONFIG.split('\n').map((l) => '    ' + l).join('\n')}
+${SYNC_CONFIG.split('\n')
+  .map((l) => '    ' + l)
+  .join('\n')}
 healthcheck: { probes: { use_http: false, use_filesystem: false } }
 `;
 }
@@ -48,7 +51,9 @@ async function fill(source: pg.Pool, from: number, count: number): Promise<void>
 }
 
 async function waitFor(source: pg.Pool, storage: pg.Pool): Promise<void> {
-  const { rows } = await source.query<{ lsn: string }>("SELECT pg_logical_emit_message(false,'powersync','ping')::text AS lsn");
+  const { rows } = await source.query<{ lsn: string }>(
+    "SELECT pg_logical_emit_message(false,'powersync','ping')::text AS lsn",
+  );
   const target = normaliseLsn(rows[0]!.lsn);
   for (;;) {
     const cp = await getActiveCheckpoint(storage).catch(() => null);
@@ -105,8 +110,12 @@ try {
     );
   }
   console.log(`\nreplication benchmark, ${ROWS} rows, ${RUNS} runs (median):`);
-  console.log(`  initial snapshot: ${Math.round(median(results.map((r) => r.snapshotRowsPerSecond)))} rows/s (must >= 10,000; goal >= 30,000)`);
-  console.log(`  catch-up:         ${Math.round(median(results.map((r) => r.catchUpOpsPerSecond)))} ops/s (must >= 8,000; goal >= 25,000)`);
+  console.log(
+    `  initial snapshot: ${Math.round(median(results.map((r) => r.snapshotRowsPerSecond)))} rows/s (must >= 10,000; goal >= 30,000)`,
+  );
+  console.log(
+    `  catch-up:         ${Math.round(median(results.map((r) => r.catchUpOpsPerSecond)))} ops/s (must >= 8,000; goal >= 25,000)`,
+  );
 } finally {
   await server.stop();
 }

@@ -20,7 +20,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-    for (const sub of command.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    for (const sub of command.commands)
+      sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   }
   try {
     await program.parseAsync(argv.map((arg) => FLAG_ALIASES[arg] ?? arg));

@@ -13,7 +13,10 @@ interface ConfigFlags {
 
 function addConfigOptions(command: Command): Command {
   return command
-    .option('-c, --config-path <path>', 'service config file (env POWERSYNC_CONFIG_PATH; default ./powersync.yaml)')
+    .option(
+      '-c, --config-path <path>',
+      'service config file (env POWERSYNC_CONFIG_PATH; default ./powersync.yaml)',
+    )
     .option('--config-base64 <base64>', 'service config as base64, also -c64 (env POWERSYNC_CONFIG_B64)')
     .option('--sync-base64 <base64>', 'sync config as base64, also -sync64 (env POWERSYNC_SYNC_CONFIG_B64)');
 }
@@ -31,7 +34,9 @@ async function loadConfig(flags: ConfigFlags, io: CliIo) {
 
 /** `syncscale service …`: the reference service's runner commands, mirroring the service image. */
 export function serviceCommand(io: CliIo, setExitCode: (code: number) => void): Command {
-  const service = new Command('service').description('run the reference sync service (start, compact, migrate)');
+  const service = new Command('service').description(
+    'run the reference sync service (start, compact, migrate)',
+  );
 
   addConfigOptions(
     service
@@ -51,7 +56,10 @@ export function serviceCommand(io: CliIo, setExitCode: (code: number) => void): 
       .command('compact')
       .description('compact bucket storage once (MOVE and CLEAR), then exit')
       .option('-b, --buckets <list>', 'comma-separated full bucket names, e.g. global[],1#by_user["u1"]')
-      .option('--memory-limit-mb <mb>', 'override the compactor memory budget (default min(heap - 128, 1024))'),
+      .option(
+        '--memory-limit-mb <mb>',
+        'override the compactor memory budget (default min(heap - 128, 1024))',
+      ),
   ).action(async (flags: ConfigFlags & { buckets?: string; memoryLimitMb?: string }) => {
     setExitCode(await runCompact(flags, io));
   });
@@ -67,7 +75,10 @@ export function serviceCommand(io: CliIo, setExitCode: (code: number) => void): 
   return service;
 }
 
-async function runStart(flags: ConfigFlags & { runnerType: 'sync' | 'api' | 'unified' }, io: CliIo): Promise<number> {
+async function runStart(
+  flags: ConfigFlags & { runnerType: 'sync' | 'api' | 'unified' },
+  io: CliIo,
+): Promise<number> {
   let running;
   try {
     const loaded = await loadConfig(flags, io);
@@ -75,7 +86,9 @@ async function runStart(flags: ConfigFlags & { runnerType: 'sync' | 'api' | 'uni
     running = await startService(flags.runnerType, loaded, { env: io.env, cwd: io.cwd });
   } catch (error) {
     io.stderr(`${describe(error)}\n`);
-    return isServiceError(error, 'PSYNC_S3201') || isConfigError(error) ? ExitCode.USAGE : ExitCode.STARTUP_FAILED;
+    return isServiceError(error, 'PSYNC_S3201') || isConfigError(error)
+      ? ExitCode.USAGE
+      : ExitCode.STARTUP_FAILED;
   }
   let forced = false;
   const signal = await io.onShutdownSignal(() => {
@@ -91,7 +104,8 @@ async function runStart(flags: ConfigFlags & { runnerType: 'sync' | 'api' | 'uni
 
 async function runCompact(flags: ConfigFlags & { buckets?: string; memoryLimitMb?: string }, io: CliIo) {
   const { compact, validateBucketNames } = await import('../service/compact/index.js');
-  const buckets = flags.buckets === undefined ? undefined : flags.buckets.split(',').filter((b) => b.length > 0);
+  const buckets =
+    flags.buckets === undefined ? undefined : flags.buckets.split(',').filter((b) => b.length > 0);
   const problems = buckets ? validateBucketNames(buckets) : [];
   if (problems.length > 0) {
     io.stderr(problems.map((p) => `${p}\n`).join(''));
@@ -100,7 +114,10 @@ async function runCompact(flags: ConfigFlags & { buckets?: string; memoryLimitMb
   try {
     const loaded = await loadConfig(flags, io);
     const { createStoragePool, assertMigrated } = await import('../service/storage/index.js');
-    const storage = createStoragePool(loaded.config.storage.connectionString, loaded.config.storage.maxPoolSize);
+    const storage = createStoragePool(
+      loaded.config.storage.connectionString,
+      loaded.config.storage.maxPoolSize,
+    );
     try {
       await assertMigrated(storage);
       const result = await compact(storage, {

@@ -12,7 +12,11 @@ export class ServiceError extends Error {
   readonly description: string;
   readonly details: string | undefined;
 
-  constructor(code: ErrorCode, description?: string, options?: { details?: string; status?: number; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    description?: string,
+    options?: { details?: string; status?: number; cause?: unknown },
+  ) {
     const text = description ?? ErrorCodes[code].title;
     super(`[${code}] ${text}`, { cause: options?.cause });
     this.name = 'ServiceError';

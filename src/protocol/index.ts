@@ -1,1 +1,8 @@
-export { putChecksum, removeChecksum, addChecksums, toInt32, normaliseChecksum, sumChecksums } from './checksum.js';
+export {
+  putChecksum,
+  removeChecksum,
+  addChecksums,
+  toInt32,
+  normaliseChecksum,
+  sumChecksums,
+} from './checksum.js';

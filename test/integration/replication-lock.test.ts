@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOps, createReplicationDatabases, serviceConfigYaml, waitForReplication } from '../support/replication-fixture.js';
+import {
+  bucketOps,
+  createReplicationDatabases,
+  serviceConfigYaml,
+  waitForReplication,
+} from '../support/replication-fixture.js';
 import { CliProcess, writeTempConfig } from '../support/service-process.js';
 
 const LOCK_TTL_MS = 4_000;
@@ -19,7 +24,11 @@ describe('replication lock hand-over between real replicator processes', () => {
   let config: ReturnType<typeof writeTempConfig>;
   const processes: CliProcess[] = [];
   const spawnReplicator = () => {
-    const child = new CliProcess(['service', 'start', '-r', 'sync', '-c', config.path], DRILL_ENV, config.dir);
+    const child = new CliProcess(
+      ['service', 'start', '-r', 'sync', '-c', config.path],
+      DRILL_ENV,
+      config.dir,
+    );
     processes.push(child);
     return child;
   };
@@ -83,7 +92,9 @@ describe('replication lock hand-over between real replicator processes', () => {
     writing = false;
     await writer;
     await waitForReplication(db.source, storage);
-    const puts = (await bucketOps(storage, '1#global[]')).filter((o) => o.op === 'PUT').map((o) => o.objectId!);
+    const puts = (await bucketOps(storage, '1#global[]'))
+      .filter((o) => o.op === 'PUT')
+      .map((o) => o.objectId!);
     const expected = Array.from({ length: written }, (_, i) => `w${i}`);
     expect(puts.filter((id) => id.startsWith('w')).sort()).toEqual(expected.sort());
     console.info(

@@ -9,7 +9,12 @@ import {
   getProcessedWriteCheckpoint,
   listSyncRules,
 } from '../../src/service/storage/index.js';
-import { bucketOps, createReplicationDatabases, serviceConfigYaml, waitForReplication } from '../support/replication-fixture.js';
+import {
+  bucketOps,
+  createReplicationDatabases,
+  serviceConfigYaml,
+  waitForReplication,
+} from '../support/replication-fixture.js';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -50,7 +55,8 @@ describe('replication recovery and write checkpoints', () => {
   it('marks a write checkpoint processed once replication passes its LSN, even with no data change', async () => {
     await start();
     await waitForReplication(db.source, storage);
-    const head = (await db.source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+    const head = (await db.source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!
+      .lsn;
     const requested = await createWriteCheckpoint(storage, 'u1/client-1', normaliseLsn(head));
     expect(requested).toBe(1n);
     expect(await getProcessedWriteCheckpoint(storage, 'u1/client-1')).toBeNull();
@@ -91,7 +97,9 @@ describe('replication recovery and write checkpoints', () => {
     await db.source.query('DROP TABLE lists');
     await start();
     await waitForReplication(db.source, storage);
-    await db.source.query("CREATE TABLE lists (id text PRIMARY KEY, name text); INSERT INTO lists VALUES ('n1', 'new')");
+    await db.source.query(
+      "CREATE TABLE lists (id text PRIMARY KEY, name text); INSERT INTO lists VALUES ('n1', 'new')",
+    );
     await db.source.query("INSERT INTO lists VALUES ('n2', 'newer')");
     await waitForReplication(db.source, storage);
     expect((await bucketOps(storage, '1#global[]')).map((o) => [o.op, o.objectId])).toEqual([
@@ -101,7 +109,9 @@ describe('replication recovery and write checkpoints', () => {
   });
 
   it('snapshots a table added to the publication later, then streams it', async () => {
-    await db.source.query('DROP PUBLICATION powersync; CREATE PUBLICATION powersync FOR TABLE todos, users, projects');
+    await db.source.query(
+      'DROP PUBLICATION powersync; CREATE PUBLICATION powersync FOR TABLE todos, users, projects',
+    );
     await db.source.query("INSERT INTO lists VALUES ('e1', 'existing')");
     await start();
     await waitForReplication(db.source, storage);

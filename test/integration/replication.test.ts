@@ -23,7 +23,10 @@ describe('Postgres replication into bucket storage', () => {
 
   const start = async () => {
     const loaded = parseServiceConfig(serviceConfigYaml(db.sourceUrl, db.storageUrl));
-    service = await startService('sync', loaded, { log: process.env.SYNCSCALE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger, env: {} });
+    service = await startService('sync', loaded, {
+      log: process.env.SYNCSCALE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger,
+      env: {},
+    });
   };
 
   beforeAll(async () => {
@@ -78,9 +81,16 @@ describe('Postgres replication into bucket storage', () => {
     const remove = ops[4]!;
     expect(remove.checksum).toBe(removeChecksum(remove.subkey!));
     expect(remove.subkey).toBe(ops[1]!.subkey);
-    expect([...reduceOps(ops).values()].sort()).toEqual(['{"id":"l1","name":"List one"}', '{"id":"l3","name":"List 3"}']);
+    expect([...reduceOps(ops).values()].sort()).toEqual([
+      '{"id":"l1","name":"List one"}',
+      '{"id":"l3","name":"List 3"}',
+    ]);
     const state = await bucketChecksum(storage, '1#global[]');
-    expect(state).toEqual({ bucket: '1#global[]', count: 5, checksum: sumChecksums(ops.map((o) => o.checksum)) });
+    expect(state).toEqual({
+      bucket: '1#global[]',
+      count: 5,
+      checksum: sumChecksums(ops.map((o) => o.checksum)),
+    });
   });
 
   it('moves a row between buckets: REMOVE in the old one, PUT in the new one', async () => {
@@ -103,8 +113,9 @@ describe('Postgres replication into bucket storage', () => {
     const config = SyncConfig.parse(SYNC_CONFIG, { bucketIdPrefix: '1#' });
     const bucketsOf = async (userId: string) => {
       const checkpoint = (await getActiveCheckpoint(storage))!;
-      const buckets = await config.resolveBuckets({ userId, jwt: { sub: userId }, parameters: {} }, (lookups) =>
-        getParameterSets(storage, checkpoint.syncRulesId, checkpoint.checkpoint, lookups),
+      const buckets = await config.resolveBuckets(
+        { userId, jwt: { sub: userId }, parameters: {} },
+        (lookups) => getParameterSets(storage, checkpoint.syncRulesId, checkpoint.checkpoint, lookups),
       );
       return buckets.map((b) => b.bucket).sort();
     };

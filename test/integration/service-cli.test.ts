@@ -78,7 +78,13 @@ frobnicate: true
       const result = await runCli(['service', 'start', '-r', 'sync', '-c', bad.path]);
       expect(result.code).toBe(2);
       expect(result.output).toContain('PSYNC_S3201');
-      for (const fragment of ['port', 'replication.connections[0]', 'storage', 'client_auth.jwks.keys[0]', 'frobnicate']) {
+      for (const fragment of [
+        'port',
+        'replication.connections[0]',
+        'storage',
+        'client_auth.jwks.keys[0]',
+        'frobnicate',
+      ]) {
         expect(result.output).toContain(fragment);
       }
     } finally {
@@ -118,12 +124,18 @@ bucket_definitions:
 
   it('serves HTTP probes, writes probe files and stops cleanly on SIGTERM', async () => {
     const withProbes = writeTempConfig(
-      serviceConfigYaml(db.sourceUrl, db.storageUrl).replace(
-        'probes: { use_http: false, use_filesystem: false }',
-        'probes: { use_http: true, use_filesystem: true }',
-      ).replace('level: warn', 'level: info'),
+      serviceConfigYaml(db.sourceUrl, db.storageUrl)
+        .replace(
+          'probes: { use_http: false, use_filesystem: false }',
+          'probes: { use_http: true, use_filesystem: true }',
+        )
+        .replace('level: warn', 'level: info'),
     );
-    const child = new CliProcess(['service', 'start', '-r', 'sync', '-c', withProbes.path], {}, withProbes.dir);
+    const child = new CliProcess(
+      ['service', 'start', '-r', 'sync', '-c', withProbes.path],
+      {},
+      withProbes.dir,
+    );
     try {
       const listening = await child.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/);
       const port = /127\.0\.0\.1:(\d+)/.exec(listening.text)![1];
@@ -135,7 +147,7 @@ bucket_definitions:
       }
       const missing = await fetch(`http://127.0.0.1:${port}/nope`);
       expect(missing.status).toBe(404);
-      expect((await missing.json()).error.code).toBe('PSYNC_S2002');
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('PSYNC_S2002');
       for (const file of ['startup', 'ready', 'poll']) {
         expect(fs.existsSync(path.join(withProbes.dir, '.probes', file)), file).toBe(true);
       }

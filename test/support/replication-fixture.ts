@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { normaliseLsn } from '../../src/service/replication/index.js';
-import { getActiveCheckpoint, getBucketChecksums, getBucketData, type OplogRow } from '../../src/service/storage/index.js';
+import {
+  getActiveCheckpoint,
+  getBucketChecksums,
+  getBucketData,
+  type OplogRow,
+} from '../../src/service/storage/index.js';
 import { createTestDatabase } from './databases.js';
 
 export const SYNC_CONFIG = `
@@ -46,7 +51,9 @@ export async function createReplicationDatabases(label: string) {
         .catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await source
-        .query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()')
+        .query(
+          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = current_database()',
+        )
         .catch(() => undefined);
       await source.end();
       await sourceDb.drop();
@@ -91,7 +98,11 @@ system:
  * Waits until storage holds a checkpoint at or past the source's current WAL position (every commit made
  * before this call is replicated and checkpointed).
  */
-export async function waitForReplication(source: pg.Pool, storage: pg.Pool, timeoutMs = 30_000): Promise<bigint> {
+export async function waitForReplication(
+  source: pg.Pool,
+  storage: pg.Pool,
+  timeoutMs = 30_000,
+): Promise<bigint> {
   const { rows } = await source.query<{ lsn: string }>(
     "SELECT pg_logical_emit_message(false, 'powersync', 'ping')::text AS lsn",
   );
@@ -101,7 +112,9 @@ export async function waitForReplication(source: pg.Pool, storage: pg.Pool, time
     const checkpoint = await getActiveCheckpoint(storage).catch(() => null);
     if (checkpoint?.lsn && checkpoint.lsn >= target) return checkpoint.checkpoint;
     if (Date.now() > deadline) {
-      throw new Error(`Replication did not reach ${target} within ${timeoutMs} ms (at ${checkpoint?.lsn ?? 'none'})`);
+      throw new Error(
+        `Replication did not reach ${target} within ${timeoutMs} ms (at ${checkpoint?.lsn ?? 'none'})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -114,7 +127,9 @@ export async function bucketOps(storage: pg.Pool, bucket: string): Promise<Oplog
   const ops: OplogRow[] = [];
   let after = 0n;
   for (;;) {
-    const page = await getBucketData(storage, checkpoint.syncRulesId, checkpoint.checkpoint, [{ bucket, after }]);
+    const page = await getBucketData(storage, checkpoint.syncRulesId, checkpoint.checkpoint, [
+      { bucket, after },
+    ]);
     ops.push(...page);
     if (page.length < 1000) return ops;
     after = page[page.length - 1]!.opId;

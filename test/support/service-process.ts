@@ -35,7 +35,9 @@ export class CliProcess {
         for (const wake of this.waiters.splice(0)) wake();
       });
     }
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     void this.exited.then(() => {
       for (const wake of this.waiters.splice(0)) wake();
     });
@@ -50,8 +52,9 @@ export class CliProcess {
   }
 
   count(pattern: RegExp | string): number {
-    return this.lines.filter((l) => (typeof pattern === 'string' ? l.text.includes(pattern) : pattern.test(l.text)))
-      .length;
+    return this.lines.filter((l) =>
+      typeof pattern === 'string' ? l.text.includes(pattern) : pattern.test(l.text),
+    ).length;
   }
 
   /** Resolves with the first line matching, rejecting after the timeout or when the process exits first. */

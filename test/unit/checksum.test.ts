@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { addChecksums, normaliseChecksum, putChecksum, sumChecksums, toInt32 } from '../../src/protocol/index.js';
+import {
+  addChecksums,
+  normaliseChecksum,
+  putChecksum,
+  sumChecksums,
+  toInt32,
+} from '../../src/protocol/index.js';
 
 describe('protocol checksums (protocol.md §1.7 vectors)', () => {
   const t1 = putChecksum('test', 't1', '{"id":"t1","description":"Test 1"}');

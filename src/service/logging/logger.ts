@@ -20,7 +20,9 @@ const PINO_LEVEL: Record<LogLevel, string> = {
   error: 'error',
 };
 
-export function createLogger(options: { level?: LogLevel; format?: 'json' | 'text'; name?: string } = {}): Logger {
+export function createLogger(
+  options: { level?: LogLevel; format?: 'json' | 'text'; name?: string } = {},
+): Logger {
   const level = options.level ?? 'info';
   if (options.format === 'json') {
     const log = pino({ level: PINO_LEVEL[level], base: options.name ? { name: options.name } : {} });

@@ -21,7 +21,9 @@ export interface ReplicationEngineOptions {
   /** The sync config text this process was started with. */
   syncConfigContent: string;
   /** Builds the row evaluator for a stream (bucket ids are prefixed with the stream id). */
-  evaluatorFor: (stream: SyncRulesRecord) => RowEvaluator & { sourceTables(): Array<{ schema: string; name: string }> };
+  evaluatorFor: (
+    stream: SyncRulesRecord,
+  ) => RowEvaluator & { sourceTables(): Array<{ schema: string; name: string }> };
   slotNamePrefix: string;
   timing: LockTiming;
   log: Logger;
@@ -97,14 +99,19 @@ export class ReplicationEngine {
     if (!streams.some((s) => s.content === syncConfigContent)) {
       // A changed (or first) sync config: a new stream replicates beside the active one until it catches up.
       const created = await createSyncRules(storage, syncConfigContent, this.options.slotNamePrefix);
-      this.options.log.info(`Sync config loaded as replication stream ${created.id} (slot ${created.slotName})`);
+      this.options.log.info(
+        `Sync config loaded as replication stream ${created.id} (slot ${created.slotName})`,
+      );
       streams = [...streams, created];
     }
     for (const stream of streams) {
       if (this.stopping || this.jobs.has(stream.id)) continue;
       if ((this.retryAfter.get(stream.id) ?? 0) > Date.now()) continue;
       if (stream.state === 'PROCESSING' && stream.content !== syncConfigContent) {
-        this.logOnce(`guard:${stream.id}`, `Stream ${stream.id} is processing a different sync config; not handled here`);
+        this.logOnce(
+          `guard:${stream.id}`,
+          `Stream ${stream.id} is processing a different sync config; not handled here`,
+        );
         continue;
       }
       await this.tryStart(stream);
@@ -181,7 +188,9 @@ export class ReplicationEngine {
       backoff = 2_000;
       // The slot is gone after the snapshot: a new stream with the same config re-replicates from scratch.
       if (stream.state === 'ACTIVE' || stream.state === 'ERRORED') {
-        await createSyncRules(this.options.storage, stream.content, this.options.slotNamePrefix).catch(() => undefined);
+        await createSyncRules(this.options.storage, stream.content, this.options.slotNamePrefix).catch(
+          () => undefined,
+        );
       }
     }
     this.retryAfter.set(stream.id, Date.now() + Math.max(500, backoff));

@@ -123,7 +123,9 @@ export class ReplicationJob {
       signal.throwIfAborted();
       const info = await describeSourceTable(this.source, wanted.schema, wanted.name);
       if (!info) {
-        this.options.log.warn(`Table ${wanted.schema}.${wanted.name} of the sync config does not exist; skipped`);
+        this.options.log.warn(
+          `Table ${wanted.schema}.${wanted.name} of the sync config does not exist; skipped`,
+        );
         continue;
       }
       if (info.replicaIdColumns.length === 0) {
@@ -133,7 +135,9 @@ export class ReplicationJob {
       // Registered even when unpublished, so adding it to the publication later triggers its snapshot.
       const { table } = await resolveSourceTable(this.options.storage, this.id, info);
       if (!info.published) {
-        this.options.log.warn(`Table ${wanted.schema}.${wanted.name} is not in publication "powersync"; skipped`);
+        this.options.log.warn(
+          `Table ${wanted.schema}.${wanted.name} is not in publication "powersync"; skipped`,
+        );
         continue;
       }
       const rows = await snapshotTable({

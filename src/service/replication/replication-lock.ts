@@ -24,7 +24,8 @@ export function lockTimingFromEnv(env: NodeJS.ProcessEnv = process.env): LockTim
     const value = env[name];
     if (value === undefined || value === '') return fallback;
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`${name} must be a positive number of milliseconds`);
+    if (!Number.isFinite(parsed) || parsed <= 0)
+      throw new Error(`${name} must be a positive number of milliseconds`);
     return parsed;
   };
   return {
@@ -41,8 +42,13 @@ export function replicationLockName(stream: Pick<SyncRulesRecord, 'id' | 'slotNa
 }
 
 /** Takes the stream's lock or throws PSYNC_S1003 (another replicator holds it). */
-export async function acquireReplicationLock(db: pg.Pool, stream: SyncRulesRecord, ttlMs: number): Promise<StorageLock> {
+export async function acquireReplicationLock(
+  db: pg.Pool,
+  stream: SyncRulesRecord,
+  ttlMs: number,
+): Promise<StorageLock> {
   const lock = await StorageLock.tryAcquire(db, replicationLockName(stream), ttlMs);
-  if (!lock) throw new ServiceError('PSYNC_S1003', 'Replication stream is locked by another process, standing by.');
+  if (!lock)
+    throw new ServiceError('PSYNC_S1003', 'Replication stream is locked by another process, standing by.');
   return lock;
 }

@@ -25,7 +25,10 @@ export async function checkPublication(source: pg.ClientBase | pg.Pool): Promise
     );
   }
   if (Number(publication.via_root) === 1) {
-    throw new ServiceError('PSYNC_S1143', `Publication "${PUBLICATION_NAME}" uses publish_via_partition_root`);
+    throw new ServiceError(
+      'PSYNC_S1143',
+      `Publication "${PUBLICATION_NAME}" uses publish_via_partition_root`,
+    );
   }
 }
 

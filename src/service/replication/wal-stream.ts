@@ -10,7 +10,13 @@ import {
   type WriterLimits,
 } from '../storage/index.js';
 import { pgTextToSqlite } from './pg-values.js';
-import { normaliseLsn, type ReplicationConnection, type ReplicationEvent, type RelationInfo, type TupleText } from './pgoutput/index.js';
+import {
+  normaliseLsn,
+  type ReplicationConnection,
+  type ReplicationEvent,
+  type RelationInfo,
+  type TupleText,
+} from './pgoutput/index.js';
 import { PG_EPOCH_MS } from './pgoutput/types.js';
 import type { ReplicationMetrics } from './replication-metrics.js';
 import { PUBLICATION_NAME } from './source-schema.js';
@@ -126,12 +132,16 @@ export class WalStream {
     const known = this.tables.get(relation.relationId);
     const replicaIdColumns = relation.columns.filter((c) => c.isKey).map((c) => c.name);
     if (known && JSON.stringify(known.replicaIdColumns) === JSON.stringify(replicaIdColumns)) return;
-    const { table, replaced, created } = await resolveSourceTable(this.options.storage, this.options.groupId, {
-      schema: relation.schema,
-      name: relation.name,
-      relationId: relation.relationId,
-      replicaIdColumns,
-    });
+    const { table, replaced, created } = await resolveSourceTable(
+      this.options.storage,
+      this.options.groupId,
+      {
+        schema: relation.schema,
+        name: relation.name,
+        relationId: relation.relationId,
+        replicaIdColumns,
+      },
+    );
     for (const old of replaced) await (await this.writer()).truncate(old);
     if (created) {
       // Unknown at the initial snapshot, so created (or re-created) after the slot: its every row is in the WAL.
@@ -145,7 +155,11 @@ export class WalStream {
     this.tables.set(relation.relationId, table);
   }
 
-  private async onChange(relation: RelationInfo, before: TupleText | null, after: TupleText | null): Promise<void> {
+  private async onChange(
+    relation: RelationInfo,
+    before: TupleText | null,
+    after: TupleText | null,
+  ): Promise<void> {
     if (this.skipping) return;
     const table = this.tables.get(relation.relationId);
     if (!table) return;
@@ -171,10 +185,15 @@ export class WalStream {
   }
 
   private async writer(): Promise<BucketWriteTransaction> {
-    this.tx ??= await BucketWriteTransaction.begin(this.options.storage, this.options.groupId, this.options.evaluator, {
-      limits: this.options.limits,
-      warn: this.options.warn,
-    });
+    this.tx ??= await BucketWriteTransaction.begin(
+      this.options.storage,
+      this.options.groupId,
+      this.options.evaluator,
+      {
+        limits: this.options.limits,
+        warn: this.options.warn,
+      },
+    );
     return this.tx;
   }
 
@@ -188,7 +207,8 @@ export class WalStream {
     this.persistedLsn = lsn;
     this.pendingLsn = null;
     const now = Date.now();
-    this.options.metrics.lagSeconds = this.oldestCommitTime === null ? 0 : Math.max(0, now - this.oldestCommitTime) / 1000;
+    this.options.metrics.lagSeconds =
+      this.oldestCommitTime === null ? 0 : Math.max(0, now - this.oldestCommitTime) / 1000;
     this.oldestCommitTime = null;
     this.options.metrics.lastCommitAt = now;
     this.options.connection.sendStatus(lsn);

@@ -10,7 +10,10 @@ export async function startProbeServer(probes: Probes, host: string, port: numbe
   const server = http.createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && probes.handle(pathname, res)) return;
-    const error = new ServiceError('PSYNC_S2002', `The path does not exist on this server: ${req.method} ${pathname}`);
+    const error = new ServiceError(
+      'PSYNC_S2002',
+      `The path does not exist on this server: ${req.method} ${pathname}`,
+    );
     res.writeHead(error.status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(error.toJSON()));
   });

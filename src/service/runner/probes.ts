@@ -18,9 +18,7 @@ const LIVENESS_WINDOW_MS = 10_000;
 export class Probes {
   readonly state: ProbeState = { ready: false, started: false, touched_at: new Date() };
 
-  constructor(
-    private readonly options: { hasReplication: boolean; filesystemDir?: string },
-  ) {
+  constructor(private readonly options: { hasReplication: boolean; filesystemDir?: string }) {
     if (options.filesystemDir) fs.mkdirSync(options.filesystemDir, { recursive: true });
   }
 

@@ -44,11 +44,17 @@ export async function startService(
 
   const source = config.replication.connections[0];
   if (replicates && !source) {
-    throw new ServiceError('PSYNC_S3201', 'replication.connections: a source connection is required to replicate');
+    throw new ServiceError(
+      'PSYNC_S3201',
+      'replication.connections: a source connection is required to replicate',
+    );
   }
   const syncContent = config.syncConfig?.content;
   if (replicates && syncContent === undefined) {
-    throw new ServiceError('PSYNC_S2302', 'No sync config available: set sync_config.path or sync_config.content');
+    throw new ServiceError(
+      'PSYNC_S2302',
+      'No sync config available: set sync_config.path or sync_config.content',
+    );
   }
   // Fail at startup, not in the replication loop, on a sync config that does not parse.
   if (syncContent !== undefined) SyncConfig.parse(syncContent, { bucketIdPrefix: '0#' });
