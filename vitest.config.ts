@@ -7,12 +7,15 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Unit tests first, then integration files two at a time.
+          sequence: { groupOrder: 1 },
           // One real embedded Postgres per test run; each test file gets its own databases.
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,

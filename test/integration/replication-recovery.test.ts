@@ -122,4 +122,23 @@ describe('replication recovery and write checkpoints', () => {
     const ops = await bucketOps(storage, '1#global[]');
     expect([...new Set(ops.map((o) => o.objectId))].sort()).toEqual(['e1', 'e2']);
   });
+
+  it('recovers from a lost replication connection without losing or doubling changes', async () => {
+    await start();
+    await waitForReplication(db.source, storage);
+    await db.source.query("INSERT INTO lists VALUES ('a', 'before')");
+    await waitForReplication(db.source, storage);
+    await db.source.query(
+      'SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = current_database() AND active_pid IS NOT NULL',
+    );
+    await db.source.query("INSERT INTO lists VALUES ('b', 'during')");
+    await until(() => log.lines.some((l) => l.includes('Replication of stream 1 failed: [PSYNC_S1120]')));
+    await db.source.query("INSERT INTO lists VALUES ('c', 'after')");
+    await waitForReplication(db.source, storage);
+    expect((await bucketOps(storage, '1#global[]')).map((o) => [o.op, o.objectId])).toEqual([
+      ['PUT', 'a'],
+      ['PUT', 'b'],
+      ['PUT', 'c'],
+    ]);
+  });
 });

@@ -5,7 +5,12 @@ import { parseServiceConfig } from '../../src/service/config/index.js';
 import { createLogger, silentLogger } from '../../src/service/logging/index.js';
 import { SyncConfig } from '../../src/service/rules/index.js';
 import { startService, type RunningService } from '../../src/service/runner/index.js';
-import { getActiveCheckpoint, getParameterSets } from '../../src/service/storage/index.js';
+import { compact } from '../../src/service/compact/index.js';
+import {
+  getActiveCheckpoint,
+  getBucketChecksums,
+  getParameterSets,
+} from '../../src/service/storage/index.js';
 import {
   bucketChecksum,
   bucketOps,
@@ -152,5 +157,36 @@ describe('Postgres replication into bucket storage', () => {
       ['PUT', 'l5', '{"id":"l5","name":"List 5"}'],
     ]);
     expect(await bucketChecksum(storage, '1#global[]')).toMatchObject({ count: 8 });
+  });
+
+  it('measures replication lag and counts what it replicated', async () => {
+    await db.source.query("INSERT INTO lists VALUES ('l6', 'List 6')");
+    await waitForReplication(db.source, storage);
+    const metrics = service!.engine!.metrics;
+    expect(metrics.lagSeconds).not.toBeNull();
+    expect(metrics.lagSeconds!).toBeGreaterThanOrEqual(0);
+    expect(metrics.lagSeconds!).toBeLessThan(60);
+    expect(metrics.transactions).toBeGreaterThan(0);
+    expect(metrics.ops).toBeGreaterThan(0);
+  });
+
+  it('compaction of the replicated buckets keeps checksums and client-visible rows', async () => {
+    const checkpoint = (await getActiveCheckpoint(storage))!;
+    const buckets = ['1#global[]', '1#by_user["u1"]', '1#by_user["u2"]', '1#by_org[1]', '1#by_org[2]'];
+    const before = await getBucketChecksums(storage, checkpoint.syncRulesId, checkpoint.checkpoint, buckets);
+    const rowsBefore = await Promise.all(buckets.map(async (b) => reduceOps(await bucketOps(storage, b))));
+    const result = await compact(storage);
+    expect(result.movedOps + result.clearedOps).toBeGreaterThan(0);
+    const after = await getBucketChecksums(storage, checkpoint.syncRulesId, checkpoint.checkpoint, buckets);
+    for (const bucket of buckets)
+      expect(after.get(bucket)!.checksum, bucket).toBe(before.get(bucket)!.checksum);
+    const rowsAfter = await Promise.all(buckets.map(async (b) => reduceOps(await bucketOps(storage, b))));
+    expect(rowsAfter).toEqual(rowsBefore);
+    // Replication goes on normally after compaction.
+    await db.source.query("UPDATE lists SET name = 'List 6b' WHERE id = 'l6'");
+    await waitForReplication(db.source, storage);
+    expect([...reduceOps(await bucketOps(storage, '1#global[]')).values()]).toContain(
+      '{"id":"l6","name":"List 6b"}',
+    );
   });
 });

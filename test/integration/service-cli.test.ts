@@ -55,6 +55,19 @@ describe('syncscale service commands', () => {
     }
   });
 
+  it('api mode never migrates and refuses a storage schema that is not migrated', async () => {
+    const other = await createReplicationDatabases('cli_api');
+    const apiConfig = writeTempConfig(serviceConfigYaml(other.sourceUrl, other.storageUrl));
+    try {
+      const result = await runCli(['service', 'start', '-r', 'api', '-c', apiConfig.path]);
+      expect(result.code).toBe(150);
+      expect(result.output).toContain('migrate up');
+    } finally {
+      apiConfig.cleanup();
+      await other.drop();
+    }
+  });
+
   it('rejects a bad migrate direction with the usage exit code', async () => {
     const result = await runCli(['service', 'migrate', 'sideways', '-c', config.path]);
     expect(result.code).toBe(2);

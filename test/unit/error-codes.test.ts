@@ -5,7 +5,7 @@ import { ErrorCodes, ExitCode, ServiceError } from '../../src/errors/index.js';
 describe('error codes', () => {
   const doc = fs.readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   const documented = new Map(
-    [...doc.matchAll(/^\| (\w+) \| (\d+) \| (.*?) \|/gm)].map((m) => [
+    [...doc.matchAll(/^\|\s*([A-Z]+_\w+)\s*\|\s*(\d+)\s*\|\s*(.*?)\s*\|/gm)].map((m) => [
       m[1]!,
       { status: Number(m[2]), title: m[3] },
     ]),

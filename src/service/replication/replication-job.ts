@@ -81,6 +81,8 @@ export class ReplicationJob {
           this.options.log.info(`Snapshot of new table ${table.schema}.${table.name}: ${rows} rows`);
         },
       }).run();
+    } catch (error) {
+      throw asSourceError(error);
     } finally {
       signal.removeEventListener('abort', onAbort);
       await this.connection?.close().catch(() => undefined);
@@ -163,4 +165,20 @@ export class ReplicationJob {
       rows_per_second: Math.round(total / Math.max(seconds, 0.001)),
     });
   }
+}
+
+/**
+ * Labels a lost or refused source connection PSYNC_S1120 (SQLSTATE classes 08 and 57P, or a socket closed
+ * under us), so the log says which side failed; other errors keep their own code or message.
+ */
+function asSourceError(error: unknown): unknown {
+  if (error instanceof ServiceError) return error;
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const connectionLost =
+    (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code.startsWith('E'))) ||
+    /terminat|ECONN|closed|socket/i.test(message);
+  return connectionLost
+    ? new ServiceError('PSYNC_S1120', `Source database connection failed: ${message}`, { cause: error })
+    : error;
 }
