@@ -2,6 +2,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import type pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
+import { ServiceMetrics, startSyncApi, type SyncApi } from '../api/index.js';
 import { httpProbesEnabled, type LoadedServiceConfig, type RunnerMode } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/index.js';
 import { lockTimingFromEnv, ReplicationEngine } from '../replication/index.js';
@@ -17,6 +18,7 @@ export interface RunningService {
   probes: Probes;
   engine: ReplicationEngine | undefined;
   storage: pg.Pool;
+  metrics: ServiceMetrics;
   /** Stops replication (releasing the lock), the listener and the pools. */
   stop(): Promise<void>;
 }
@@ -61,12 +63,17 @@ export async function startService(
 
   const storage = createStoragePool(config.storage.connectionString, config.storage.maxPoolSize);
   let server: http.Server | undefined;
+  let metricsServer: http.Server | undefined;
+  let api: SyncApi | undefined;
   let engine: ReplicationEngine | undefined;
   let livenessTimer: NodeJS.Timeout | undefined;
   const stop = async () => {
     clearInterval(livenessTimer);
+    // Streams end first (clients reconnect elsewhere), then replication releases its lock.
+    await api?.stop();
     await engine?.stop();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    if (server && !api) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
     await storage.end().catch(() => undefined);
   };
   try {
@@ -102,18 +109,39 @@ export async function startService(
     } else {
       livenessTimer = setInterval(() => probes.touch(), 5_000).unref();
     }
-    let port: number | undefined;
-    if (httpProbesEnabled(config.healthcheck.probes, mode)) {
+    const metrics = new ServiceMetrics({ replication: engine?.metrics });
+    if (config.telemetry.prometheusPort !== undefined) {
+      metricsServer = await metrics.listen(config.telemetry.prometheusPort, config.host);
+      const address = metricsServer.address();
+      log.info(
+        `Metrics on http://${config.host}:${typeof address === 'object' && address ? address.port : '?'}/metrics`,
+      );
+    }
+    if (mode !== 'sync') {
+      api = await startSyncApi({ config, storage, probes, metrics, log });
+      server = api.server;
+      await listen(server, config.host, config.port);
+    } else if (httpProbesEnabled(config.healthcheck.probes, mode)) {
       server = await startProbeServer(probes, config.host, config.port);
+    }
+    let port: number | undefined;
+    if (server) {
       const address = server.address();
       port = typeof address === 'object' && address ? address.port : undefined;
       log.info(`Listening on http://${config.host}:${port}`);
     }
     probes.ready();
     log.info(`Service started in ${mode} mode`);
-    return { mode, port, probes, engine, storage, stop };
+    return { mode, port, probes, engine, storage, metrics, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
 }

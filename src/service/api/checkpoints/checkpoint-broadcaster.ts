@@ -1,0 +1,161 @@
+import pg from 'pg';
+import type { Logger } from '../../logging/index.js';
+import { CHECKPOINT_CHANNEL, getActiveCheckpoint, type Checkpoint } from '../../storage/index.js';
+
+/** A new storage checkpoint, turned into per-bucket changes once per process and shared by every stream. */
+export interface CheckpointUpdate {
+  checkpoint: Checkpoint;
+  /** Buckets with ops in (previous, checkpoint]; null when unknown (first checkpoint, new stream). */
+  changedBuckets: ReadonlySet<string> | null;
+  /** True when parameter-index rows changed since the previous checkpoint (dynamic buckets re-resolve). */
+  parametersChanged: boolean;
+  /** Write checkpoints processed since the previous checkpoint, by user key (`sub/client_id`). */
+  writeCheckpoints: ReadonlyMap<string, bigint>;
+}
+
+type Listener = (update: CheckpointUpdate) => void;
+
+/**
+ * One LISTEN connection per API process (service.md §4.2): every notification re-reads the active
+ * checkpoint, computes what changed with two or three queries, and hands the result to all subscribed
+ * streams. Streams never poll storage for checkpoints. A slow fallback poll covers lost notifications.
+ */
+export class CheckpointBroadcaster {
+  private client: pg.Client | null = null;
+  private latest: CheckpointUpdate | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly writeCheckpoints = new Map<string, bigint>();
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly storageUrl: string,
+    private readonly storage: pg.Pool,
+    private readonly log: Logger,
+    private readonly pollIntervalMs = 60_000,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+    await this.refresh();
+    this.pollTimer = setInterval(() => void this.refresh(), this.pollIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.client?.end().catch(() => undefined);
+    this.client = null;
+  }
+
+  /** The latest update, if any checkpoint exists. */
+  get current(): CheckpointUpdate | null {
+    return this.latest;
+  }
+
+  /** The last processed write checkpoint of a user key (from this process's observations and storage). */
+  writeCheckpointOf(userKey: string): bigint | undefined {
+    return this.writeCheckpoints.get(userKey);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads the active checkpoint now (also called on every notification). */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.readCheckpoint();
+        } catch (error) {
+          this.log.warn(
+            `Checkpoint refresh failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.storageUrl,
+      application_name: 'syncscale-checkpoints',
+    });
+    client.on('notification', () => void this.refresh());
+    client.on('error', (error) => {
+      this.log.warn(`Checkpoint listener lost its connection: ${error.message}; reconnecting`);
+      this.client = null;
+      setTimeout(() => {
+        if (!this.stopped)
+          void this.connect().then(
+            () => this.refresh(),
+            () => undefined,
+          );
+      }, 1_000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+    this.client = client;
+  }
+
+  private async readCheckpoint(): Promise<void> {
+    const checkpoint = await getActiveCheckpoint(this.storage);
+    if (!checkpoint) return;
+    const previous = this.latest?.checkpoint;
+    const sameStream = previous?.syncRulesId === checkpoint.syncRulesId;
+    if (sameStream && previous.checkpoint === checkpoint.checkpoint && previous.lsn === checkpoint.lsn)
+      return;
+
+    let changedBuckets: Set<string> | null = null;
+    let parametersChanged = true;
+    if (sameStream) {
+      const [buckets, parameters] = await Promise.all([
+        this.storage.query<{ bucket_name: string }>(
+          'SELECT bucket_name FROM powersync.bucket_state WHERE group_id = $1 AND last_op > $2',
+          [checkpoint.syncRulesId, previous.checkpoint.toString()],
+        ),
+        this.storage.query(
+          'SELECT 1 FROM powersync.bucket_parameters WHERE id > $1 AND id <= $2 AND group_id = $3 LIMIT 1',
+          [previous.checkpoint.toString(), checkpoint.checkpoint.toString(), checkpoint.syncRulesId],
+        ),
+      ]);
+      changedBuckets = new Set(buckets.rows.map((r) => r.bucket_name));
+      parametersChanged = (parameters.rowCount ?? 0) > 0;
+    }
+    const writeCheckpoints = await this.readWriteCheckpoints(previous?.lsn ?? null, checkpoint.lsn);
+    this.latest = { checkpoint, changedBuckets, parametersChanged, writeCheckpoints };
+    for (const listener of this.listeners) listener(this.latest);
+  }
+
+  private async readWriteCheckpoints(
+    after: string | null,
+    upTo: string | null,
+  ): Promise<Map<string, bigint>> {
+    const changed = new Map<string, bigint>();
+    if (upTo === null) return changed;
+    const { rows } = await this.storage.query<{ user_id: string; write_checkpoint: string }>(
+      `SELECT user_id, write_checkpoint FROM powersync.write_checkpoints
+       WHERE processed_at_lsn IS NOT NULL AND processed_at_lsn <= $2 AND ($1::text IS NULL OR processed_at_lsn > $1)`,
+      [after, upTo],
+    );
+    for (const row of rows) {
+      const value = BigInt(row.write_checkpoint);
+      changed.set(row.user_id, value);
+      this.writeCheckpoints.set(row.user_id, value);
+    }
+    return changed;
+  }
+}

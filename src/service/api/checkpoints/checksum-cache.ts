@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import { getBucketChecksums, type BucketChecksum } from '../../storage/index.js';
+
+/**
+ * Bucket checksums at the latest checkpoint, shared by every stream of the process. A bucket's entry stays
+ * valid until a checkpoint changes that bucket; concurrent misses for the same bucket share one query.
+ */
+export class ChecksumCache {
+  private entries = new Map<string, BucketChecksum>();
+  private checkpoint: bigint | null = null;
+  private syncRulesId: number | null = null;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly storage: pg.Pool,
+    options: { maxEntries?: number } = {},
+  ) {
+    this.maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  /** Moves the cache to a new checkpoint, dropping entries of the buckets that changed (all if unknown). */
+  advance(syncRulesId: number, checkpoint: bigint, changed: ReadonlySet<string> | null): void {
+    if (this.syncRulesId !== syncRulesId || changed === null || (this.checkpoint ?? -1n) > checkpoint) {
+      this.entries = new Map();
+    } else {
+      for (const bucket of changed) this.entries.delete(bucket);
+    }
+    this.syncRulesId = syncRulesId;
+    this.checkpoint = checkpoint;
+  }
+
+  async get(
+    syncRulesId: number,
+    checkpoint: bigint,
+    buckets: readonly string[],
+  ): Promise<Map<string, BucketChecksum>> {
+    const usable = syncRulesId === this.syncRulesId && checkpoint === this.checkpoint;
+    const result = new Map<string, BucketChecksum>();
+    const missing: string[] = [];
+    for (const bucket of buckets) {
+      const entry = usable ? this.entries.get(bucket) : undefined;
+      if (entry) result.set(bucket, entry);
+      else missing.push(bucket);
+    }
+    if (missing.length === 0) return result;
+    const fetched = await getBucketChecksums(this.storage, syncRulesId, checkpoint, missing);
+    for (const [bucket, value] of fetched) {
+      result.set(bucket, value);
+      if (usable && syncRulesId === this.syncRulesId && checkpoint === this.checkpoint) {
+        if (this.entries.size >= this.maxEntries) this.entries.clear();
+        this.entries.set(bucket, value);
+      }
+    }
+    return result;
+  }
+}

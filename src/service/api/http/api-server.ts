@@ -1,0 +1,157 @@
+import http from 'node:http';
+import { WebSocketServer } from 'ws';
+import {
+  chooseSyncContentType,
+  encodeBsonLine,
+  encodeNdjsonLine,
+  NDJSON_CONTENT_TYPE,
+} from '../../../protocol/index.js';
+import { ServiceError } from '../../../errors/index.js';
+import type { Logger } from '../../logging/index.js';
+import type { Probes } from '../../runner/probes.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { LineSink, SyncStreamRunner, VerifiedToken } from '../sync/stream-types.js';
+import { readJsonBody, sendError, sendJson } from './json-response.js';
+import { validateSyncRequest } from './validate-request.js';
+
+export interface ApiServerOptions {
+  authenticate: (authorization: string | undefined) => Promise<VerifiedToken>;
+  runStream: SyncStreamRunner;
+  createWriteCheckpoint: (userKey: string) => Promise<bigint>;
+  hasActiveSyncConfig: () => boolean;
+  probes: Probes;
+  metrics: ApiMetrics;
+  maxConcurrentConnections: number;
+  /** Handles a WebSocket (RSocket) connection; omitted = upgrades refused. */
+  onWebSocket?: (socket: import('ws').WebSocket) => void;
+  shutdownSignal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * The sync API's HTTP surface (protocol.md §1.1): `/sync/stream`, `/write-checkpoint2.json`, the probes,
+ * JSON errors with PSYNC codes, and WebSocket upgrades on any path. Built apart from `listen` so tests and
+ * the runner choose the address.
+ */
+export function createApiServer(options: ApiServerOptions): http.Server {
+  let activeHttpStreams = 0;
+  const server = http.createServer((req, res) => {
+    void route(req, res).catch((error: unknown) => sendError(res, error));
+  });
+  // Streams are long-lived; Node's default request timeouts would cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (
+      req.method === 'GET' &&
+      url.pathname.startsWith('/probes/') &&
+      options.probes.handle(url.pathname, res)
+    )
+      return;
+    if (url.pathname === '/sync/stream' && req.method === 'POST') return syncStream(req, res);
+    if (url.pathname === '/write-checkpoint2.json' && req.method === 'GET')
+      return writeCheckpoint(req, res, url);
+    throw new ServiceError(
+      'PSYNC_S2002',
+      `The path does not exist on this server: ${req.method} ${url.pathname}`,
+    );
+  }
+
+  async function syncStream(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Validation comes before authorization, as in the real service.
+    const request = validateSyncRequest(await readJsonBody(req));
+    if (options.shutdownSignal.aborted)
+      throw new ServiceError('PSYNC_S2003', 'Service temporarily unavailable');
+    const token = await options.authenticate(req.headers.authorization);
+    if (!options.hasActiveSyncConfig()) throw new ServiceError('PSYNC_S2302', 'No sync config available');
+    if (activeHttpStreams >= options.maxConcurrentConnections) {
+      // The real service's request queue overflows with an empty 429.
+      res.writeHead(429, { 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    activeHttpStreams++;
+    options.metrics.connectionOpened();
+    const contentType = chooseSyncContentType(req.headers.accept);
+    const ndjson = contentType === NDJSON_CONTENT_TYPE;
+    res.writeHead(200, {
+      'Content-Type': contentType,
+      'X-Accel-Buffering': 'no',
+      'Cache-Control': 'no-cache',
+    });
+    res.flushHeaders();
+    const abort = new AbortController();
+    const onClose = () => abort.abort();
+    res.on('close', onClose);
+    const onShutdown = () => abort.abort();
+    options.shutdownSignal.addEventListener('abort', onShutdown);
+    const sink: LineSink = {
+      write: async (line) => {
+        if (abort.signal.aborted || res.destroyed) return;
+        const bytes = ndjson ? Buffer.from(encodeNdjsonLine(line), 'utf8') : encodeBsonLine(line);
+        options.metrics.bytesSent(bytes.length);
+        if (!res.write(bytes)) await waitForDrain(res, abort.signal);
+      },
+    };
+    try {
+      await options.runStream({
+        token,
+        request,
+        transport: 'http',
+        legacyData: ndjson && request.raw_data !== true,
+        signal: abort.signal,
+        sink,
+      });
+      res.end();
+    } catch (error) {
+      // Mid-stream errors are not reported in-band over HTTP: the stream is cut and the client reconnects.
+      if (!abort.signal.aborted)
+        options.log.warn(`Sync stream of ${token.sub} failed: ${(error as Error).message}`);
+      res.destroy();
+    } finally {
+      activeHttpStreams--;
+      options.metrics.connectionClosed();
+      res.off('close', onClose);
+      options.shutdownSignal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  async function writeCheckpoint(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ): Promise<void> {
+    const token = await options.authenticate(req.headers.authorization);
+    const clientId = url.searchParams.get('client_id');
+    const userKey = clientId ? `${token.sub}/${clientId}` : token.sub;
+    const value = await options.createWriteCheckpoint(userKey);
+    sendJson(res, 200, { data: { write_checkpoint: value.toString() } });
+  }
+
+  if (options.onWebSocket) {
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+    server.on('upgrade', (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => options.onWebSocket!(ws));
+    });
+  } else {
+    server.on('upgrade', (_req, socket) => socket.destroy());
+  }
+  return server;
+}
+
+function waitForDrain(res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+    signal.addEventListener('abort', done);
+  });
+}

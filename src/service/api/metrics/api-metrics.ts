@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ReplicationMetrics } from '../../replication/index.js';
+
+/** The sync API's counters (service.md §8.2 names). */
+export interface ApiMetrics {
+  connectionOpened(): void;
+  connectionClosed(): void;
+  bytesSent(bytes: number): void;
+  opsSynced(count: number): void;
+}
+
+/**
+ * The process's Prometheus registry: `powersync_*` metrics of its mode plus process CPU, memory, heap and
+ * event-loop delay from prom-client's default collectors.
+ */
+export class ServiceMetrics implements ApiMetrics {
+  readonly registry = new Registry();
+  private readonly connections: Gauge;
+  private readonly synced: Counter;
+  private readonly sent: Counter;
+  private readonly ops: Counter;
+
+  constructor(options: { replication?: ReplicationMetrics } = {}) {
+    collectDefaultMetrics({ register: this.registry });
+    this.connections = new Gauge({
+      name: 'powersync_concurrent_connections',
+      help: 'Open sync streams (HTTP and each RSocket stream)',
+      registers: [this.registry],
+    });
+    this.connections.set(0);
+    this.synced = new Counter({
+      name: 'powersync_data_synced_bytes_total',
+      help: 'Uncompressed bytes of sync lines sent',
+      registers: [this.registry],
+    });
+    this.sent = new Counter({
+      name: 'powersync_data_sent_bytes_total',
+      help: 'Bytes sent after compression',
+      registers: [this.registry],
+    });
+    this.ops = new Counter({
+      name: 'powersync_operations_synced_total',
+      help: 'Operations sent to clients',
+      registers: [this.registry],
+    });
+    const replication = options.replication;
+    if (replication) {
+      const counter = (name: string, help: string, read: () => number) =>
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(read());
+          },
+        });
+      counter('powersync_rows_replicated_total', 'Source rows replicated', () => replication.rows);
+      counter(
+        'powersync_transactions_replicated_total',
+        'Source transactions replicated',
+        () => replication.transactions,
+      );
+      counter('powersync_chunks_replicated_total', 'Storage batches written', () => replication.chunks);
+      counter(
+        'powersync_data_replicated_bytes_total',
+        'Bytes of row data replicated',
+        () => replication.bytes,
+      );
+      new Gauge({
+        name: 'powersync_replication_lag_seconds',
+        help: 'Source commit to storage commit of the last replicated change',
+        registers: [this.registry],
+        collect() {
+          if (replication.lagSeconds !== null) this.set(replication.lagSeconds);
+        },
+      });
+    }
+  }
+
+  connectionOpened(): void {
+    this.connections.inc();
+  }
+  connectionClosed(): void {
+    this.connections.dec();
+  }
+  bytesSent(bytes: number): void {
+    this.synced.inc(bytes);
+    this.sent.inc(bytes);
+  }
+  opsSynced(count: number): void {
+    this.ops.inc(count);
+  }
+
+  /** Serves `/metrics` on 127.0.0.1 (or the given host) and the given port. */
+  async listen(port: number, host = '127.0.0.1'): Promise<http.Server> {
+    const server = http.createServer(async (req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': this.registry.contentType });
+      res.end(await this.registry.metrics());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server;
+  }
+}

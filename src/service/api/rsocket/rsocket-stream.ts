@@ -1,0 +1,67 @@
+import { encodeBsonLine, encodePayload, MAX_REQUEST_N } from '../../../protocol/index.js';
+import type { LineSink, SyncLine } from '../sync/stream-types.js';
+
+/** How a stream hands its PAYLOAD frames to the connection; returns a promise only under backpressure. */
+export interface StreamTransport {
+  sendOnStream(stream: RSocketStream, frame: Buffer): Promise<void> | undefined;
+}
+
+interface CreditWaiter {
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * One REQUEST_STREAM: request-N credit, the abort signal the runner sees, and the LineSink it writes to.
+ * A write never sends without credit: credit is reserved for a waiting writer at the moment it arrives.
+ */
+export class RSocketStream implements LineSink {
+  private credit: number;
+  private waiters: CreditWaiter[] | undefined;
+  private readonly controller = new AbortController();
+  /** CANCEL (or a client ERROR) received: nothing more may be sent on this stream, not even COMPLETE. */
+  cancelled = false;
+
+  constructor(
+    private readonly transport: StreamTransport,
+    readonly streamId: number,
+    initialN: number,
+  ) {
+    this.credit = initialN;
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Sends one line as a PAYLOAD(NEXT) frame with BSON data, once credit and the socket allow. */
+  async write(line: SyncLine): Promise<void> {
+    const signal = this.controller.signal;
+    if (signal.aborted) throw signal.reason;
+    const frame = encodePayload({ streamId: this.streamId, next: true, data: encodeBsonLine(line) });
+    if (this.credit > 0 && this.waiters === undefined) this.credit--;
+    else await new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+    if (signal.aborted) throw signal.reason;
+    const pending = this.transport.sendOnStream(this, frame);
+    if (pending) await pending;
+  }
+
+  /** REQUEST_N: adds credit (saturating at 2^31-1) and hands it to waiting writers in order. */
+  addCredit(n: number): void {
+    this.credit = Math.min(this.credit + n, MAX_REQUEST_N);
+    while (this.waiters !== undefined && this.credit > 0) {
+      const waiter = this.waiters.shift()!;
+      if (this.waiters.length === 0) this.waiters = undefined;
+      this.credit--;
+      waiter.resolve();
+    }
+  }
+
+  /** Aborts the runner's signal and fails writers waiting for credit. */
+  abort(reason: unknown): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const waiter of waiters ?? []) waiter.reject(reason);
+  }
+}

@@ -1,0 +1,122 @@
+import type http from 'node:http';
+import pg from 'pg';
+import type { ServiceConfig } from '../config/index.js';
+import type { Logger } from '../logging/index.js';
+import { normaliseLsn } from '../replication/index.js';
+import { SyncConfig } from '../rules/index.js';
+import type { Probes } from '../runner/probes.js';
+import { createWriteCheckpoint, getSyncRules } from '../storage/index.js';
+import { tokenFromAuthorizationHeader, TokenVerifier } from './auth/index.js';
+import { CheckpointBroadcaster } from './checkpoints/checkpoint-broadcaster.js';
+import { ChecksumCache } from './checkpoints/checksum-cache.js';
+import { createApiServer } from './http/api-server.js';
+import type { ApiMetrics } from './metrics/api-metrics.js';
+import { handleRSocketConnection } from './rsocket/index.js';
+import { Semaphore } from './sync/semaphore.js';
+import { SyncStream } from './sync/sync-stream.js';
+import type { SyncStreamRunner } from './sync/stream-types.js';
+
+export interface SyncApi {
+  server: http.Server;
+  broadcaster: CheckpointBroadcaster;
+  /** Ends every stream (clients reconnect elsewhere) and closes the listener and connections. */
+  stop(): Promise<void>;
+}
+
+/** Wires the sync API of one process: one checkpoint listener, one checksum cache, one fetch semaphore. */
+export async function startSyncApi(options: {
+  config: ServiceConfig;
+  storage: pg.Pool;
+  probes: Probes;
+  metrics: ApiMetrics;
+  log: Logger;
+}): Promise<SyncApi> {
+  const { config, storage, log, metrics } = options;
+  const shutdown = new AbortController();
+  const verifier = await TokenVerifier.create(config.clientAuth);
+  const broadcaster = new CheckpointBroadcaster(config.storage.connectionString, storage, log);
+  const checksums = new ChecksumCache(storage);
+  broadcaster.subscribe((update) =>
+    checksums.advance(update.checkpoint.syncRulesId, update.checkpoint.checkpoint, update.changedBuckets),
+  );
+  await broadcaster.start();
+  const dataFetch = new Semaphore(config.api.parameters.maxDataFetchConcurrency);
+  const configs = new Map<number, Promise<SyncConfig>>();
+  const syncConfig = (id: number) => {
+    let parsed = configs.get(id);
+    if (!parsed) {
+      parsed = getSyncRules(storage, id).then((record) =>
+        SyncConfig.parse(record!.content, { bucketIdPrefix: `${id}#` }),
+      );
+      configs.set(id, parsed);
+    }
+    return parsed;
+  };
+  const runStream: SyncStreamRunner = (ctx) =>
+    new SyncStream(
+      {
+        storage,
+        broadcaster,
+        checksums,
+        dataFetch,
+        syncConfig,
+        maxBucketsPerConnection: config.api.parameters.maxBucketsPerConnection,
+        maxParameterQueryResults: config.api.parameters.maxParameterQueryResults,
+        onOpsSynced: (count) => metrics.opsSynced(count),
+      },
+      ctx,
+    ).run();
+
+  const sourceUrl = config.replication.connections[0]?.connectionString;
+  const source = sourceUrl ? new pg.Pool({ connectionString: sourceUrl, max: 2 }) : undefined;
+  source?.on('error', () => undefined);
+  const authenticate = (authorization: string | undefined) =>
+    verifier.verify(tokenFromAuthorizationHeader(authorization));
+
+  let openWebSockets = 0;
+  const server = createApiServer({
+    authenticate,
+    runStream,
+    hasActiveSyncConfig: () => broadcaster.current !== null,
+    probes: options.probes,
+    metrics,
+    maxConcurrentConnections: config.api.parameters.maxConcurrentConnections,
+    shutdownSignal: shutdown.signal,
+    log,
+    async createWriteCheckpoint(userKey) {
+      if (!source) throw new Error('No source connection configured for write checkpoints');
+      const { rows } = await source.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const value = await createWriteCheckpoint(storage, userKey, normaliseLsn(rows[0]!.lsn));
+      // A source-side marker past the head, so replication sees a position beyond it promptly.
+      await source.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')");
+      return value;
+    },
+    onWebSocket(ws) {
+      openWebSockets++;
+      ws.once('close', () => openWebSockets--);
+      handleRSocketConnection(ws, {
+        authenticate,
+        runStream,
+        admit: () => openWebSockets <= config.api.parameters.maxConcurrentConnections,
+        onStreamOpen: () => metrics.connectionOpened(),
+        onStreamClose: () => metrics.connectionClosed(),
+        shutdownSignal: shutdown.signal,
+        log,
+      });
+    },
+  });
+
+  return {
+    server,
+    broadcaster,
+    async stop() {
+      shutdown.abort();
+      await broadcaster.stop();
+      await source?.end().catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

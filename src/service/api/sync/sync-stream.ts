@@ -1,0 +1,350 @@
+import type pg from 'pg';
+import { toInt32 } from '../../../protocol/index.js';
+import { ServiceError } from '../../../errors/index.js';
+import type { BucketDescription, SyncConfig } from '../../rules/index.js';
+import {
+  getBucketData,
+  getParameterSets,
+  getProcessedWriteCheckpoint,
+  type BucketChecksum,
+  type OplogRow,
+} from '../../storage/index.js';
+import type { CheckpointBroadcaster, CheckpointUpdate } from '../checkpoints/checkpoint-broadcaster.js';
+import type { ChecksumCache } from '../checkpoints/checksum-cache.js';
+import { oplogEntry, storedSize } from './oplog-lines.js';
+import type { Semaphore } from './semaphore.js';
+import type { SyncLine, SyncStreamContext } from './stream-types.js';
+import { TokenExpiry } from './token-expiry.js';
+
+export interface SyncStreamDeps {
+  storage: pg.Pool;
+  broadcaster: CheckpointBroadcaster;
+  checksums: ChecksumCache;
+  dataFetch: Semaphore;
+  syncConfig: (syncRulesId: number) => Promise<SyncConfig>;
+  maxBucketsPerConnection: number;
+  maxParameterQueryResults: number;
+  onOpsSynced?: (count: number) => void;
+}
+
+const OPS_PER_READ = 1000;
+const CHUNK_BYTES = 1024 * 1024;
+const SUPERSEDE_AFTER_OPS = 1000;
+const ITERATION_PAUSE_MS = 10;
+
+/**
+ * One sync stream (protocol.md §1.5): a full checkpoint first, then diffs only when something changed, data
+ * for changed buckets from the client's positions, partial completes per priority, supersession after 1000
+ * ops, no complete when a compacted op points past the checkpoint, token expiry. Storage is read only for
+ * this stream's changed buckets; checkpoints come from the process's shared broadcaster.
+ */
+export class SyncStream {
+  private readonly positions = new Map<string, bigint>();
+  private readonly announced = new Map<string, BucketChecksum>();
+  private readonly pending = new Set<string>();
+  private buckets: BucketDescription[] = [];
+  private mine = new Set<string>();
+  private dirty: Set<string> | 'all' = 'all';
+  private newest: CheckpointUpdate | null = null;
+  private wake: (() => void) | null = null;
+  private sentWriteCheckpoint: bigint | undefined;
+  private initialWriteCheckpoint: bigint | undefined;
+  private forceNext = false;
+  private ended = false;
+  private readonly legacy: boolean;
+  private readonly userKey: string;
+
+  constructor(
+    private readonly deps: SyncStreamDeps,
+    private readonly ctx: SyncStreamContext,
+  ) {
+    this.legacy = ctx.legacyData === true;
+    const clientId = ctx.request.client_id;
+    this.userKey = clientId ? `${ctx.token.sub}/${clientId}` : ctx.token.sub;
+    for (const position of ctx.request.buckets ?? []) {
+      if (/^\d+$/.test(position.after)) this.positions.set(position.name, BigInt(position.after));
+    }
+  }
+
+  async run(): Promise<void> {
+    const first = this.deps.broadcaster.current;
+    if (!first) throw new ServiceError('PSYNC_S2302', 'No sync config available');
+    const syncRulesId = first.checkpoint.syncRulesId;
+    const config = await this.deps.syncConfig(syncRulesId);
+    this.initialWriteCheckpoint =
+      (await getProcessedWriteCheckpoint(this.deps.storage, this.userKey)) ?? undefined;
+    const unsubscribe = this.deps.broadcaster.subscribe((update) => this.onUpdate(update));
+    const expiry = new TokenExpiry(this.ctx, () => this.end());
+    const onAbort = () => this.end();
+    this.ctx.signal.addEventListener('abort', onAbort);
+    try {
+      let update: CheckpointUpdate = first;
+      let full = true;
+      for (;;) {
+        if (this.ended || this.ctx.signal.aborted) return;
+        // A new sync config became active: end the stream so the client reconnects for the new buckets.
+        if (update.checkpoint.syncRulesId !== syncRulesId) return;
+        if (full || (config.hasDynamicBuckets && update.parametersChanged)) {
+          await this.resolveBuckets(config, update);
+        }
+        await this.processCheckpoint(config, update, full);
+        full = false;
+        await new Promise((resolve) => setTimeout(resolve, ITERATION_PAUSE_MS));
+        const next = await this.nextUpdate(update);
+        if (!next) return;
+        update = next;
+      }
+    } finally {
+      unsubscribe();
+      expiry.stop();
+      this.ctx.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  private onUpdate(update: CheckpointUpdate): void {
+    this.newest = update;
+    if (this.dirty !== 'all') {
+      const changed = update.changedBuckets;
+      if (changed === null) this.dirty = 'all';
+      else if (this.mine.size <= changed.size) {
+        for (const bucket of this.mine) if (changed.has(bucket)) this.dirty.add(bucket);
+      } else {
+        for (const bucket of changed) if (this.mine.has(bucket)) this.dirty.add(bucket);
+      }
+    }
+    this.wake?.();
+  }
+
+  /** Resolves with the next update after `current`, or undefined when the stream ends. */
+  private async nextUpdate(current: CheckpointUpdate): Promise<CheckpointUpdate | undefined> {
+    while (!this.ended && !this.ctx.signal.aborted) {
+      if (this.newest && this.newest !== current) return this.newest;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
+    }
+    return undefined;
+  }
+
+  private async resolveBuckets(config: SyncConfig, update: CheckpointUpdate): Promise<void> {
+    let parameterRows = 0;
+    const buckets = await config.resolveBuckets(
+      {
+        userId: this.ctx.token.sub,
+        jwt: this.ctx.token.payload,
+        parameters: this.ctx.request.parameters ?? {},
+      },
+      async (lookups) => {
+        const rows = await getParameterSets(
+          this.deps.storage,
+          update.checkpoint.syncRulesId,
+          update.checkpoint.checkpoint,
+          lookups,
+        );
+        parameterRows += rows.length;
+        if (parameterRows > this.deps.maxParameterQueryResults) {
+          throw new ServiceError(
+            'PSYNC_S2305',
+            `Too many parameter query results: ${parameterRows} (limit of ${this.deps.maxParameterQueryResults})`,
+          );
+        }
+        return rows;
+      },
+    );
+    if (buckets.length > this.deps.maxBucketsPerConnection) {
+      throw new ServiceError(
+        'PSYNC_S2305',
+        `Too many buckets: ${buckets.length} (limit of ${this.deps.maxBucketsPerConnection})`,
+      );
+    }
+    this.buckets = buckets;
+    const next = new Set(buckets.map((b) => b.bucket));
+    if (this.dirty !== 'all') for (const bucket of next) if (!this.mine.has(bucket)) this.dirty.add(bucket);
+    this.mine = next;
+  }
+
+  private async processCheckpoint(
+    config: SyncConfig,
+    update: CheckpointUpdate,
+    full: boolean,
+  ): Promise<void> {
+    const { syncRulesId, checkpoint } = update.checkpoint;
+    const names = this.buckets.map((b) => b.bucket);
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    const need =
+      full || dirty === 'all' ? names : names.filter((b) => dirty.has(b) || !this.announced.has(b));
+    const checksums = await this.deps.checksums.get(syncRulesId, checkpoint, need);
+
+    const updated: string[] = [];
+    for (const bucket of need) {
+      const value = checksums.get(bucket)!;
+      const previous = this.announced.get(bucket);
+      if (full || !previous || previous.checksum !== value.checksum || previous.count !== value.count) {
+        updated.push(bucket);
+      }
+      this.announced.set(bucket, value);
+    }
+    const removed = [...this.announced.keys()].filter((b) => !this.mine.has(b));
+    for (const bucket of removed) {
+      this.announced.delete(bucket);
+      this.pending.delete(bucket);
+    }
+    const writeCheckpoint =
+      this.deps.broadcaster.writeCheckpointOf(this.userKey) ?? this.initialWriteCheckpoint;
+    const writeCheckpointChanged =
+      writeCheckpoint !== undefined && writeCheckpoint !== this.sentWriteCheckpoint;
+    if (!full && !this.forceNext && updated.length === 0 && removed.length === 0 && !writeCheckpointChanged) {
+      return;
+    }
+    this.forceNext = false;
+    this.sentWriteCheckpoint = writeCheckpoint;
+    const lastOpId = checkpoint.toString();
+    const priorityOf = new Map(this.buckets.map((b) => [b.bucket, b.priority]));
+    const definitionIndex = new Map(config.definitions.map((d, i) => [d.name, i]));
+    const streamOf = new Map(this.buckets.map((b) => [b.bucket, definitionIndex.get(b.definition) ?? 0]));
+    const describe = (bucket: string) => {
+      const value = this.announced.get(bucket)!;
+      return {
+        bucket,
+        checksum: toInt32(value.checksum),
+        count: value.count,
+        priority: priorityOf.get(bucket) ?? 3,
+        subscriptions: [{ default: streamOf.get(bucket) ?? 0 }],
+      };
+    };
+    const wc = writeCheckpoint === undefined ? {} : { write_checkpoint: writeCheckpoint.toString() };
+    if (full) {
+      await this.send({
+        checkpoint: {
+          last_op_id: lastOpId,
+          ...wc,
+          buckets: names.map(describe),
+          streams: config.definitions.map((d) => ({ name: d.name, is_default: true, errors: [] })),
+        },
+      });
+    } else {
+      await this.send({
+        checkpoint_diff: {
+          last_op_id: lastOpId,
+          ...wc,
+          updated_buckets: updated.map(describe),
+          removed_buckets: removed,
+        },
+      });
+    }
+    for (const bucket of updated) this.pending.add(bucket);
+    await this.sendData(syncRulesId, checkpoint, priorityOf);
+  }
+
+  private async sendData(
+    syncRulesId: number,
+    checkpoint: bigint,
+    priorityOf: Map<string, number>,
+  ): Promise<void> {
+    const lastOpId = checkpoint.toString();
+    const priorities = [...new Set([...this.pending].map((b) => priorityOf.get(b) ?? 3))].sort(
+      (a, b) => a - b,
+    );
+    let opsSent = 0;
+    let invalidated = false;
+    for (let i = 0; i < priorities.length; i++) {
+      const priority = priorities[i]!;
+      let queue = [...this.pending].filter((b) => (priorityOf.get(b) ?? 3) === priority);
+      while (queue.length > 0) {
+        if (this.ended || this.ctx.signal.aborted) return;
+        if (opsSent >= SUPERSEDE_AFTER_OPS && this.superseded(checkpoint)) return;
+        const positions = queue.map((bucket) => ({ bucket, after: this.positions.get(bucket) ?? 0n }));
+        const rows = await this.deps.dataFetch.run(() =>
+          getBucketData(this.deps.storage, syncRulesId, checkpoint, positions, OPS_PER_READ),
+        );
+        const truncated = rows.length === OPS_PER_READ;
+        const lastBucket = rows.length > 0 ? rows[rows.length - 1]!.bucket : undefined;
+        const byBucket = groupByBucket(rows);
+        const done = new Set<string>();
+        for (const bucket of queue) {
+          const ops = byBucket.get(bucket);
+          if (truncated && bucket === lastBucket) {
+            invalidated = (await this.sendChunks(bucket, ops!, true, checkpoint)) || invalidated;
+            opsSent += ops!.length;
+            break;
+          }
+          if (ops) {
+            invalidated = (await this.sendChunks(bucket, ops, false, checkpoint)) || invalidated;
+            opsSent += ops.length;
+          }
+          done.add(bucket);
+        }
+        for (const bucket of done) this.pending.delete(bucket);
+        queue = queue.filter((b) => !done.has(b));
+      }
+      if (i < priorities.length - 1) {
+        await this.send({ partial_checkpoint_complete: { last_op_id: lastOpId, priority } });
+      }
+    }
+    if (invalidated) {
+      // A compacted op points past this checkpoint: the client must not apply it; the next one completes.
+      this.forceNext = true;
+      return;
+    }
+    await this.send({ checkpoint_complete: { last_op_id: lastOpId } });
+  }
+
+  /** Sends ops of one bucket as data lines cut near 1 MiB; true when an op's target is past the checkpoint. */
+  private async sendChunks(
+    bucket: string,
+    ops: OplogRow[],
+    hasMore: boolean,
+    checkpoint: bigint,
+  ): Promise<boolean> {
+    let invalidated = false;
+    let start = 0;
+    while (start < ops.length) {
+      let end = start;
+      let size = 0;
+      while (end < ops.length && (end === start || size < CHUNK_BYTES)) size += storedSize(ops[end++]!);
+      const chunk = ops.slice(start, end);
+      const after = this.positions.get(bucket) ?? 0n;
+      const nextAfter = chunk[chunk.length - 1]!.opId;
+      for (const op of chunk) if (op.targetOp !== null && op.targetOp > checkpoint) invalidated = true;
+      await this.send({
+        data: {
+          bucket,
+          after: after.toString(),
+          next_after: nextAfter.toString(),
+          has_more: hasMore || end < ops.length,
+          data: chunk.map((op) => oplogEntry(op, this.legacy)),
+        },
+      });
+      this.positions.set(bucket, nextAfter);
+      this.deps.onOpsSynced?.(chunk.length);
+      start = end;
+    }
+    return invalidated;
+  }
+
+  /** A newer checkpoint that touches this stream's buckets has arrived. */
+  private superseded(checkpoint: bigint): boolean {
+    const newest = this.newest;
+    if (!newest || newest.checkpoint.checkpoint <= checkpoint) return false;
+    return this.dirty === 'all' || this.dirty.size > 0;
+  }
+
+  private send(line: SyncLine): Promise<void> {
+    return this.ctx.sink.write(line);
+  }
+}
+
+function groupByBucket(rows: OplogRow[]): Map<string, OplogRow[]> {
+  const groups = new Map<string, OplogRow[]>();
+  for (const row of rows) {
+    const list = groups.get(row.bucket);
+    if (list) list.push(row);
+    else groups.set(row.bucket, [row]);
+  }
+  return groups;
+}
