@@ -81,6 +81,7 @@ export async function startSyncApi(options: {
     probes: options.probes,
     metrics,
     maxConcurrentConnections: config.api.parameters.maxConcurrentConnections,
+    compression: config.api.compression,
     shutdownSignal: shutdown.signal,
     log,
     async createWriteCheckpoint(userKey) {

@@ -93,6 +93,8 @@ const syncConfigSchema = z
 const apiSchema = z
   .strictObject({
     tokens: z.array(z.string()).default([]),
+    // Reference-service extension: gzip negotiation on sync streams (each compression stream costs memory).
+    compression: z.boolean().default(true),
     parameters: z
       .strictObject({
         max_concurrent_connections: positiveInt(200),

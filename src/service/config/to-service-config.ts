@@ -42,6 +42,7 @@ export function toServiceConfig(
     clientAuth: { jwks: { keys: raw.client_auth.jwks.keys }, audience: raw.client_auth.audience },
     api: {
       tokens: api.tokens,
+      compression: api.compression,
       parameters: {
         maxConcurrentConnections: api.parameters.max_concurrent_connections,
         maxDataFetchConcurrency: api.parameters.max_data_fetch_concurrency,

@@ -12,7 +12,8 @@ export interface ServiceConfig {
   /** The sync config to deploy, or undefined when none is configured. */
   syncConfig: SyncConfigSource | undefined;
   clientAuth: ClientAuthConfig;
-  api: { parameters: ApiParameters; tokens: string[] };
+  /** `compression`: gzip for sync streams when the client accepts it (reference-service extension, default true). */
+  api: { parameters: ApiParameters; tokens: string[]; compression: boolean };
   telemetry: TelemetryConfig;
   migrations: { disableAutoMigration: boolean };
   healthcheck: { probes: ProbesConfig };

@@ -15,6 +15,8 @@ export interface RunningService {
   mode: RunnerMode;
   /** The bound HTTP port, when this mode listens. */
   port: number | undefined;
+  /** The bound Prometheus port, when `telemetry.prometheus_port` is set. */
+  metricsPort: number | undefined;
   probes: Probes;
   engine: ReplicationEngine | undefined;
   storage: pg.Pool;
@@ -110,12 +112,12 @@ export async function startService(
       livenessTimer = setInterval(() => probes.touch(), 5_000).unref();
     }
     const metrics = new ServiceMetrics({ replication: engine?.metrics });
+    let metricsPort: number | undefined;
     if (config.telemetry.prometheusPort !== undefined) {
       metricsServer = await metrics.listen(config.telemetry.prometheusPort, config.host);
       const address = metricsServer.address();
-      log.info(
-        `Metrics on http://${config.host}:${typeof address === 'object' && address ? address.port : '?'}/metrics`,
-      );
+      metricsPort = typeof address === 'object' && address ? address.port : undefined;
+      log.info(`Metrics on http://${config.host}:${metricsPort}/metrics`);
     }
     if (mode !== 'sync') {
       api = await startSyncApi({ config, storage, probes, metrics, log });
@@ -132,7 +134,7 @@ export async function startService(
     }
     probes.ready();
     log.info(`Service started in ${mode} mode`);
-    return { mode, port, probes, engine, storage, metrics, stop };
+    return { mode, port, metricsPort, probes, engine, storage, metrics, stop };
   } catch (error) {
     await stop();
     throw error;

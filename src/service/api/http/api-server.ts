@@ -1,4 +1,5 @@
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { WebSocketServer } from 'ws';
 import {
   chooseSyncContentType,
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   probes: Probes;
   metrics: ApiMetrics;
   maxConcurrentConnections: number;
+  /** Offer gzip when the client accepts it. */
+  compression: boolean;
   /** Handles a WebSocket (RSocket) connection; omitted = upgrades refused. */
   onWebSocket?: (socket: import('ws').WebSocket) => void;
   shutdownSignal: AbortSignal;
@@ -77,10 +80,12 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     options.metrics.connectionOpened();
     const contentType = chooseSyncContentType(req.headers.accept);
     const ndjson = contentType === NDJSON_CONTENT_TYPE;
+    const gzip = options.compression && acceptsGzip(req.headers['accept-encoding']);
     res.writeHead(200, {
       'Content-Type': contentType,
       'X-Accel-Buffering': 'no',
       'Cache-Control': 'no-cache',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
     });
     res.flushHeaders();
     const abort = new AbortController();
@@ -88,12 +93,24 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     res.on('close', onClose);
     const onShutdown = () => abort.abort();
     options.shutdownSignal.addEventListener('abort', onShutdown);
+    // With gzip every line is flushed, as the real service flushes compressed responses after every chunk.
+    const compressor = gzip ? zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH }) : undefined;
+    if (compressor) {
+      compressor.on('data', (chunk: Buffer) => {
+        options.metrics.bytesSent(chunk.length);
+        if (!res.write(chunk)) compressor.pause();
+      });
+      res.on('drain', () => compressor.resume());
+      compressor.on('error', () => res.destroy());
+    }
+    const out: NodeJS.WritableStream = compressor ?? res;
     const sink: LineSink = {
       write: async (line) => {
         if (abort.signal.aborted || res.destroyed) return;
         const bytes = ndjson ? Buffer.from(encodeNdjsonLine(line), 'utf8') : encodeBsonLine(line);
-        options.metrics.bytesSent(bytes.length);
-        if (!res.write(bytes)) await waitForDrain(res, abort.signal);
+        options.metrics.bytesSynced(bytes.length);
+        if (!compressor) options.metrics.bytesSent(bytes.length);
+        if (!out.write(bytes)) await waitForDrain(out, abort.signal);
       },
     };
     try {
@@ -105,13 +122,15 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         signal: abort.signal,
         sink,
       });
-      res.end();
+      if (compressor) compressor.end(() => res.end());
+      else res.end();
     } catch (error) {
       // Mid-stream errors are not reported in-band over HTTP: the stream is cut and the client reconnects.
       if (!abort.signal.aborted)
         options.log.warn(`Sync stream of ${token.sub} failed: ${(error as Error).message}`);
       res.destroy();
     } finally {
+      compressor?.destroy();
       activeHttpStreams--;
       options.metrics.connectionClosed();
       res.off('close', onClose);
@@ -142,16 +161,26 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   return server;
 }
 
-function waitForDrain(res: http.ServerResponse, signal: AbortSignal): Promise<void> {
+function waitForDrain(out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
+      out.off('drain', done);
+      out.off('close', done);
       signal.removeEventListener('abort', done);
       resolve();
     };
-    res.on('drain', done);
-    res.on('close', done);
+    out.on('drain', done);
+    out.on('close', done);
     signal.addEventListener('abort', done);
+  });
+}
+
+/** True when Accept-Encoding lists gzip (or *) with a non-zero q. */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return (coding === 'gzip' || coding === '*') && (q === undefined || Number(q.slice(2)) > 0);
   });
 }

@@ -6,6 +6,9 @@ import type { ReplicationMetrics } from '../../replication/index.js';
 export interface ApiMetrics {
   connectionOpened(): void;
   connectionClosed(): void;
+  /** Bytes of encoded sync lines, before compression. */
+  bytesSynced(bytes: number): void;
+  /** Bytes written to the socket (after compression, if any). */
   bytesSent(bytes: number): void;
   opsSynced(count: number): void;
 }
@@ -84,8 +87,10 @@ export class ServiceMetrics implements ApiMetrics {
   connectionClosed(): void {
     this.connections.dec();
   }
-  bytesSent(bytes: number): void {
+  bytesSynced(bytes: number): void {
     this.synced.inc(bytes);
+  }
+  bytesSent(bytes: number): void {
     this.sent.inc(bytes);
   }
   opsSynced(count: number): void {
