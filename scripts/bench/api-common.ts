@@ -1,0 +1,699 @@
+/**
+ * Shared parts of the sync API benchmarks (api-memory, api-fanout): an embedded Postgres with a small source
+ * schema, the reference service as a separate child process (so its RSS and CPU can be read from /proc), and a
+ * lean NDJSON stream client that speaks HTTP/1.1 over raw sockets. Everything talks to 127.0.0.1 only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, startEmbeddedPostgres, type PostgresServer } from '../../src/postgres/index.js';
+import { mintToken } from '../../src/protocol/index.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Small statistics helpers
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Nearest-rank percentile (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1]!;
+}
+
+/** Least-squares line y = intercept + slope·x. */
+export function fitLine(xs: readonly number[], ys: readonly number[]): { slope: number; intercept: number } {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  const slope = sxx === 0 ? NaN : sxy / sxx;
+  return { slope, intercept: my - slope * mx };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => '  ' + r.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(headers), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
+    '\n',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup that also runs on SIGINT/SIGTERM and on a global deadline
+
+const cleanups: Array<() => Promise<void> | void> = [];
+let cleaningUp: Promise<void> | null = null;
+
+/** Registers a cleanup step; steps run in reverse order of registration. */
+export function onCleanup(step: () => Promise<void> | void): void {
+  cleanups.push(step);
+}
+
+export function runCleanups(): Promise<void> {
+  cleaningUp ??= (async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        console.error(`cleanup step failed: ${(error as Error).message}`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+
+/** SIGINT/SIGTERM and a hard deadline stop everything (child, Postgres) and exit non-zero. */
+export function installGuards(deadlineMs: number): void {
+  const bail = (why: string, code: number) => {
+    console.error(`\n${why}: stopping the service child and Postgres`);
+    const force = setTimeout(() => process.exit(code), 30_000);
+    force.unref();
+    void runCleanups().finally(() => process.exit(code));
+  };
+  process.once('SIGINT', () => bail('SIGINT', 130));
+  process.once('SIGTERM', () => bail('SIGTERM', 143));
+  const timer = setTimeout(() => bail(`benchmark exceeded its ${deadlineMs / 1000} s deadline`, 1), deadlineMs);
+  timer.unref();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Source data and the service child
+
+export const SYNC_CONFIG = `
+bucket_definitions:
+  global:
+    data:
+      - SELECT * FROM lists
+  by_user:
+    parameters: SELECT request.user_id() AS user_id
+    data:
+      - SELECT * FROM todos WHERE owner_id = bucket.user_id
+`;
+
+const SOURCE_SCHEMA = `
+  CREATE TABLE lists (id text PRIMARY KEY, name text);
+  CREATE TABLE todos (id text PRIMARY KEY, owner_id text, title text, done boolean DEFAULT false);
+  CREATE PUBLICATION powersync FOR ALL TABLES;
+`;
+
+export const AUDIENCE = 'syncscale';
+export const LIST_ROWS = 5;
+
+/** The repository root (the compiled file lives in .tmp/bench/scripts/bench/). */
+function repositoryRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.resolve(here, '../../../..'), path.resolve(here, '../..'), process.cwd()]) {
+    if (fs.existsSync(path.join(candidate, 'bin', 'syncscale.js'))) return candidate;
+  }
+  throw new Error('cannot find bin/syncscale.js');
+}
+
+export interface LogLine {
+  at: number;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** The reference service as a child process, its output kept (all of stderr and every WARN/ERROR line). */
+export class ServiceChild {
+  readonly lines: LogLine[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private readonly child: ChildProcess;
+  private recent: string[] = [];
+  private waiters: Array<() => void> = [];
+  /** Label of the benchmark phase, stamped on kept log lines. */
+  phase = 'start';
+  readonly phaseOf = new Map<LogLine, string>();
+
+  constructor(configPath: string) {
+    const root = repositoryRoot();
+    this.child = spawn(
+      process.execPath,
+      [path.join(root, 'bin', 'syncscale.js'), 'service', 'start', '-r', 'unified', '-c', configPath],
+      { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    for (const [name, stream] of [
+      ['stdout', this.child.stdout!],
+      ['stderr', this.child.stderr!],
+    ] as const) {
+      let partial = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop()!;
+        for (const text of parts) this.keep(name, text);
+        for (const wake of this.waiters.splice(0)) wake();
+      });
+    }
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve({ code, signal });
+        for (const wake of this.waiters.splice(0)) wake();
+      }),
+    );
+    // Never leave the service running behind the benchmark.
+    process.on('exit', () => this.alive && this.child.kill('SIGKILL'));
+  }
+
+  private keep(stream: 'stdout' | 'stderr', text: string): void {
+    this.recent.push(text);
+    if (this.recent.length > 50) this.recent.shift();
+    if (stream === 'stderr' || /\b(WARN|ERROR)\b|"level":(40|50|60)/.test(text) || /Listening on/.test(text)) {
+      const line = { at: Date.now(), stream, text };
+      if (this.lines.length < 5000) {
+        this.lines.push(line);
+        this.phaseOf.set(line, this.phase);
+      }
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last lines of output, whatever their level. */
+  get tail(): string {
+    return this.recent.join('\n');
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const line of this.lines) {
+        const match = pattern.exec(line.text);
+        if (match) return match;
+      }
+      if (!this.alive) throw new Error(`service exited (${JSON.stringify(this.exitInfo)}):\n${this.tail}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${this.tail}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  /** Resident set size in KiB (VmRSS), or NaN once the process is gone. */
+  rssKb(): number {
+    try {
+      const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+      return match ? Number(match[1]) : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** utime + stime in seconds (from /proc/<pid>/stat, clock ticks of 100 Hz). */
+  cpuSeconds(): number {
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.alive && this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+const CLOCK_TICKS = 100;
+
+/** Fetches the service's Prometheus text (127.0.0.1) and returns the named gauges. */
+export async function scrapeMetrics(port: number, names: string[]): Promise<Map<string, number>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('metrics scrape timed out')));
+    req.on('error', reject);
+  });
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    for (const name of names) {
+      if (line.startsWith(name + ' ') || line.startsWith(name + '{')) {
+        const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+        values.set(name, (values.get(name) ?? 0) + value);
+      }
+    }
+  }
+  return values;
+}
+
+export interface BenchEnvironment {
+  pg: PostgresServer;
+  source: pg.Pool;
+  sourceUrl: string;
+  storageUrl: string;
+  service: ServiceChild;
+  port: number;
+  metricsPort: number;
+  key: { k: string; kid: string };
+  startupSeconds: number;
+}
+
+/**
+ * Embedded Postgres, source schema with `lists` (5 rows) and 1–2 todos per user for `users` users, and the
+ * service child, started and ready (an active sync config, a probe stream got its first checkpoint).
+ * Registers the cleanups (child first, then Postgres).
+ */
+export async function startEnvironment(options: {
+  users: number;
+  maxConcurrentConnections: number;
+}): Promise<BenchEnvironment> {
+  const server = await startEmbeddedPostgres();
+  onCleanup(() => server.stop());
+  const sourceUrl = await server.createDatabase('api_bench_src');
+  const storageUrl = await server.createDatabase('api_bench_sto');
+  const source = new pg.Pool({ connectionString: sourceUrl, max: 2 });
+  source.on('error', () => undefined);
+  onCleanup(() => source.end());
+  await source.query(SOURCE_SCHEMA);
+  await source.query(
+    `INSERT INTO lists (id, name) SELECT 'l' || g, 'list ' || g FROM generate_series(0, ${LIST_ROWS - 1}) g`,
+  );
+  // One or two todos per user (u0 has 2, u1 has 1, …).
+  await source.query(
+    `INSERT INTO todos (id, owner_id, title)
+     SELECT 't' || g || '_' || k, 'u' || g, 'todo ' || k || ' of user ' || g
+     FROM generate_series(0, $1::int - 1) g, generate_series(1, 2) k WHERE k = 1 OR g % 2 = 0`,
+    [options.users],
+  );
+
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const key = { k: randomBytes(32).toString('base64url'), kid: 'bench' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-api-bench-'));
+  onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const configPath = path.join(dir, 'powersync.yaml');
+  fs.writeFileSync(
+    configPath,
+    `
+port: ${port}
+replication:
+  connections:
+    - type: postgresql
+      uri: ${sourceUrl}
+      sslmode: disable
+storage:
+  type: postgresql
+  uri: ${storageUrl}
+  sslmode: disable
+sync_config:
+  content: |
+${SYNC_CONFIG.split('\n')
+  .map((line) => `    ${line}`)
+  .join('\n')}
+client_auth:
+  audience: [${AUDIENCE}]
+  jwks:
+    keys:
+      - { kty: oct, alg: HS256, kid: ${key.kid}, k: ${key.k} }
+api:
+  parameters: { max_concurrent_connections: ${options.maxConcurrentConnections} }
+telemetry: { prometheus_port: ${metricsPort}, disable_telemetry_sharing: true }
+healthcheck:
+  probes: { use_http: false, use_filesystem: false }
+system:
+  logging: { level: info, format: text }
+`,
+  );
+
+  const started = Date.now();
+  const service = new ServiceChild(configPath);
+  onCleanup(() => service.stop());
+  await service.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
+  // Initial replication: streams are refused (500 PSYNC_S2302) until the first checkpoint exists.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const probe = new StreamClient(port, await tokenFor('probe', key), () => undefined);
+    const outcome = await probe.firstCheckpoint(10_000);
+    probe.close();
+    if (outcome === 'ok') break;
+    if (Date.now() > deadline) throw new Error(`service never became ready: ${probe.describe()}`);
+    if (!service.alive) throw new Error(`service exited during start-up:\n${service.tail}`);
+    await sleep(250);
+  }
+  return {
+    pg: server,
+    source,
+    sourceUrl,
+    storageUrl,
+    service,
+    port,
+    metricsPort,
+    key,
+    startupSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+export function tokenFor(sub: string, key: { k: string; kid: string }): Promise<string> {
+  return mintToken({ key, sub, audience: AUDIENCE, lifetimeSeconds: 3600 });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The stream client
+
+/** Marker written into `lists.name` by the fan-out benchmark: `~c<n>~`. */
+const MARKER = /~c(\d+)~/g;
+
+type Phase = 'head' | 'size' | 'data' | 'crlf' | 'raw' | 'done';
+
+/**
+ * One `POST /sync/stream` over a raw socket: a hand-written HTTP/1.1 request, a minimal chunked-body decoder,
+ * NDJSON lines recognised by their first key without JSON parsing. Keeps a few counters and the highest
+ * fan-out marker seen in `data` lines; calls `onComplete` for every `checkpoint_complete`.
+ */
+export class StreamClient {
+  status = 0;
+  statusBody = '';
+  contentEncoding: string | undefined;
+  completes = 0;
+  firstCompleteAt = NaN;
+  checkpoints = 0;
+  dataLines = 0;
+  keepalives = 0;
+  otherLines = 0;
+  firstOtherLine: string | undefined;
+  /** Highest marker seen in a data line. */
+  markerSeen = 0;
+  /** Highest marker already accounted at a checkpoint_complete. */
+  markerDone = 0;
+  /** Markers up to this one were issued before this client was ready (not counted). */
+  readyAfterMarker = 0;
+  closed = false;
+  closedByUs = false;
+  closeReason: string | undefined;
+  closedAt = NaN;
+  private readonly socket: net.Socket;
+  private phase: Phase = 'head';
+  private head = '';
+  private sizeLine = '';
+  private remaining = 0;
+  private pendingLine = '';
+  private contentLength = -1;
+  private firstWaiters: Array<() => void> = [];
+
+  constructor(
+    port: number,
+    token: string,
+    private readonly onComplete: (client: StreamClient, at: number) => void,
+    readonly id = 0,
+  ) {
+    const body = '{"raw_data":true}';
+    this.socket = net.connect({ host: '127.0.0.1', port });
+    this.socket.setNoDelay(true);
+    this.socket.on('connect', () => {
+      this.socket.write(
+        `POST /sync/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Token ${token}\r\n` +
+          `Content-Type: application/json\r\nAccept: application/x-ndjson\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+    });
+    this.socket.on('data', (buffer: Buffer) => this.onData(buffer.toString('latin1')));
+    this.socket.on('error', (error) => (this.closeReason ??= error.message));
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.closedAt = Date.now();
+      if (!this.closeReason) {
+        this.closeReason =
+          this.phase === 'done' ? 'response ended' : this.phase === 'head' ? 'closed before headers' : 'closed';
+      }
+      this.wakeFirst();
+    });
+  }
+
+  /** Waits for the first checkpoint_complete: 'ok', or 'failed' (closed, refused, timed out). */
+  async firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.completes === 0 && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.firstWaiters.push(resolve);
+        setTimeout(resolve, Math.min(1000, Math.max(1, deadline - Date.now())));
+      });
+    }
+    if (this.completes > 0) return 'ok';
+    if (!this.closed) this.closeReason = `no checkpoint_complete within ${timeoutMs} ms`;
+    return 'failed';
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closedByUs = true;
+    this.socket.destroy();
+  }
+
+  describe(): string {
+    const body = this.statusBody ? ` ${this.statusBody.slice(0, 300)}` : '';
+    return `status ${this.status || '-'}${body}; ${this.closeReason ?? 'open'}`;
+  }
+
+  private wakeFirst(): void {
+    for (const wake of this.firstWaiters.splice(0)) wake();
+  }
+
+  private onData(text: string): void {
+    let i = 0;
+    if (this.phase === 'head') {
+      this.head += text;
+      const end = this.head.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (this.head.length > 64 * 1024) this.fail('response head too large');
+        return;
+      }
+      this.parseHead(this.head.slice(0, end));
+      text = this.head.slice(end + 4);
+      this.head = '';
+    }
+    while (i < text.length) {
+      switch (this.phase) {
+        case 'size': {
+          const nl = text.indexOf('\r\n', i);
+          if (nl < 0) {
+            this.sizeLine += text.slice(i);
+            return;
+          }
+          const line = this.sizeLine + text.slice(i, nl);
+          this.sizeLine = '';
+          i = nl + 2;
+          const size = parseInt(line, 16);
+          if (!Number.isFinite(size)) return this.fail(`bad chunk size ${JSON.stringify(line)}`);
+          if (size === 0) {
+            this.phase = 'done';
+            this.socket.end();
+            return;
+          }
+          this.remaining = size;
+          this.phase = 'data';
+          break;
+        }
+        case 'data': {
+          const take = Math.min(this.remaining, text.length - i);
+          this.feed(text.slice(i, i + take));
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) {
+            this.phase = 'crlf';
+            this.remaining = 2;
+          }
+          break;
+        }
+        case 'crlf': {
+          const take = Math.min(this.remaining, text.length - i);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.phase = 'size';
+          break;
+        }
+        case 'raw': {
+          this.feed(text.slice(i));
+          i = text.length;
+          break;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  private parseHead(head: string): void {
+    const lines = head.split('\r\n');
+    this.status = Number(lines[0]!.split(' ')[1]);
+    let chunked = false;
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      if (name === 'transfer-encoding' && /chunked/i.test(value)) chunked = true;
+      if (name === 'content-length') this.contentLength = Number(value);
+      if (name === 'content-encoding' && value !== 'identity') this.contentEncoding = value;
+    }
+    this.phase = chunked ? 'size' : 'raw';
+    if (this.contentEncoding) this.fail(`unexpected Content-Encoding ${this.contentEncoding}`);
+    else if (this.status !== 200 && this.contentLength === 0) this.fail('error response');
+  }
+
+  private feed(text: string): void {
+    if (this.status !== 200) {
+      this.statusBody += text;
+      if (this.contentLength >= 0 && this.statusBody.length >= this.contentLength) this.fail('error response');
+      return;
+    }
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      const line = this.pendingLine ? this.pendingLine + text.slice(start, nl) : text.slice(start, nl);
+      this.pendingLine = '';
+      start = nl + 1;
+      if (line.length > 0) this.onLine(line);
+    }
+    if (start < text.length) this.pendingLine += text.slice(start);
+  }
+
+  private onLine(line: string): void {
+    if (line.startsWith('{"checkpoint_complete"')) {
+      const at = performance.now();
+      this.completes++;
+      if (this.completes === 1) {
+        this.firstCompleteAt = at;
+        this.markerDone = this.markerSeen;
+        this.wakeFirst();
+      }
+      this.onComplete(this, at);
+    } else if (line.startsWith('{"data"')) {
+      this.dataLines++;
+      if (line.includes('~c')) {
+        MARKER.lastIndex = 0;
+        for (let m = MARKER.exec(line); m; m = MARKER.exec(line)) {
+          const n = Number(m[1]);
+          if (n > this.markerSeen) this.markerSeen = n;
+        }
+      }
+    } else if (line.startsWith('{"checkpoint"') || line.startsWith('{"checkpoint_diff"')) {
+      this.checkpoints++;
+    } else if (line.startsWith('{"token_expires_in"')) {
+      this.keepalives++;
+    } else if (!line.startsWith('{"partial_checkpoint_complete"')) {
+      this.otherLines++;
+      this.firstOtherLine ??= line.slice(0, 300);
+    }
+  }
+
+  private fail(reason: string): void {
+    this.closeReason = reason;
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Many streams of distinct users (`u<index>`), opened with a bounded number in flight; each waits for its
+ * first checkpoint_complete. Returns the failures (index and description).
+ */
+export async function openStreams(options: {
+  port: number;
+  key: { k: string; kid: string };
+  from: number;
+  count: number;
+  inFlight?: number;
+  timeoutMs?: number;
+  onComplete: (client: StreamClient, at: number) => void;
+  into: StreamClient[];
+}): Promise<{ failures: string[]; seconds: number }> {
+  const started = performance.now();
+  const failures: string[] = [];
+  let next = options.from;
+  const end = options.from + options.count;
+  const worker = async () => {
+    while (next < end) {
+      const index = next++;
+      const client = new StreamClient(
+        options.port,
+        await tokenFor(`u${index}`, options.key),
+        options.onComplete,
+        index,
+      );
+      options.into.push(client);
+      const outcome = await client.firstCheckpoint(options.timeoutMs ?? 60_000);
+      if (outcome !== 'ok') failures.push(`u${index}: ${client.describe()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.inFlight ?? 50, options.count) }, worker));
+  return { failures, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Streams that closed although we did not close them. */
+export function dropped(clients: readonly StreamClient[]): StreamClient[] {
+  return clients.filter((c) => c.closed && !c.closedByUs);
+}
+
+/** Prints the service's WARN/ERROR/stderr lines, grouped by message shape, with the phase they occurred in. */
+export function reportServiceLog(service: ServiceChild): void {
+  const problems = service.lines.filter((l) => !/Listening on/.test(l.text));
+  if (problems.length === 0) {
+    console.log('\nservice log: no WARN/ERROR lines, nothing on stderr');
+    return;
+  }
+  console.log(`\nservice log: ${problems.length} WARN/ERROR/stderr line(s):`);
+  const groups = new Map<string, { count: number; first: LogLine; phases: Set<string> }>();
+  for (const line of problems) {
+    const shape = line.text
+      .replace(/^\S+Z /, '')
+      .replace(/\bu\d+\b/g, 'u#')
+      .replace(/\d+/g, '#');
+    const group = groups.get(shape);
+    if (group) {
+      group.count++;
+      group.phases.add(service.phaseOf.get(line) ?? '?');
+    } else groups.set(shape, { count: 1, first: line, phases: new Set([service.phaseOf.get(line) ?? '?']) });
+  }
+  for (const { count, first, phases } of [...groups.values()].slice(0, 20)) {
+    console.log(`  ${count}× [${[...phases].join(', ')}] (${first.stream}) ${first.text.slice(0, 400)}`);
+  }
+  if (groups.size > 20) console.log(`  … ${groups.size - 20} more kinds`);
+}
+
+export function clientFootprint(): string {
+  const usage = process.cpuUsage();
+  return `bench client process: RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB, CPU ${((usage.user + usage.system) / 1e6).toFixed(1)} s`;
+}
