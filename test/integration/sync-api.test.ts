@@ -191,6 +191,7 @@ describe('sync API of the reference service', () => {
     expect(text).toMatch(/^powersync_operations_synced_total [1-9]/m);
     expect(text).toMatch(/^powersync_data_synced_bytes_total [1-9]/m);
     expect(text).toMatch(/^powersync_replication_lag_seconds \d/m);
+    expect(text).toMatch(/^powersync_operation_storage_size_bytes [1-9]/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);

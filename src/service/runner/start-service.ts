@@ -111,7 +111,10 @@ export async function startService(
     } else {
       livenessTimer = setInterval(() => probes.touch(), 5_000).unref();
     }
-    const metrics = new ServiceMetrics({ replication: engine?.metrics });
+    const metrics = new ServiceMetrics({
+      replication: engine?.metrics,
+      storageSizes: () => storageSizes(storage),
+    });
     let metricsPort: number | undefined;
     if (config.telemetry.prometheusPort !== undefined) {
       metricsServer = await metrics.listen(config.telemetry.prometheusPort, config.host);
@@ -146,4 +149,20 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+}
+
+async function storageSizes(storage: pg.Pool) {
+  const { rows } = await storage.query<{ replication: string; operations: string; parameters: string }>(
+    `SELECT pg_total_relation_size('powersync.current_data') + pg_total_relation_size('powersync.source_tables')
+              AS replication,
+            pg_total_relation_size('powersync.bucket_data') + pg_total_relation_size('powersync.bucket_state')
+              AS operations,
+            pg_total_relation_size('powersync.bucket_parameters') AS parameters`,
+  );
+  const row = rows[0]!;
+  return {
+    replication: Number(row.replication),
+    operations: Number(row.operations),
+    parameters: Number(row.parameters),
+  };
 }

@@ -2,6 +2,12 @@ import http from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ReplicationMetrics } from '../../replication/index.js';
 
+export interface StorageSizes {
+  replication: number;
+  operations: number;
+  parameters: number;
+}
+
 /** The sync API's counters (service.md §8.2 names). */
 export interface ApiMetrics {
   connectionOpened(): void;
@@ -24,7 +30,9 @@ export class ServiceMetrics implements ApiMetrics {
   private readonly sent: Counter;
   private readonly ops: Counter;
 
-  constructor(options: { replication?: ReplicationMetrics } = {}) {
+  constructor(
+    options: { replication?: ReplicationMetrics; storageSizes?: () => Promise<StorageSizes> } = {},
+  ) {
     collectDefaultMetrics({ register: this.registry });
     this.connections = new Gauge({
       name: 'powersync_concurrent_connections',
@@ -47,6 +55,7 @@ export class ServiceMetrics implements ApiMetrics {
       help: 'Operations sent to clients',
       registers: [this.registry],
     });
+    if (options.storageSizes) this.registerStorageGauges(options.storageSizes);
     const replication = options.replication;
     if (replication) {
       const counter = (name: string, help: string, read: () => number) =>
@@ -79,6 +88,31 @@ export class ServiceMetrics implements ApiMetrics {
         },
       });
     }
+  }
+
+  private registerStorageGauges(read: () => Promise<StorageSizes>): void {
+    // Refreshed at most once a minute, as the real service does: a size query per scrape would be wasteful.
+    let cached: { at: number; sizes: Promise<StorageSizes> } | undefined;
+    const sizes = () => {
+      if (!cached || Date.now() - cached.at > 60_000) cached = { at: Date.now(), sizes: read() };
+      return cached.sizes;
+    };
+    const gauge = (name: string, help: string, pick: (s: StorageSizes) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(pick(await sizes()));
+        },
+      });
+    gauge(
+      'powersync_replication_storage_size_bytes',
+      'Bucket storage: current data and source tables',
+      (s) => s.replication,
+    );
+    gauge('powersync_operation_storage_size_bytes', 'Bucket storage: bucket operations', (s) => s.operations);
+    gauge('powersync_parameter_storage_size_bytes', 'Bucket storage: parameter index', (s) => s.parameters);
   }
 
   connectionOpened(): void {

@@ -1,0 +1,201 @@
+/**
+ * Sync API memory benchmark: RSS of the reference service (one `unified` child process) when idle, then with
+ * 250, 500 and 1,000 idle NDJSON streams of distinct users (two buckets each: `global` over 5 list rows and
+ * `by_user` over 1–2 todos). At each level every stream must have its first checkpoint_complete, then RSS is
+ * sampled once a second until it settles (median of the last 5 samples). The slope of RSS over streams (least
+ * squares) is the memory cost of one idle stream. Heap figures come from the service's own Prometheus
+ * endpoint on 127.0.0.1. Starts its own embedded Postgres and stops it, and the child, at the end.
+ * Usage: npm run bench:api-memory [-- --levels 0,250,500,1000 --settle-ms 3000]
+ */
+import { parseArgs } from 'node:util';
+import {
+  clientFootprint,
+  dropped,
+  fitLine,
+  installGuards,
+  median,
+  openStreams,
+  reportServiceLog,
+  runCleanups,
+  scrapeMetrics,
+  sleep,
+  startEnvironment,
+  table,
+  type BenchEnvironment,
+  type StreamClient,
+} from './api-common.js';
+
+const { values: args } = parseArgs({
+  options: {
+    levels: { type: 'string', default: '0,250,500,1000' },
+    'settle-ms': { type: 'string', default: '3000' },
+    'max-connections': { type: 'string', default: '2000' },
+    'deadline-s': { type: 'string', default: '900' },
+  },
+});
+const LEVELS = args.levels
+  .split(',')
+  .map(Number)
+  .sort((a, b) => a - b);
+const SETTLE_MS = Number(args['settle-ms']);
+const MAX_CONNECTIONS = Number(args['max-connections']);
+const SAMPLE_EVERY_MS = 1000;
+const MIN_SAMPLES = 5;
+const MAX_SAMPLES = 20;
+const STABLE_SPREAD = 0.02;
+
+interface LevelResult {
+  target: number;
+  open: number;
+  rssMB: number;
+  spreadPct: number;
+  samples: number;
+  heapUsedMB: number;
+  heapTotalMB: number;
+  externalMB: number;
+  openSeconds: number;
+  cpuSeconds: number;
+  failures: string[];
+}
+
+/** RSS samples once a second until the last five are within 2 % of their median (at most 20 samples). */
+async function settledRss(env: BenchEnvironment): Promise<{ kb: number; spreadPct: number; samples: number }> {
+  const samples: number[] = [];
+  for (;;) {
+    samples.push(env.service.rssKb());
+    const last = samples.slice(-MIN_SAMPLES);
+    const mid = median(last);
+    const spread = (Math.max(...last) - Math.min(...last)) / mid;
+    if ((samples.length >= MIN_SAMPLES && spread <= STABLE_SPREAD) || samples.length >= MAX_SAMPLES) {
+      return { kb: mid, spreadPct: spread * 100, samples: samples.length };
+    }
+    await sleep(SAMPLE_EVERY_MS);
+  }
+}
+
+async function heap(env: BenchEnvironment) {
+  const names = ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'];
+  try {
+    const values = await scrapeMetrics(env.metricsPort, names);
+    return names.map((n) => (values.get(n) ?? NaN) / 1048576);
+  } catch (error) {
+    console.log(`  (heap scrape failed: ${(error as Error).message})`);
+    return [NaN, NaN, NaN];
+  }
+}
+
+installGuards(Number(args['deadline-s']) * 1000);
+const clients: StreamClient[] = [];
+let failed = false;
+try {
+  const maxLevel = LEVELS[LEVELS.length - 1]!;
+  console.log(`api-memory: levels ${LEVELS.join(' → ')} idle streams, max_concurrent_connections ${MAX_CONNECTIONS}`);
+  const env = await startEnvironment({ users: maxLevel, maxConcurrentConnections: MAX_CONNECTIONS });
+  console.log(`service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`);
+  await sleep(3000);
+
+  const results: LevelResult[] = [];
+  for (const target of LEVELS) {
+    env.service.phase = `${target} streams`;
+    const cpuBefore = env.service.cpuSeconds();
+    let openSeconds = 0;
+    let failures: string[] = [];
+    if (target > clients.length) {
+      const opened = await openStreams({
+        port: env.port,
+        key: env.key,
+        from: clients.length,
+        count: target - clients.length,
+        inFlight: 50,
+        onComplete: () => undefined,
+        into: clients,
+      });
+      openSeconds = opened.seconds;
+      failures = opened.failures;
+    }
+    const cpuSeconds = env.service.cpuSeconds() - cpuBefore;
+    await sleep(SETTLE_MS);
+    const rss = await settledRss(env);
+    const [heapUsedMB, heapTotalMB, externalMB] = await heap(env);
+    const open = clients.filter((c) => !c.closed).length;
+    const result: LevelResult = {
+      target,
+      open,
+      rssMB: rss.kb / 1024,
+      spreadPct: rss.spreadPct,
+      samples: rss.samples,
+      heapUsedMB: heapUsedMB!,
+      heapTotalMB: heapTotalMB!,
+      externalMB: externalMB!,
+      openSeconds,
+      cpuSeconds,
+      failures,
+    };
+    results.push(result);
+    console.log(
+      `  ${target} streams: ${open} open, RSS ${result.rssMB.toFixed(1)} MB (spread ${result.spreadPct.toFixed(1)} % over ` +
+        `${rss.samples} samples), heap used ${heapUsedMB!.toFixed(1)} MB; opened in ${openSeconds.toFixed(1)} s ` +
+        `using ${cpuSeconds.toFixed(1)} s service CPU` +
+        (failures.length ? `; ${failures.length} FAILED (first: ${failures[0]})` : ''),
+    );
+    if (!env.service.alive) throw new Error(`service exited at level ${target}:\n${env.service.tail}`);
+  }
+
+  // Streams stay open a little longer so the idle keepalives (every 18–22 s) show up and drops are noticed.
+  env.service.phase = 'idle hold';
+  await sleep(2000);
+  const lost = dropped(clients);
+
+  const fit = fitLine(
+    results.map((r) => r.open),
+    results.map((r) => r.rssMB * 1024),
+  );
+  const heapFit = fitLine(
+    results.map((r) => r.open),
+    results.map((r) => r.heapUsedMB * 1024),
+  );
+
+  console.log('\nsync API memory, reference service (one unified child process, NDJSON idle streams):\n');
+  console.log(
+    table(
+      ['streams', 'open', 'RSS MB', 'ΔRSS MB', 'KB/stream vs idle', 'heap used MB', 'heap total MB', 'open s'],
+      results.map((r) => [
+        r.target,
+        r.open,
+        r.rssMB.toFixed(1),
+        (r.rssMB - results[0]!.rssMB).toFixed(1),
+        r.open > 0 && results[0]!.open === 0
+          ? (((r.rssMB - results[0]!.rssMB) * 1024) / r.open).toFixed(0)
+          : '-',
+        r.heapUsedMB.toFixed(1),
+        r.heapTotalMB.toFixed(1),
+        r.openSeconds.toFixed(1),
+      ]),
+    ),
+  );
+  const at1000 = fit.intercept + fit.slope * 1000;
+  console.log(
+    `\n  idle RSS: ${results[0]!.rssMB.toFixed(0)} MB                (real service: 350–390 MB)` +
+      `\n  per idle stream (least squares): ${fit.slope.toFixed(0)} KB RSS, ${heapFit.slope.toFixed(0)} KB heap used` +
+      `   (real service: 210–250 KB RSS)` +
+      `\n  fitted RSS at 1,000 streams: ${(at1000 / 1024).toFixed(0)} MB        (real service: 565 MB)`,
+  );
+  const streamsWithKeepalive = clients.filter((c) => c.keepalives > 0).length;
+  const odd = clients.filter((c) => c.otherLines > 0);
+  console.log(
+    `\n  streams failed to open: ${results.reduce((n, r) => n + r.failures.length, 0)}; dropped by the server: ${lost.length}` +
+      `; streams with ≥1 token_expires_in keepalive: ${streamsWithKeepalive}/${clients.length}` +
+      (odd.length ? `; unexpected lines on ${odd.length} streams, e.g. ${odd[0]!.firstOtherLine}` : ''),
+  );
+  for (const client of lost.slice(0, 5)) console.log(`    dropped u${client.id}: ${client.describe()}`);
+  for (const failure of results.flatMap((r) => r.failures).slice(0, 5)) console.log(`    failed ${failure}`);
+  console.log(`  ${clientFootprint()}`);
+  reportServiceLog(env.service);
+} catch (error) {
+  failed = true;
+  console.error(`\napi-memory failed: ${(error as Error).stack ?? error}`);
+} finally {
+  for (const client of clients) client.close();
+  await runCleanups();
+}
+process.exit(failed ? 1 : 0);
