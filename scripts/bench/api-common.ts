@@ -55,9 +55,11 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => '  ' + r.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [line(headers), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join(
-    '\n',
-  );
+  return [
+    line(headers),
+    '  ' + widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -94,7 +96,10 @@ export function installGuards(deadlineMs: number): void {
   };
   process.once('SIGINT', () => bail('SIGINT', 130));
   process.once('SIGTERM', () => bail('SIGTERM', 143));
-  const timer = setTimeout(() => bail(`benchmark exceeded its ${deadlineMs / 1000} s deadline`, 1), deadlineMs);
+  const timer = setTimeout(
+    () => bail(`benchmark exceeded its ${deadlineMs / 1000} s deadline`, 1),
+    deadlineMs,
+  );
   timer.unref();
 }
 
@@ -182,7 +187,11 @@ export class ServiceChild {
   private keep(stream: 'stdout' | 'stderr', text: string): void {
     this.recent.push(text);
     if (this.recent.length > 50) this.recent.shift();
-    if (stream === 'stderr' || /\b(WARN|ERROR)\b|"level":(40|50|60)/.test(text) || /Listening on/.test(text)) {
+    if (
+      stream === 'stderr' ||
+      /\b(WARN|ERROR)\b|"level":(40|50|60)/.test(text) ||
+      /Listening on/.test(text)
+    ) {
       const line = { at: Date.now(), stream, text };
       if (this.lines.length < 5000) {
         this.lines.push(line);
@@ -457,7 +466,11 @@ export class StreamClient {
       this.closedAt = Date.now();
       if (!this.closeReason) {
         this.closeReason =
-          this.phase === 'done' ? 'response ended' : this.phase === 'head' ? 'closed before headers' : 'closed';
+          this.phase === 'done'
+            ? 'response ended'
+            : this.phase === 'head'
+              ? 'closed before headers'
+              : 'closed';
       }
       this.wakeFirst();
     });
@@ -576,7 +589,8 @@ export class StreamClient {
   private feed(text: string): void {
     if (this.status !== 200) {
       this.statusBody += text;
-      if (this.contentLength >= 0 && this.statusBody.length >= this.contentLength) this.fail('error response');
+      if (this.contentLength >= 0 && this.statusBody.length >= this.contentLength)
+        this.fail('error response');
       return;
     }
     let start = 0;

@@ -98,7 +98,6 @@ interface LevelResult {
 installGuards(Number(args['deadline-s']) * 1000);
 const clients: StreamClient[] = [];
 let failed = false;
-let service: { phase: string } | undefined;
 let logReporter: (() => void) | undefined;
 try {
   console.log(
@@ -109,9 +108,10 @@ try {
     users: LEVELS[LEVELS.length - 1]!,
     maxConcurrentConnections: MAX_CONNECTIONS,
   });
-  service = env.service;
   logReporter = () => reportServiceLog(env.service);
-  console.log(`service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`);
+  console.log(
+    `service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`,
+  );
 
   // Storage checkpoint notifications split each latency into replication and fan-out.
   const listener = new pg.Client({ connectionString: env.storageUrl });
@@ -141,7 +141,9 @@ try {
       });
       openSeconds = opened.seconds;
       if (opened.failures.length > 0) {
-        console.log(`  ${opened.failures.length} streams failed to open at ${level}: first ${opened.failures[0]}`);
+        console.log(
+          `  ${opened.failures.length} streams failed to open at ${level}: first ${opened.failures[0]}`,
+        );
       }
     }
     await sleep(2000);
@@ -209,7 +211,9 @@ try {
 
   const lost = dropped(clients);
   console.log('\nsync API fan-out, reference service (one unified child process, NDJSON streams):');
-  console.log('one UPDATE of a global row → each client’s checkpoint_complete; latency from COMMIT sent, ms\n');
+  console.log(
+    'one UPDATE of a global row → each client’s checkpoint_complete; latency from COMMIT sent, ms\n',
+  );
   console.log(
     table(
       [
@@ -263,7 +267,6 @@ try {
 } catch (error) {
   failed = true;
   console.error(`\napi-fanout failed: ${(error as Error).stack ?? error}`);
-  if (service) service.phase = 'failure';
   logReporter?.();
 } finally {
   for (const client of clients) client.close();

@@ -59,7 +59,9 @@ interface LevelResult {
 }
 
 /** RSS samples once a second until the last five are within 2 % of their median (at most 20 samples). */
-async function settledRss(env: BenchEnvironment): Promise<{ kb: number; spreadPct: number; samples: number }> {
+async function settledRss(
+  env: BenchEnvironment,
+): Promise<{ kb: number; spreadPct: number; samples: number }> {
   const samples: number[] = [];
   for (;;) {
     samples.push(env.service.rssKb());
@@ -74,7 +76,11 @@ async function settledRss(env: BenchEnvironment): Promise<{ kb: number; spreadPc
 }
 
 async function heap(env: BenchEnvironment) {
-  const names = ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'];
+  const names = [
+    'nodejs_heap_size_used_bytes',
+    'nodejs_heap_size_total_bytes',
+    'nodejs_external_memory_bytes',
+  ];
   try {
     const values = await scrapeMetrics(env.metricsPort, names);
     return names.map((n) => (values.get(n) ?? NaN) / 1048576);
@@ -87,11 +93,17 @@ async function heap(env: BenchEnvironment) {
 installGuards(Number(args['deadline-s']) * 1000);
 const clients: StreamClient[] = [];
 let failed = false;
+let environment: BenchEnvironment | undefined;
 try {
   const maxLevel = LEVELS[LEVELS.length - 1]!;
-  console.log(`api-memory: levels ${LEVELS.join(' → ')} idle streams, max_concurrent_connections ${MAX_CONNECTIONS}`);
+  console.log(
+    `api-memory: levels ${LEVELS.join(' → ')} idle streams, max_concurrent_connections ${MAX_CONNECTIONS}`,
+  );
   const env = await startEnvironment({ users: maxLevel, maxConcurrentConnections: MAX_CONNECTIONS });
-  console.log(`service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`);
+  environment = env;
+  console.log(
+    `service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`,
+  );
   await sleep(3000);
 
   const results: LevelResult[] = [];
@@ -158,7 +170,16 @@ try {
   console.log('\nsync API memory, reference service (one unified child process, NDJSON idle streams):\n');
   console.log(
     table(
-      ['streams', 'open', 'RSS MB', 'ΔRSS MB', 'KB/stream vs idle', 'heap used MB', 'heap total MB', 'open s'],
+      [
+        'streams',
+        'open',
+        'RSS MB',
+        'ΔRSS MB',
+        'KB/stream vs idle',
+        'heap used MB',
+        'heap total MB',
+        'open s',
+      ],
       results.map((r) => [
         r.target,
         r.open,
@@ -194,6 +215,7 @@ try {
 } catch (error) {
   failed = true;
   console.error(`\napi-memory failed: ${(error as Error).stack ?? error}`);
+  if (environment) reportServiceLog(environment.service);
 } finally {
   for (const client of clients) client.close();
   await runCleanups();

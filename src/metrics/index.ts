@@ -1,0 +1,1 @@
+export { MetricName, type MetricNameValue, type Sample, type SampleSink } from './sample.js';
