@@ -40,10 +40,14 @@ beforeAll(async () => {
       ('t-ws-1', 'sdk-ws', 'nails', false, 3),
       ('t-other-1', 'someone-else', 'not yours', false, 4);
   `);
-  service = await startService('unified', parseServiceConfig(serviceConfigYaml(db.sourceUrl, db.storageUrl)), {
-    log: silentLogger,
-    env: {},
-  });
+  service = await startService(
+    'unified',
+    parseServiceConfig(serviceConfigYaml(db.sourceUrl, db.storageUrl)),
+    {
+      log: silentLogger,
+      env: {},
+    },
+  );
   endpoint = `http://127.0.0.1:${service.port}`;
   storage = new pg.Pool({ connectionString: db.storageUrl, max: 1 });
   await waitForReplication(db.source, storage);
@@ -58,18 +62,31 @@ afterAll(async () => {
 
 async function connectedClient(sub: string, options: SyncOptions): Promise<SdkClient> {
   const client = await openSdkClient({
+    dbFilename: `${sub}.db`,
     endpoint,
     source: db.source,
     token: () => mintToken({ key: KEY, sub, audience: 'syncscale' }),
   });
   clients.push(client);
   await client.db.init();
-  await client.db.connect(client.connector, { crudUploadThrottleMs: 0, retryDelayMs: 500, ...options });
   const abort = AbortSignal.timeout(30_000);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await client.db.waitForFirstSync(abort);
+    await Promise.race([
+      (async () => {
+        await client.db.connect(client.connector, { crudUploadThrottleMs: 0, retryDelayMs: 500, ...options });
+        await client.db.waitForFirstSync(abort);
+      })(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no first sync within 30 s')), 30_000);
+      }),
+    ]);
   } catch (error) {
-    throw new Error(`waitForFirstSync failed (${String(error)})\n${client.describe()}`);
+    throw new Error(`connect/waitForFirstSync failed (${String(error)})\n${client.describe()}`, {
+      cause: error,
+    });
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
@@ -92,23 +109,29 @@ const LISTS = [
 /** (b) + (c) for one connected client: a live source insert arrives, a local write round-trips. */
 async function exerciseLiveSyncAndUpload(client: SdkClient, sub: string, prefix: string) {
   // (b) A source insert for this user appears locally.
-  await db.source.query(`INSERT INTO todos (id, owner_id, title, done, n) VALUES ($1, $2, 'from source', true, 7)`, [
-    `${prefix}-src`,
-    sub,
-  ]);
+  await db.source.query(
+    `INSERT INTO todos (id, owner_id, title, done, n) VALUES ($1, $2, 'from source', true, 7)`,
+    [`${prefix}-src`, sub],
+  );
   // And one for another user, which must never arrive.
-  await db.source.query(`INSERT INTO todos (id, owner_id, title) VALUES ($1, 'someone-else', 'still not yours')`, [
-    `${prefix}-other`,
-  ]);
+  await db.source.query(
+    `INSERT INTO todos (id, owner_id, title) VALUES ($1, 'someone-else', 'still not yours')`,
+    [`${prefix}-other`],
+  );
   const arrived = await pollUntil(
-    () => client.db.getOptional<{ title: string; done: number }>('SELECT title, done FROM todos WHERE id = ?', [`${prefix}-src`]),
+    () =>
+      client.db.getOptional<{ title: string; done: number }>('SELECT title, done FROM todos WHERE id = ?', [
+        `${prefix}-src`,
+      ]),
     `source insert ${prefix}-src to sync down`,
     client.describe,
   );
   expect(arrived).toEqual({ title: 'from source', done: 1 });
 
   // (c) A local write through the SDK is uploaded and acknowledged by a write checkpoint.
-  const writeCheckpointsBefore = client.requests.filter((r) => r.path.startsWith('/write-checkpoint2.json')).length;
+  const writeCheckpointsBefore = client.requests.filter((r) =>
+    r.path.startsWith('/write-checkpoint2.json'),
+  ).length;
   await client.db.execute('INSERT INTO todos (id, owner_id, title, done, n) VALUES (?, ?, ?, ?, ?)', [
     `${prefix}-local`,
     sub,
@@ -121,16 +144,22 @@ async function exerciseLiveSyncAndUpload(client: SdkClient, sub: string, prefix:
     `uploadData to receive ${prefix}-local`,
     client.describe,
   );
-  const { rows: sourceRows } = await db.source.query('SELECT owner_id, title, done, n FROM todos WHERE id = $1', [
-    `${prefix}-local`,
-  ]);
+  const { rows: sourceRows } = await db.source.query(
+    'SELECT owner_id, title, done, n FROM todos WHERE id = $1',
+    [`${prefix}-local`],
+  );
   expect(sourceRows).toEqual([{ owner_id: sub, title: 'written locally', done: false, n: '42' }]);
-  expect(client.uploaded.find((e) => e.id === `${prefix}-local`)).toMatchObject({ op: 'PUT', table: 'todos' });
+  expect(client.uploaded.find((e) => e.id === `${prefix}-local`)).toMatchObject({
+    op: 'PUT',
+    table: 'todos',
+  });
 
   // The SDK asked for a write checkpoint after the upload, and the service answered in the wrapped shape.
   const writeCheckpoint = await pollUntil(
     async () =>
-      client.requests.filter((r) => r.path.startsWith('/write-checkpoint2.json')).slice(writeCheckpointsBefore)[0],
+      client.requests
+        .filter((r) => r.path.startsWith('/write-checkpoint2.json'))
+        .slice(writeCheckpointsBefore)[0],
     'the SDK to request /write-checkpoint2.json',
     client.describe,
   );
@@ -138,26 +167,30 @@ async function exerciseLiveSyncAndUpload(client: SdkClient, sub: string, prefix:
   expect(writeCheckpoint.path).toMatch(/^\/write-checkpoint2\.json\?client_id=[0-9a-f-]{36}$/);
   expect(writeCheckpoint.response).toEqual({ data: { write_checkpoint: expect.stringMatching(/^\d+$/) } });
 
-  // Nothing pending any more, and the server's copy of the uploaded row was applied from the bucket (the
-  // checkpoint carrying our write_checkpoint was accepted: the client applies nothing while its $local
-  // target is ahead of the echoed write checkpoint).
+  // Nothing pending any more, and the server's copy of the uploaded row came down in the user's bucket
+  // (ps_oplog holds downloaded bucket data).
   await pollUntil(
     async () => {
       const stats = await client.db.getUploadQueueStats();
-      const synced = await client.db.getOptional('SELECT 1 AS ok FROM ps_oplog WHERE row_id = ?', [`${prefix}-local`]);
+      const synced = await client.db.getOptional('SELECT 1 AS ok FROM ps_oplog WHERE row_id = ?', [
+        `${prefix}-local`,
+      ]);
       return stats.count === 0 && !client.db.currentStatus.dataFlowStatus.uploading && synced != null;
     },
     'the upload queue to drain and the uploaded row to sync back',
     client.describe,
   );
   expect(client.db.currentStatus.dataFlowStatus.uploadError, client.describe()).toBeUndefined();
-  // The local target was reached: a later source change is still applied (a pending write checkpoint that
-  // never got echoed would block every later checkpoint).
+  // The write checkpoint was echoed: after an upload the SDK applies no checkpoint whose `write_checkpoint`
+  // is below the one it requested, so a later source change reaching the local table proves the echo.
   await db.source.query(`UPDATE todos SET title = 'edited at source' WHERE id = $1`, [`${prefix}-local`]);
   await pollUntil(
     async () =>
-      (await client.db.getOptional<{ title: string }>('SELECT title FROM todos WHERE id = ?', [`${prefix}-local`]))
-        ?.title === 'edited at source',
+      (
+        await client.db.getOptional<{ title: string }>('SELECT title FROM todos WHERE id = ?', [
+          `${prefix}-local`,
+        ])
+      )?.title === 'edited at source',
     `the source edit of ${prefix}-local to sync down`,
     client.describe,
   );
@@ -169,7 +202,16 @@ async function exerciseLiveSyncAndUpload(client: SdkClient, sub: string, prefix:
       .sort(),
   );
   expect(local.todos.some((t) => t.id === `${prefix}-other`)).toBe(false);
-  expect(client.logs.filter((r) => r.level >= 50).map((r) => r.message), client.describe()).toEqual([]);
+  expect(
+    client.logs.filter((r) => r.level >= 50).map((r) => r.message),
+    client.describe(),
+  ).toEqual([]);
+  // One connection for the whole test: a checksum mismatch or a dropped stream would make the SDK reconnect.
+  expect(client.logs.filter((r) => /checksum/i.test(r.message)).map((r) => r.message)).toEqual([]);
+  expect(
+    client.logs.filter((r) => r.message.startsWith('Attempting to connect')),
+    client.describe(),
+  ).toHaveLength(1);
 }
 
 describe('@powersync/node against the reference service', () => {
@@ -188,7 +230,9 @@ describe('@powersync/node against the reference service', () => {
         // int8 beyond 2^53 arrives as an exact SQLite integer; JS reads it back rounded.
         { id: 't-http-2', owner_id: 'sdk-http', title: 'eggs', done: 1, n: 9007199254740992 },
       ]);
-      const exactN = await client.db.get<{ n: string }>("SELECT CAST(n AS TEXT) AS n FROM todos WHERE id = 't-http-2'");
+      const exactN = await client.db.get<{ n: string }>(
+        "SELECT CAST(n AS TEXT) AS n FROM todos WHERE id = 't-http-2'",
+      );
       expect(exactN.n).toBe('9007199254740993');
 
       // The SDK spoke the HTTP variant and negotiated the BSON stream.
@@ -208,7 +252,9 @@ describe('@powersync/node against the reference service', () => {
   it(
     'WebSocket (RSocket): first sync, live changes and a local write acknowledged by a write checkpoint',
     async () => {
-      const client = await connectedClient('sdk-ws', { connectionMethod: SyncStreamConnectionMethod.WEB_SOCKET });
+      const client = await connectedClient('sdk-ws', {
+        connectionMethod: SyncStreamConnectionMethod.WEB_SOCKET,
+      });
       expect(client.db.currentStatus.connected).toBe(true);
       // No HTTP sync stream was opened: the sync lines came over the WebSocket.
       expect(client.requests.filter((r) => r.path === '/sync/stream')).toEqual([]);

@@ -63,6 +63,12 @@ export interface SdkClient {
 }
 
 export interface SdkClientOptions {
+  /**
+   * Database file name, unique per client in the process: the SDK keys its process-global sync/CRUD locks
+   * by `dbFilename` alone (not the directory), so two open databases with the same file name would share one
+   * sync lock and the second would never connect.
+   */
+  dbFilename: string;
   endpoint: string;
   token: () => Promise<string>;
   source: pg.Pool;
@@ -161,7 +167,7 @@ export async function openSdkClient(options: SdkClientOptions): Promise<SdkClien
 
   const db = new PowerSyncDatabase({
     schema: SDK_SCHEMA,
-    database: { dbFilename: 'sdk.db', dbLocation: dir },
+    database: { dbFilename: options.dbFilename, dbLocation: dir },
     logger,
     remoteOptions: { customFetch },
   });
@@ -224,7 +230,8 @@ export async function pollUntil<T>(
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}\n${describe()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
