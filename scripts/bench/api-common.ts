@@ -290,6 +290,31 @@ export async function scrapeMetrics(port: number, names: string[]): Promise<Map<
   return values;
 }
 
+/** utime + stime of a process in seconds (from /proc/<pid>/stat), NaN when gone; also its parent pid. */
+function processCpu(pid: number): { seconds: number; ppid: number } {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, ppid: Number(fields[1]) };
+  } catch {
+    return { seconds: NaN, ppid: 0 };
+  }
+}
+
+/**
+ * CPU seconds of our Postgres server: the postmaster and its live children (backends, walsenders, WAL
+ * writer…). Backends that exited in between are not counted; the service's pooled connections persist.
+ */
+export function postgresCpuSeconds(postmasterPid: number): number {
+  let total = processCpu(postmasterPid).seconds;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const { seconds, ppid } = processCpu(Number(entry));
+    if (ppid === postmasterPid && Number.isFinite(seconds)) total += seconds;
+  }
+  return total;
+}
+
 export interface BenchEnvironment {
   pg: PostgresServer;
   source: pg.Pool;
@@ -300,6 +325,8 @@ export interface BenchEnvironment {
   metricsPort: number;
   key: { k: string; kid: string };
   startupSeconds: number;
+  /** PID of our embedded Postgres postmaster (from postmaster.pid), NaN if unreadable. */
+  postmasterPid: number;
 }
 
 /**
@@ -315,7 +342,10 @@ export async function startEnvironment(options: {
   onCleanup(() => server.stop());
   const sourceUrl = await server.createDatabase('api_bench_src');
   const storageUrl = await server.createDatabase('api_bench_sto');
-  const source = new pg.Pool({ connectionString: sourceUrl, max: 2 });
+  // The embedded server runs with synchronous_commit=off, so a commit's WAL reaches the walsender only at the
+  // next WAL-writer flush (up to wal_writer_delay, 200 ms). The bench's own writes commit synchronously, as
+  // an application's would on a production source, so replication starts at once.
+  const source = new pg.Pool({ connectionString: sourceUrl, max: 2, options: '-c synchronous_commit=on' });
   source.on('error', () => undefined);
   onCleanup(() => source.end());
   await source.query(SOURCE_SCHEMA);
@@ -329,6 +359,15 @@ export async function startEnvironment(options: {
      FROM generate_series(0, $1::int - 1) g, generate_series(1, 2) k WHERE k = 1 OR g % 2 = 0`,
     [options.users],
   );
+
+  let postmasterPid = NaN;
+  try {
+    const { rows } = await source.query<{ data_directory: string }>('SHOW data_directory');
+    const pidFile = fs.readFileSync(path.join(rows[0]!.data_directory, 'postmaster.pid'), 'utf8');
+    postmasterPid = Number(pidFile.split('\n')[0]);
+  } catch {
+    // Postgres CPU is then not reported.
+  }
 
   const port = await freePort();
   const metricsPort = await freePort();
@@ -394,6 +433,7 @@ system:
     metricsPort,
     key,
     startupSeconds: (Date.now() - started) / 1000,
+    postmasterPid,
   };
 }
 
@@ -705,6 +745,13 @@ export function reportServiceLog(service: ServiceChild): void {
     console.log(`  ${count}× [${[...phases].join(', ')}] (${first.stream}) ${first.text.slice(0, 400)}`);
   }
   if (groups.size > 20) console.log(`  … ${groups.size - 20} more kinds`);
+}
+
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
 }
 
 export function clientFootprint(): string {

@@ -8,6 +8,7 @@
  * a separate child process; its CPU comes from /proc. Starts its own embedded Postgres and stops it at the end.
  * Usage: npm run bench:api-fanout [-- --levels 1,20,190,1000 --changes 10 --spacing-ms 500]
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -17,10 +18,12 @@ import {
   dropped,
   fitLine,
   installGuards,
+  loadAverage,
   median,
   onCleanup,
   openStreams,
   percentile,
+  postgresCpuSeconds,
   reportServiceLog,
   runCleanups,
   sleep,
@@ -90,6 +93,7 @@ interface LevelResult {
   replication: number[];
   missing: number;
   cpuPerChangeMs: number;
+  pgCpuPerChangeMs: number;
   openSeconds: number;
   rssMB: number;
   clientCpuPerChangeMs: number;
@@ -100,6 +104,7 @@ const clients: StreamClient[] = [];
 let failed = false;
 let logReporter: (() => void) | undefined;
 try {
+  console.log(`load average (1/5/15 min) at start: ${loadAverage()} on ${os.cpus().length} CPUs`);
   console.log(
     `api-fanout: levels ${LEVELS.join(', ')} clients, ${WARMUP} warm-up + ${CHANGES} changes per level, ` +
       `≥${SPACING_MS} ms apart`,
@@ -148,6 +153,7 @@ try {
     }
     await sleep(2000);
     const cpuBefore = env.service.cpuSeconds();
+    const pgCpuBefore = postgresCpuSeconds(env.postmasterPid);
     const clientCpuBefore = process.cpuUsage();
     const measured: Change[] = [];
     for (let i = 0; i < WARMUP + CHANGES; i++) {
@@ -185,6 +191,7 @@ try {
       await sleep(Math.max(SPACING_MS - elapsed, 200));
     }
     const cpu = env.service.cpuSeconds() - cpuBefore;
+    const pgCpu = postgresCpuSeconds(env.postmasterPid) - pgCpuBefore;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     const latencies = measured.flatMap((c) => c.latencies);
     const result: LevelResult = {
@@ -195,6 +202,7 @@ try {
       replication: measured.filter((c) => !Number.isNaN(c.notifiedAt)).map((c) => c.notifiedAt - c.sentAt),
       missing: measured.reduce((n, c) => n + Math.max(0, c.expected - c.latencies.length), 0),
       cpuPerChangeMs: (cpu * 1000) / (WARMUP + CHANGES),
+      pgCpuPerChangeMs: (pgCpu * 1000) / (WARMUP + CHANGES),
       openSeconds,
       rssMB: env.service.rssKb() / 1024,
       clientCpuPerChangeMs: (clientCpu.user + clientCpu.system) / 1000 / (WARMUP + CHANGES),
@@ -203,7 +211,8 @@ try {
     console.log(
       `  ${level} clients (${result.connected} connected, opened in ${openSeconds.toFixed(1)} s): p50 ${percentile(latencies, 50).toFixed(0)} ms, ` +
         `p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms; ` +
-        `commit→storage checkpoint ${median(result.replication).toFixed(0)} ms; service CPU ${result.cpuPerChangeMs.toFixed(0)} ms/change` +
+        `commit→storage checkpoint ${median(result.replication).toFixed(0)} ms; CPU/change: service ${result.cpuPerChangeMs.toFixed(0)} ms, ` +
+        `Postgres ${result.pgCpuPerChangeMs.toFixed(0)} ms, bench client ${result.clientCpuPerChangeMs.toFixed(0)} ms; load ${loadAverage()}` +
         (result.missing ? `; ${result.missing} client-changes MISSING` : ''),
     );
     if (!env.service.alive) throw new Error(`service exited at level ${level}:\n${env.service.tail}`);
@@ -225,6 +234,7 @@ try {
         'median last client',
         'commit→storage cp',
         'service CPU ms/change',
+        'Postgres CPU ms/change',
         'RSS MB',
         'real p99 s',
       ],
@@ -237,6 +247,7 @@ try {
         median(r.perChangeMax).toFixed(0),
         median(r.replication).toFixed(0),
         r.cpuPerChangeMs.toFixed(0),
+        r.pgCpuPerChangeMs.toFixed(0),
         r.rssMB.toFixed(0),
         REAL_P99[r.level] ?? '-',
       ]),
@@ -251,10 +262,16 @@ try {
     xs,
     results.map((r) => r.cpuPerChangeMs),
   );
+  const pgCpuFit = fitLine(
+    xs,
+    results.map((r) => r.pgCpuPerChangeMs),
+  );
   console.log(
     `\n  per-client serial cost (slope of p99 vs clients): ${(p99Fit.slope * 1000).toFixed(0)} µs/client ` +
       `(intercept ${p99Fit.intercept.toFixed(0)} ms)   (real service: ~12 ms/client)` +
-      `\n  service CPU per change per client (slope): ${(cpuFit.slope * 1000).toFixed(0)} µs/client`,
+      `\n  CPU per change per client (slope): service ${(cpuFit.slope * 1000).toFixed(0)} µs/client, ` +
+      `Postgres ${(pgCpuFit.slope * 1000).toFixed(0)} µs/client` +
+      `\n  load average (1/5/15 min) at the end: ${loadAverage()}`,
   );
   const missing = results.reduce((n, r) => n + r.missing, 0);
   console.log(

@@ -13,6 +13,7 @@ import {
   dropped,
   fitLine,
   installGuards,
+  loadAverage,
   median,
   openStreams,
   reportServiceLog,
@@ -96,6 +97,7 @@ let failed = false;
 let environment: BenchEnvironment | undefined;
 try {
   const maxLevel = LEVELS[LEVELS.length - 1]!;
+  console.log(`load average (1/5/15 min) at start: ${loadAverage()}`);
   console.log(
     `api-memory: levels ${LEVELS.join(' → ')} idle streams, max_concurrent_connections ${MAX_CONNECTIONS}`,
   );
@@ -157,6 +159,14 @@ try {
   env.service.phase = 'idle hold';
   await sleep(2000);
   const lost = dropped(clients);
+  const streamsWithKeepalive = clients.filter((c) => c.keepalives > 0).length;
+
+  // Back to idle: every stream closed, RSS again (what the process keeps after a load).
+  env.service.phase = 'closed again';
+  for (const client of clients) client.close();
+  await sleep(SETTLE_MS);
+  const after = await settledRss(env);
+  const [heapAfterMB] = await heap(env);
 
   const fit = fitLine(
     results.map((r) => r.open),
@@ -194,14 +204,25 @@ try {
       ]),
     ),
   );
+  const loaded = results.filter((r) => r.open > 0);
+  const loadedFit =
+    loaded.length >= 2
+      ? fitLine(
+          loaded.map((r) => r.open),
+          loaded.map((r) => r.rssMB * 1024),
+        )
+      : undefined;
   const at1000 = fit.intercept + fit.slope * 1000;
   console.log(
     `\n  idle RSS: ${results[0]!.rssMB.toFixed(0)} MB                (real service: 350–390 MB)` +
       `\n  per idle stream (least squares): ${fit.slope.toFixed(0)} KB RSS, ${heapFit.slope.toFixed(0)} KB heap used` +
       `   (real service: 210–250 KB RSS)` +
-      `\n  fitted RSS at 1,000 streams: ${(at1000 / 1024).toFixed(0)} MB        (real service: 565 MB)`,
+      (loadedFit
+        ? `\n  per idle stream, levels with streams only (no start-up garbage): ${loadedFit.slope.toFixed(0)} KB RSS`
+        : '') +
+      `\n  fitted RSS at 1,000 streams: ${(at1000 / 1024).toFixed(0)} MB        (real service: 565 MB)` +
+      `\n  all streams closed again: RSS ${(after.kb / 1024).toFixed(1)} MB, heap used ${heapAfterMB!.toFixed(1)} MB`,
   );
-  const streamsWithKeepalive = clients.filter((c) => c.keepalives > 0).length;
   const odd = clients.filter((c) => c.otherLines > 0);
   console.log(
     `\n  streams failed to open: ${results.reduce((n, r) => n + r.failures.length, 0)}; dropped by the server: ${lost.length}` +
@@ -210,7 +231,7 @@ try {
   );
   for (const client of lost.slice(0, 5)) console.log(`    dropped u${client.id}: ${client.describe()}`);
   for (const failure of results.flatMap((r) => r.failures).slice(0, 5)) console.log(`    failed ${failure}`);
-  console.log(`  ${clientFootprint()}`);
+  console.log(`  ${clientFootprint()}; load average at the end: ${loadAverage()}`);
   reportServiceLog(env.service);
 } catch (error) {
   failed = true;

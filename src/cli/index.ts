@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { processIo, type CliIo } from './io.js';
+import { runCommand } from './run-command.js';
 import { serviceCommand } from './service-command.js';
 
 /** The service image's multi-letter short flags, which commander cannot declare, mapped to long ones. */
@@ -17,6 +18,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
+  program.addCommand(runCommand(io, (code) => (exitCode = code)));
   program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type http from 'node:http';
 import pg from 'pg';
 import type { ServiceConfig } from '../config/index.js';
@@ -33,6 +34,8 @@ export async function startSyncApi(options: {
 }): Promise<SyncApi> {
   const { config, storage, log, metrics } = options;
   const shutdown = new AbortController();
+  // Every open stream listens for shutdown: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const verifier = await TokenVerifier.create(config.clientAuth);
   const broadcaster = new CheckpointBroadcaster(config.storage.connectionString, storage, log);
   const checksums = new ChecksumCache(storage);

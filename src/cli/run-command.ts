@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { ExitCode } from '../errors/index.js';
+import type { CliIo } from './io.js';
+
+/** `syncscale run <scenario>`: the capacity scenario, end to end. */
+export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('run')
+    .description('run a capacity scenario against the embedded reference service and write reports/<run-id>/')
+    .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/quickstart.yaml')
+    .option('--dry-run', 'validate the scenario and print the planned schedule; start nothing')
+    .option('--reports-dir <dir>', 'where run directories are written', 'reports')
+    .action(async (file: string, flags: { dryRun?: boolean; reportsDir: string }) => {
+      setExitCode(await run(file, flags, io));
+    });
+}
+
+async function run(file: string, flags: { dryRun?: boolean; reportsDir: string }, io: CliIo): Promise<number> {
+  const scenarioModule = await import('../scenario/index.js');
+  let scenario;
+  try {
+    scenario = await scenarioModule.loadScenario(file);
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.USAGE;
+  }
+  if (flags.dryRun) {
+    io.stdout(`${scenarioModule.formatPlan(scenarioModule.planScenario(scenario))}\n`);
+    return ExitCode.OK;
+  }
+  const { runScenario } = await import('../scenario/run-scenario.js');
+  const { killAllServiceProcesses } = await import('../scenario/child-processes.js');
+  const interrupt = new AbortController();
+  void io
+    .onShutdownSignal(() => {
+      // A second Ctrl-C: stop waiting for a graceful shutdown.
+      killAllServiceProcesses();
+      io.stderr('Forced stop.\n');
+    })
+    .then((signal) => {
+      io.stderr(`\n${signal}: stopping the run, keeping the results gathered so far…\n`);
+      interrupt.abort();
+    });
+  try {
+    const outcome = await runScenario(scenario, { reportsDir: flags.reportsDir, out: io.stdout, signal: interrupt.signal });
+    return outcome.exitCode;
+  } catch (error) {
+    killAllServiceProcesses();
+    io.stderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.FAILURE;
+  }
+}

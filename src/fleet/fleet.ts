@@ -1,0 +1,141 @@
+import http from 'node:http';
+import https from 'node:https';
+import { createClientEnvironment, type ClientEnvironment, type ClientEnvironmentOptions } from './client-environment.js';
+import { ConnectGate } from './connect-gate.js';
+import { SimulatedClient, type ClientStatus } from './simulated-client.js';
+
+export interface FleetOptions extends Omit<ClientEnvironmentOptions, 'agent' | 'gate'> {
+  /** User id of the n-th client added (0-based, over the fleet's life); default `user-<n>`. */
+  userId?: (index: number) => string;
+  /** Client id of the n-th client; default `<prefix>-<n>` with a random prefix per fleet. */
+  clientId?: (index: number) => string;
+  /** At most this many connection attempts in flight (handshakes, not open streams); default unbounded. */
+  maxConcurrentConnects?: number;
+  /** Aborting stops every client. */
+  signal?: AbortSignal;
+}
+
+/** Per-`add` overrides: a different transport, parameters or tags for this batch of clients. */
+export type FleetAddOptions = Partial<
+  Pick<ClientEnvironmentOptions, 'transport' | 'parameters' | 'tags' | 'auth' | 'backoff'>
+>;
+
+export interface FleetSnapshot {
+  clients: number;
+  /** Streams open. */
+  streaming: number;
+  /** Streams open that completed a checkpoint. */
+  synced: number;
+  /** Waiting for a permit, or handshaking. */
+  connecting: number;
+  backoff: number;
+  /** Connection attempts queued behind `maxConcurrentConnects`. */
+  queued: number;
+}
+
+/**
+ * Many simulated clients in one process. They share one environment object per `add` batch, one HTTP agent
+ * (keep-alive, unbounded sockets) and one connect gate; an idle fleet runs no timer of its own.
+ */
+export class Fleet {
+  private readonly clients = new Map<number, SimulatedClient>();
+  private readonly base: FleetOptions;
+  private readonly defaultEnvironment: ClientEnvironment;
+  private readonly agent: http.Agent;
+  private readonly gate: ConnectGate | undefined;
+  private readonly clientPrefix = Math.random().toString(36).slice(2, 8);
+  private nextIndex = 0;
+  private stopped = false;
+  private readonly onAbort = (): void => this.stopAll();
+
+  constructor(options: FleetOptions) {
+    this.base = options;
+    const secure = new URL(options.endpoint).protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const limit = options.maxConcurrentConnects;
+    this.gate = limit !== undefined && Number.isFinite(limit) ? new ConnectGate(Math.max(1, limit)) : undefined;
+    this.defaultEnvironment = this.environment({});
+    if (options.signal?.aborted) this.stopped = true;
+    else options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Creates and starts `count` clients; returns them. */
+  add(count: number, overrides: FleetAddOptions = {}): SimulatedClient[] {
+    if (this.stopped) return [];
+    const env = Object.keys(overrides).length === 0 ? this.defaultEnvironment : this.environment(overrides);
+    const added: SimulatedClient[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = this.nextIndex++;
+      const client = new SimulatedClient(
+        {
+          userId: this.base.userId ? this.base.userId(index) : `user-${index}`,
+          clientId: this.base.clientId ? this.base.clientId(index) : `${this.clientPrefix}-${index}`,
+        },
+        env,
+      );
+      this.clients.set(index, client);
+      added.push(client);
+      client.start();
+    }
+    return added;
+  }
+
+  /** Stops and forgets the `count` most recently added clients; returns how many were removed. */
+  remove(count: number): number {
+    if (!(count > 0)) return 0;
+    const indexes = [...this.clients.keys()].slice(-count);
+    for (const index of indexes) {
+      this.clients.get(index)!.stop();
+      this.clients.delete(index);
+    }
+    return indexes.length;
+  }
+
+  /** Stops every client and closes the shared agent's idle sockets; the fleet accepts no new clients. */
+  stopAll(): void {
+    this.stopped = true;
+    for (const client of this.clients.values()) client.stop();
+    this.clients.clear();
+    this.agent.destroy();
+    this.base.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** The clients, oldest first. */
+  list(): IterableIterator<SimulatedClient> {
+    return this.clients.values();
+  }
+
+  /** Counts by state (one pass over the clients). */
+  snapshot(): FleetSnapshot {
+    const counts: Record<ClientStatus, number> = {
+      idle: 0,
+      waiting: 0,
+      connecting: 0,
+      streaming: 0,
+      backoff: 0,
+      stopped: 0,
+    };
+    let synced = 0;
+    for (const client of this.clients.values()) {
+      counts[client.status]++;
+      if (client.synced) synced++;
+    }
+    return {
+      clients: this.clients.size,
+      streaming: counts.streaming,
+      synced,
+      connecting: counts.waiting + counts.connecting + counts.idle,
+      backoff: counts.backoff,
+      queued: this.gate?.waiting ?? 0,
+    };
+  }
+
+  private environment(overrides: FleetAddOptions): ClientEnvironment {
+    return createClientEnvironment({ ...this.base, ...overrides, agent: this.agent, gate: this.gate });
+  }
+}

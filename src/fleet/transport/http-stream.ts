@@ -1,0 +1,114 @@
+import http from 'node:http';
+import https from 'node:https';
+import { BsonStreamDecoder, NdjsonDecoder, BSON_STREAM_CONTENT_TYPE } from '../../protocol/index.js';
+import { classifyHttpError, FleetErrorCode } from '../error-codes.js';
+import type { SyncLine } from '../sync-lines.js';
+import { endpointUrl, type StreamConnection, type StreamHandler, type StreamRequest } from './stream-transport.js';
+
+/** What current SDKs send (protocol.md §1.2): BSON preferred, NDJSON accepted. */
+export const SDK_ACCEPT = 'application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8';
+const NDJSON_ACCEPT = 'application/x-ndjson';
+/** Error bodies are read up to this size (a JSON error is small; anything bigger is not ours). */
+const MAX_ERROR_BODY = 16 * 1024;
+
+/**
+ * `POST /sync/stream` over HTTP/1.1 (protocol.md §1.2–1.3): NDJSON or, with `bson`, the SDKs' Accept header
+ * and whatever framing the server chose. Non-200 responses become an `errors` code from their JSON body.
+ */
+export class HttpSyncStream implements StreamConnection {
+  private finished = false;
+  private readonly request: http.ClientRequest;
+  private response: http.IncomingMessage | undefined;
+  private decoder: NdjsonDecoder<SyncLine> | BsonStreamDecoder<SyncLine> | undefined;
+  private errorBody = '';
+
+  constructor(
+    options: StreamRequest,
+    bson: boolean,
+    private readonly handler: StreamHandler,
+  ) {
+    const url = endpointUrl(options.endpoint, 'sync/stream');
+    const body = JSON.stringify(options.body);
+    const client = url.protocol === 'https:' ? https : http;
+    this.request = client.request(url, {
+      method: 'POST',
+      agent: options.agent,
+      timeout: options.connectTimeoutMs,
+      headers: {
+        Authorization: `Token ${options.token}`,
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        Accept: bson ? SDK_ACCEPT : NDJSON_ACCEPT,
+        'User-Agent': options.userAgent,
+      },
+    });
+    this.request.on('response', (response) => this.onResponse(response, options.idleTimeoutMs));
+    this.request.on('timeout', () => this.fail(FleetErrorCode.timeout, 'no response in time'));
+    this.request.on('error', (error) => this.fail(FleetErrorCode.network, error.message));
+    this.request.end(body);
+  }
+
+  close(): void {
+    this.finished = true;
+    this.request.destroy();
+  }
+
+  drop(): void {
+    this.request.socket?.destroy();
+    this.fail(FleetErrorCode.network, 'connection dropped');
+  }
+
+  private onResponse(response: http.IncomingMessage, idleTimeoutMs: number): void {
+    if (this.finished) return;
+    this.response = response;
+    // From here on the timeout guards silence on an open stream, not the wait for headers.
+    this.request.setTimeout(idleTimeoutMs);
+    response.on('error', () => undefined); // reported through 'close'
+    response.on('close', () => this.onResponseClosed());
+    if (response.statusCode !== 200) {
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => {
+        if (this.errorBody.length < MAX_ERROR_BODY) this.errorBody += text;
+      });
+      return;
+    }
+    const type = response.headers['content-type'] ?? '';
+    this.decoder = type.startsWith(BSON_STREAM_CONTENT_TYPE)
+      ? new BsonStreamDecoder<SyncLine>()
+      : new NdjsonDecoder<SyncLine>();
+    response.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    this.handler.onOpen();
+  }
+
+  private onChunk(chunk: Buffer): void {
+    if (this.finished) return;
+    this.handler.onBytes(chunk.length);
+    let lines: SyncLine[];
+    try {
+      lines = this.decoder!.push(chunk);
+    } catch (error) {
+      this.fail(FleetErrorCode.protocol, (error as Error).message);
+      this.request.destroy();
+      return;
+    }
+    for (let i = 0; i < lines.length && !this.finished; i++) this.handler.onLine(lines[i]!);
+  }
+
+  private onResponseClosed(): void {
+    const response = this.response!;
+    if (response.statusCode !== 200) {
+      this.fail(classifyHttpError(response.statusCode ?? 0, this.errorBody), this.errorBody.slice(0, 500));
+    } else if (response.complete) {
+      this.fail(FleetErrorCode.streamEnded, 'the server ended the stream');
+    } else {
+      this.fail(FleetErrorCode.network, 'the stream was cut');
+    }
+  }
+
+  private fail(code: string, detail: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.request.destroy();
+    this.handler.onFailure(code, detail);
+  }
+}

@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, startEmbeddedPostgres, type PostgresServer } from '../postgres/index.js';
+import { ServiceProcess } from './child-processes.js';
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/syncscale.js');
+
+export interface EmbeddedTargetOptions {
+  runDir: string;
+  log: Writable;
+  syncConfig: string;
+  replicators: number;
+  apiContainers: number;
+  heapMb: number;
+  maxConcurrentConnections: number;
+  dataset: { users: number; rowsPerUser: number; rowSizeBytes: number; lists: number };
+  dataDir?: string;
+  /** Loads the written table (`todos`) into the source before the service starts (so it is snapshotted). */
+  prepareSource?: (sourceUrl: string) => Promise<void>;
+}
+
+/** What the fleet, writers and probes need to reach an embedded target. */
+export interface EmbeddedTarget {
+  endpoints: string[];
+  sourceUrl: string;
+  storageUrl: string;
+  jwtKey: { k: string; kid: string };
+  audience: string;
+  users: string[];
+  configPath: string;
+  processes: ServiceProcess[];
+  /** The service processes now running (pids change on restart). */
+  serviceProcesses(): Array<{ label: string; metricsUrl: string; pid: number | undefined }>;
+  /** Runs `syncscale service compact` as its own process, like the cron job; resolves with its JSON result. */
+  compact(): Promise<Record<string, unknown>>;
+  restart(role: 'api' | 'replicator'): Promise<void>;
+  killReplicator(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface RoleProcess {
+  child: ServiceProcess;
+  port: number;
+  metricsPort: number;
+  configPath: string;
+}
+
+/** Tables of the dataset; `todos` (per-user buckets) is loaded and written by the writers, `lists` is global. */
+const DATASET_SCHEMA = `
+  CREATE TABLE lists (id text PRIMARY KEY, name text);
+  CREATE TABLE todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8,
+    updated_at timestamptz DEFAULT now());
+  CREATE INDEX todos_owner ON todos (owner_id);
+  CREATE TABLE users (id text PRIMARY KEY, org_id integer);
+  CREATE TABLE projects (id integer PRIMARY KEY, org_id integer, name text);
+  CREATE PUBLICATION powersync FOR ALL TABLES;
+`;
+
+/**
+ * Starts embedded Postgres, loads the dataset, and starts the reference service as separate processes
+ * (replicators and API containers, each with its own heap limit), all on 127.0.0.1.
+ */
+export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promise<EmbeddedTarget> {
+  const server = await startEmbeddedPostgres({ dataDir: options.dataDir });
+  const processes: ServiceProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await server.stop();
+  };
+  try {
+    const sourceUrl = await server.createDatabase('syncscale_source');
+    const storageUrl = await server.createDatabase('syncscale_storage');
+    const users = Array.from({ length: options.dataset.users }, (_, i) => `user${i}`);
+    await loadDataset(sourceUrl, options.dataset);
+    await options.prepareSource?.(sourceUrl);
+    const jwtKey = { k: randomBytes(32).toString('base64url'), kid: 'syncscale-run' };
+    const audience = 'syncscale';
+    await fs.writeFile(path.join(options.runDir, 'sync-config.yaml'), options.syncConfig);
+
+    const startRole = async (role: 'sync' | 'api', index: number): Promise<RoleProcess> => {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const configPath = path.join(options.runDir, `service-${role}-${index}.yaml`);
+      await fs.writeFile(
+        configPath,
+        serviceConfig({ sourceUrl, storageUrl, port, metricsPort, jwtKey, audience, options, role }),
+      );
+      const label = role === 'sync' ? `replicator-${index}` : `api-${index}`;
+      const child = new ServiceProcess(label, [CLI, 'service', 'start', '-r', role, '-c', configPath], {
+        heapMb: options.heapMb,
+        cwd: options.runDir,
+        log: options.log,
+        // Drill timings keep a killed replicator's lease short (the real service's is 60 s).
+        env: role === 'sync' ? { SYNCSCALE_LOCK_TTL_MS: '10000', SYNCSCALE_LOCK_REFRESH_MS: '3000' } : {},
+      });
+      processes.push(child);
+      await child.waitFor(/Service started in/);
+      return { child, port, metricsPort, configPath };
+    };
+
+    const replicators: RoleProcess[] = [];
+    for (let i = 0; i < options.replicators; i++) replicators.push(await startRole('sync', i));
+    await waitForActiveCheckpoint(storageUrl, 120_000);
+    const apis: RoleProcess[] = [];
+    for (let i = 0; i < options.apiContainers; i++) apis.push(await startRole('api', i));
+
+    const all = [...replicators, ...apis];
+    const target: EmbeddedTarget = {
+      endpoints: apis.map((a) => `http://127.0.0.1:${a.port}`),
+      sourceUrl,
+      storageUrl,
+      jwtKey,
+      audience,
+      users,
+      configPath: replicators[0]!.configPath,
+      processes,
+      serviceProcesses: () =>
+        all.map((p) => ({
+          label: p.child.label,
+          metricsUrl: `http://127.0.0.1:${p.metricsPort}/metrics`,
+          pid: p.child.pid,
+        })),
+      async compact() {
+        const child = new ServiceProcess('compact', [CLI, 'service', 'compact', '-c', target.configPath], {
+          heapMb: options.heapMb,
+          cwd: options.runDir,
+          log: options.log,
+        });
+        const match = await child.waitFor(/^\{.*\}$/, 600_000);
+        await child.exited;
+        return JSON.parse(match[0]) as Record<string, unknown>;
+      },
+      async restart(role) {
+        const pool = role === 'api' ? apis : replicators;
+        const entry = pool[0]!;
+        await entry.child.stop();
+        const replacement = await startRoleOnPort(entry, role === 'api' ? 'api' : 'sync');
+        entry.child = replacement;
+      },
+      async killReplicator() {
+        replicators[0]!.child.kill();
+        await replicators[0]!.child.exited;
+        replicators[0]!.child = await startRoleOnPort(replicators[0]!, 'sync');
+      },
+      stop: stopAll,
+    };
+    // A restarted process keeps its port and config, as a container restart would.
+    const startRoleOnPort = async (
+      entry: { configPath: string; child: ServiceProcess },
+      role: 'sync' | 'api',
+    ) => {
+      const child = new ServiceProcess(
+        entry.child.label,
+        [CLI, 'service', 'start', '-r', role, '-c', entry.configPath],
+        {
+          heapMb: options.heapMb,
+          cwd: options.runDir,
+          log: options.log,
+          env: role === 'sync' ? { SYNCSCALE_LOCK_TTL_MS: '10000', SYNCSCALE_LOCK_REFRESH_MS: '3000' } : {},
+        },
+      );
+      processes.push(child);
+      await child.waitFor(/Service started in/);
+      return child;
+    };
+    return target;
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function serviceConfig(input: {
+  sourceUrl: string;
+  storageUrl: string;
+  port: number;
+  metricsPort: number;
+  jwtKey: { k: string; kid: string };
+  audience: string;
+  options: EmbeddedTargetOptions;
+  role: 'sync' | 'api';
+}): string {
+  return `# Generated by syncscale run for the ${input.role} process.
+port: ${input.port}
+replication:
+  connections:
+    - type: postgresql
+      uri: ${JSON.stringify(input.sourceUrl)}
+      sslmode: disable
+storage:
+  type: postgresql
+  uri: ${JSON.stringify(input.storageUrl)}
+  sslmode: disable
+sync_config:
+  path: sync-config.yaml
+client_auth:
+  audience: [${JSON.stringify(input.audience)}]
+  jwks:
+    keys:
+      - { kty: oct, alg: HS256, kid: ${input.jwtKey.kid}, k: ${input.jwtKey.k} }
+api:
+  parameters:
+    max_concurrent_connections: ${input.options.maxConcurrentConnections}
+telemetry:
+  prometheus_port: ${input.metricsPort}
+  disable_telemetry_sharing: true
+healthcheck:
+  probes: { use_http: ${input.role === 'api'}, use_filesystem: false }
+system:
+  logging: { level: info, format: text }
+`;
+}
+
+async function loadDataset(sourceUrl: string, dataset: EmbeddedTargetOptions['dataset']): Promise<void> {
+  const source = new pg.Client({ connectionString: sourceUrl });
+  await source.connect();
+  try {
+    await source.query(DATASET_SCHEMA);
+    await source.query(
+      `INSERT INTO lists SELECT 'list' || g, 'List ' || g FROM generate_series(1, $1::int) g`,
+      [dataset.lists],
+    );
+    await source.query(
+      `INSERT INTO users SELECT 'user' || g, g % 10 FROM generate_series(0, $1::int - 1) g`,
+      [dataset.users],
+    );
+    await source.query(
+      `INSERT INTO projects SELECT g, g % 10, 'Project ' || g FROM generate_series(1, 20) g`,
+    );
+  } finally {
+    await source.end();
+  }
+}
+
+async function waitForActiveCheckpoint(storageUrl: string, timeoutMs: number): Promise<void> {
+  const client = new pg.Client({ connectionString: storageUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client
+        .query("SELECT 1 FROM powersync.sync_rules WHERE state = 'ACTIVE' AND last_checkpoint IS NOT NULL")
+        .catch(() => ({ rows: [] }));
+      if (rows.length > 0) return;
+      if (Date.now() > deadline) throw new Error('Initial replication did not finish in time');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export type { PostgresServer };

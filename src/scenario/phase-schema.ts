@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { actionSchema } from './action-schema.js';
+import { clientSchema } from './client-schema.js';
+import { positiveDuration } from './schema-helpers.js';
+import { thresholdSchema } from './threshold-schema.js';
+import type { Phase } from './types.js';
+import { writeSchema } from './write-schema.js';
+
+/** One entry of `phases`. */
+export const phaseSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][\w.-]*$/, 'expected letters, digits, -, _ or . (it names the phase in reports)'),
+    duration: positiveDuration,
+    clients: clientSchema,
+    writes: writeSchema.optional(),
+    actions: z.array(actionSchema).default([]),
+    thresholds: thresholdSchema,
+  })
+  .transform((value): Phase => ({
+    name: value.name,
+    durationMs: value.duration,
+    clients: value.clients,
+    writes: value.writes,
+    actions: value.actions,
+    thresholds: value.thresholds,
+  }));

@@ -1,0 +1,366 @@
+import fs from 'node:fs/promises';
+import pg from 'pg';
+import { ExitCode } from '../errors/index.js';
+import { Fleet } from '../fleet/index.js';
+import {
+  evaluateThresholds,
+  MetricName,
+  MetricRegistry,
+  parseThresholds,
+  SamplesWriter,
+  type Sample,
+  type SampleSink,
+  type ThresholdResult,
+  type WindowAggregates,
+} from '../metrics/index.js';
+import {
+  PostgresProbe,
+  PROBE_METRIC_KINDS,
+  ProbeScheduler,
+  ProcessProbe,
+  PrometheusProbe,
+  saturation,
+  SelfProbe,
+  type Probe,
+} from '../probes/index.js';
+import { constant, defaultWriterTable, loadDataset, ramp, steps, WriteGenerator, type WriteSummary } from '../writers/index.js';
+import { killAllServiceProcesses } from './child-processes.js';
+import { startEmbeddedTarget, type EmbeddedTarget as RunningTarget } from './embedded-target.js';
+import { ClientController } from './client-controller.js';
+import { formatPlan } from './format-plan.js';
+import { planScenario } from './plan-scenario.js';
+import { ProgressLine } from './progress-line.js';
+import { RunDirectory } from './run-directory.js';
+import type { Phase, Scenario } from './types.js';
+
+export interface RunOptions {
+  reportsDir: string;
+  out: (text: string) => void;
+  /** Aborted on Ctrl-C: the run stops, keeps what it gathered and stops every process. */
+  signal: AbortSignal;
+  /** Progress line refresh; 0 disables it (tests). */
+  progressIntervalMs?: number;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  runDir: string;
+  valid: boolean;
+  reasons: string[];
+}
+
+interface PhaseRecord {
+  name: string;
+  start: number;
+  end: number;
+  targetClients: { start: number; end: number };
+  writes: WriteSummary | null;
+  actions: Array<{ kind: string; atMs: number; durationMs: number; result?: unknown; error?: string }>;
+  thresholds: Array<Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }>;
+  aggregates?: WindowAggregates;
+}
+
+/**
+ * `syncscale run`: starts the target, loads the dataset, runs the phases (clients, writes, actions) while
+ * probes sample every second, and writes `reports/<run-id>/` as it goes. Every exit path stops the fleet,
+ * the writers, the service processes and Postgres, and writes the results gathered so far.
+ */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
+  const plan = planScenario(scenario);
+  const dir = RunDirectory.create(options.reportsDir, scenario.name);
+  options.out(`syncscale run ${scenario.name} → ${dir.path}\n${formatPlan(plan)}\n`);
+  dir.line(`run ${dir.id} started; scenario ${scenario.sourcePath ?? scenario.name}`);
+  if (scenario.target.kind !== 'embedded') {
+    dir.line('external targets are not supported by this version of syncscale run');
+    await dir.close();
+    options.out('External targets are not supported by this version of `syncscale run` yet.\n');
+    return { exitCode: ExitCode.USAGE, runDir: dir.path, valid: false, reasons: ['external target'] };
+  }
+
+  const registry = new MetricRegistry({ kinds: PROBE_METRIC_KINDS, firstWindow: 'setup' });
+  const samples = await SamplesWriter.open(dir.path);
+  const selfSamples: Sample[] = [];
+  const sink: SampleSink = {
+    add(sample) {
+      registry.add(sample);
+      samples.add(sample);
+      if (sample.metric.startsWith('generator_')) selfSamples.push(sample);
+    },
+  };
+  const phases: PhaseRecord[] = [];
+  const reasons: string[] = [];
+  const deadlineController = new AbortController();
+  const deadlineTimer = setTimeout(() => deadlineController.abort(), scenario.limits.maxDurationMs);
+  const deadline = deadlineController.signal;
+  const stop = AbortSignal.any([options.signal, deadline]);
+  let target: RunningTarget | undefined;
+  let scheduler: ProbeScheduler | undefined;
+  let fleets: Fleet[] = [];
+  let source: pg.Pool | undefined;
+  let failure: unknown;
+  const startedAt = Date.now();
+  const progress = new ProgressLine(options.out, options.progressIntervalMs ?? 2000);
+  try {
+    options.out('Starting embedded Postgres and the reference service…\n');
+    const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
+    const users = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
+    const table = defaultWriterTable(users);
+    let keys: Awaited<ReturnType<typeof loadDataset>>['keys'] | undefined;
+    target = await startEmbeddedTarget({
+      runDir: dir.path,
+      log: dir.log,
+      syncConfig,
+      replicators: scenario.target.replicators,
+      apiContainers: scenario.target.api.containers,
+      heapMb: scenario.target.api.heapMb,
+      maxConcurrentConnections: scenario.target.api.maxConcurrentConnections,
+      dataset: scenario.dataset,
+      dataDir: scenario.target.postgres.dataDir,
+      async prepareSource(sourceUrl) {
+        const pool = new pg.Pool({ connectionString: sourceUrl, max: 2 });
+        try {
+          const loaded = await loadDataset(pool, table, {
+            rowsPerUser: scenario.dataset.rowsPerUser,
+            rowSize: scenario.dataset.rowSizeBytes,
+          });
+          keys = loaded.keys;
+          // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
+          await pool.query('UPDATE todos SET _ss_ts = NULL');
+          dir.line(`dataset: ${loaded.rows} rows in ${loaded.durationMs.toFixed(0)} ms`);
+        } finally {
+          await pool.end();
+        }
+      },
+    });
+    stop.throwIfAborted();
+    dir.line(`target up: ${target.endpoints.join(', ')}`);
+    // synchronous_commit on: the embedded server's default (off) delays logical decoding by up to 200 ms.
+    source = new pg.Pool({ connectionString: target.sourceUrl, max: 8, options: '-c synchronous_commit=on' });
+    source.on('error', () => undefined);
+
+    const probes: Probe[] = [new SelfProbe({ label: 'generator' }), new PostgresProbe(target.storageUrl, { label: 'storage' })];
+    for (const p of target.serviceProcesses()) {
+      if (p.pid !== undefined) probes.push(new ProcessProbe(p.pid, p.label));
+      probes.push(new PrometheusProbe(p.metricsUrl, p.label));
+    }
+    scheduler = new ProbeScheduler({ probes, sink });
+    scheduler.start();
+
+    const running = target;
+    fleets = running.endpoints.map(
+      (endpoint) =>
+        new Fleet({
+          endpoint,
+          auth: { key: running.jwtKey, audience: running.audience },
+          sink,
+          userId: (index) => users[index % users.length]!,
+          maxConcurrentConnects: 200,
+          signal: stop,
+        }),
+    );
+
+    for (const phase of scenario.phases) {
+      if (stop.aborted) break;
+      const record = await runPhase(phase, { fleets, registry, running, source, table, keys, stop, dir, progress });
+      phases.push(record);
+      dir.writeJson('results.json', results());
+    }
+  } catch (error) {
+    failure = error;
+    dir.line(`run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  } finally {
+    clearTimeout(deadlineTimer);
+    progress.stop();
+    for (const fleet of fleets) fleet.stopAll();
+    await scheduler?.stop().catch(() => undefined);
+    await source?.end().catch(() => undefined);
+    await target?.stop().catch(() => killAllServiceProcesses());
+    await samples.close().catch(() => undefined);
+  }
+
+  const interrupted = options.signal.aborted;
+  const timedOut = deadline.aborted && !interrupted;
+  // Sustained saturation only: one GC pause or a burst of connects is not a saturated generator.
+  const verdict = saturation(selfSamples, { delayConsecutive: 3 });
+  if (verdict.saturated) reasons.push(...verdict.reasons.map((r) => `load generator saturated: ${r}`));
+  for (const phase of phases) {
+    if (phase.writes && (phase.writes.dropped > 0 || phase.writes.behindSchedule)) {
+      reasons.push(`writers behind schedule in phase ${phase.name}: ${phase.writes.reason}`);
+    }
+  }
+  if (timedOut) reasons.push(`run exceeded limits.max_duration (${scenario.limits.maxDurationMs} ms)`);
+  const thresholdsFailed = phases.some((p) => p.thresholds.some((t) => !t.passed));
+  const exitCode = failure || interrupted
+    ? ExitCode.FAILURE
+    : reasons.length > 0
+      ? ExitCode.RUN_INVALID
+      : thresholdsFailed
+        ? ExitCode.THRESHOLDS_FAILED
+        : ExitCode.OK;
+  dir.writeJson('results.json', results());
+  dir.line(`run ended with exit code ${exitCode}`);
+  await dir.close();
+  options.out(summaryText());
+  return { exitCode, runDir: dir.path, valid: reasons.length === 0, reasons };
+
+  function results() {
+    const snapshot = registry.snapshot();
+    return {
+      runId: dir.id,
+      scenario: { name: scenario.name, source: scenario.sourcePath, target: scenario.target, dataset: scenario.dataset },
+      plan,
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date().toISOString(),
+      status: failure ? 'error' : options.signal.aborted ? 'interrupted' : 'completed',
+      error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
+      validity: { valid: reasons.length === 0, reasons },
+      probesUnavailable: scheduler?.unavailable() ?? [],
+      phases: phases.map((p) => ({
+        ...p,
+        aggregates: snapshot.windows.find((w) => w.name === p.name) ?? p.aggregates,
+      })),
+      cumulative: snapshot.cumulative,
+    };
+  }
+
+  function summaryText(): string {
+    const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
+    for (const phase of phases) {
+      const failed = phase.thresholds.filter((t) => !t.passed);
+      lines.push(
+        `  ${phase.name}: clients ${phase.targetClients.end}, writes ${phase.writes ? phase.writes.achievedRate.toFixed(1) + ' tx/s' : '-'}` +
+          (failed.length ? `, thresholds failed: ${failed.map((t) => `${t.key} ${t.expression} (${t.reason})`).join('; ')}` : ''),
+      );
+    }
+    if (reasons.length > 0) lines.push(`  INVALID RUN: ${reasons.join('; ')}`);
+    if (failure) lines.push(`  ERROR: ${failure instanceof Error ? failure.message : String(failure)}`);
+    lines.push(`  results: ${dir.file('results.json')}`);
+    return lines.join('\n') + '\n';
+  }
+}
+
+interface PhaseContext {
+  fleets: Fleet[];
+  registry: MetricRegistry;
+  running: RunningTarget;
+  source: pg.Pool;
+  table: ReturnType<typeof defaultWriterTable>;
+  keys: Awaited<ReturnType<typeof loadDataset>>['keys'] | undefined;
+  stop: AbortSignal;
+  dir: RunDirectory;
+  progress: ProgressLine;
+}
+
+async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
+  const start = Date.now();
+  ctx.registry.beginWindow(phase.name, start);
+  const parsed = parseThresholds(phase.thresholds, { path: `phases.${phase.name}.thresholds`, kinds: PROBE_METRIC_KINDS });
+  // A counter a threshold names reads 0 when nothing was counted ("checksum_failures: count == 0" passes).
+  if (parsed.ok) for (const t of parsed.thresholds) ctx.registry.declare(t.metric, t.tags);
+  ctx.dir.line(`phase ${phase.name} started (${phase.durationMs} ms)`);
+  const controller = new ClientController(ctx.fleets, phase.clients, phase.durationMs);
+  const record: PhaseRecord = {
+    name: phase.name,
+    start,
+    end: start,
+    targetClients: { start: controller.clients, end: controller.clients },
+    writes: null,
+    actions: [],
+    thresholds: [],
+  };
+  // A controller and a kept timer: AbortSignal.timeout() reachable only through AbortSignal.any() can be
+  // collected before it fires on Node 20.
+  const phaseEnd = new AbortController();
+  const phaseTimer = setTimeout(() => phaseEnd.abort(), phase.durationMs);
+  const onStop = () => phaseEnd.abort();
+  ctx.stop.addEventListener('abort', onStop);
+  const phaseStop = phaseEnd.signal;
+  const writes = phase.writes
+    ? new WriteGenerator({
+        pool: ctx.source,
+        table: ctx.table,
+        shape: rateShape(phase),
+        arrivals: phase.writes.rate.kind === 'poisson' ? 'poisson' : 'even',
+        mix: phase.writes.mix,
+        rowsPerTransaction: phase.writes.rowsPerTransaction,
+        keyChoice: phase.writes.keys.kind === 'zipf' ? { kind: 'zipf', s: phase.writes.keys.exponent } : { kind: 'uniform' },
+        keys: ctx.keys,
+        sink: { add: (s) => ctx.registry.add(s) },
+        tags: { phase: phase.name },
+      }).run({ signal: ctx.stop, durationMs: phase.durationMs })
+    : undefined;
+  const actions = phase.actions.map(async (action) => {
+    await sleep(action.atMs, phaseStop);
+    if (phaseStop.aborted) return;
+    const began = Date.now();
+    const entry: PhaseRecord['actions'][number] = { kind: action.kind, atMs: action.atMs, durationMs: 0 };
+    record.actions.push(entry);
+    try {
+      if (action.kind === 'compact') entry.result = await ctx.running.compact();
+      else if (action.kind === 'restart') await ctx.running.restart(action.process);
+      else await ctx.running.killReplicator();
+    } catch (error) {
+      entry.error = error instanceof Error ? error.message : String(error);
+    }
+    entry.durationMs = Date.now() - began;
+    ctx.dir.line(`action ${action.kind} at ${action.atMs} ms took ${entry.durationMs} ms${entry.error ? `: ${entry.error}` : ''}`);
+  });
+  const tickMs = 1000;
+  ctx.progress.phase(phase.name, start + phase.durationMs, () => ({
+    clients: controller.clients,
+    snapshot: ctx.registry.snapshot(),
+  }));
+  while (!phaseStop.aborted) {
+    controller.tick(Date.now() - start, tickMs);
+    await sleep(tickMs, phaseStop);
+  }
+  clearTimeout(phaseTimer);
+  ctx.stop.removeEventListener('abort', onStop);
+  record.targetClients.end = controller.clients;
+  record.writes = (await writes) ?? null;
+  await Promise.all(actions);
+  record.end = Date.now();
+  const window = ctx.registry.snapshot().windows.find((w) => w.name === phase.name);
+  if (window) {
+    if (parsed.ok) {
+      record.thresholds = evaluateThresholds(parsed.thresholds, window).map((r) => ({
+        key: r.threshold.key,
+        expression: r.threshold.expression,
+        passed: r.passed,
+        observed: r.observed,
+        status: r.status,
+        reason: r.reason,
+      }));
+    }
+  }
+  ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
+  return record;
+}
+
+function rateShape(phase: Phase) {
+  const rate = phase.writes!.rate;
+  switch (rate.kind) {
+    case 'constant':
+    case 'poisson':
+      return constant(rate.perSecond);
+    case 'ramp':
+      return ramp(rate.from, rate.to, phase.durationMs);
+    case 'steps':
+      return steps(rate.steps.map((s) => ({ rate: s.perSecond, durationMs: s.durationMs })));
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+export { MetricName };

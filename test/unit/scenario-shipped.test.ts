@@ -1,0 +1,91 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  formatPlan,
+  loadScenario,
+  planScenario,
+  ScenarioError,
+  type RunPlan,
+} from '../../src/scenario/index.js';
+
+const scenariosDir = fileURLToPath(new URL('../../scenarios', import.meta.url));
+const repoDir = fileURLToPath(new URL('../..', import.meta.url));
+const files = readdirSync(scenariosDir).filter((name) => name.endsWith('.yaml'));
+
+async function planOf(name: string): Promise<RunPlan> {
+  return planScenario(await loadScenario(join(scenariosDir, name), { env: {} }));
+}
+
+describe('shipped scenarios', () => {
+  it('ships the four documented scenarios', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['quickstart.yaml', 'launch.yaml', 'soak.yaml', 'websocket.yaml']),
+    );
+  });
+
+  it.each(files)('%s validates and plans without errors or warnings', async (name) => {
+    const plan = await planOf(name);
+    expect(plan.checks).toEqual([]);
+    expect(plan.name).toBe(name.replace(/\.yaml$/, ''));
+  });
+
+  it('quickstart finishes within 3 minutes with the setup allowance, and feeds the sizing model', async () => {
+    const plan = await planOf('quickstart.yaml');
+    expect(plan.maxDurationMs).toBeLessThanOrEqual(180_000);
+    expect(plan.phasesMs).toBeLessThan(180_000 - plan.setupAllowanceMs);
+    expect(plan.estimatedRunMs).toBeLessThan(180_000);
+    expect(plan.target.kind).toBe('embedded');
+    expect(plan.connectionLevels.length).toBeGreaterThanOrEqual(4);
+    expect(plan.writeRateLevels.length).toBeGreaterThanOrEqual(3);
+    expect(plan.actions.filter((planned) => planned.action.kind === 'compact')).toHaveLength(1);
+  });
+
+  it('launch runs about a quarter of an hour, soak about an hour, websocket about three minutes', async () => {
+    const [launch, soak, websocket] = await Promise.all(
+      ['launch.yaml', 'soak.yaml', 'websocket.yaml'].map(planOf),
+    );
+    expect(launch?.estimatedRunMs).toBeGreaterThanOrEqual(12 * 60_000);
+    expect(launch?.estimatedRunMs).toBeLessThanOrEqual(18 * 60_000);
+    expect(
+      soak?.phases.some((phase) => phase.durationMs >= 3_600_000 && phase.clients.load.kind === 'constant'),
+    ).toBe(true);
+    expect(websocket?.estimatedRunMs).toBeGreaterThanOrEqual(150_000);
+    expect(websocket?.estimatedRunMs).toBeLessThanOrEqual(240_000);
+    const transports = websocket?.phases.flatMap((phase) =>
+      phase.clients.transports.map((share) => share.transport),
+    );
+    expect(new Set(transports)).toEqual(new Set(['websocket']));
+  });
+
+  it('quickstart dry-run text shows the schedule', async () => {
+    const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
+    expect(text).toContain('Duration: phases 1m51s + setup ≈ 41s = 2m32s (max_duration 3m)\n');
+    expect(text).toContain(
+      'Levels:   connections 25, 50, 100, 200; writes 20, 50, 100 tx/s; compactions 1\n',
+    );
+    const rows = text
+      .split('\n')
+      .filter((line) => /^\d+ /.test(line))
+      .map((line) => line.split(/\s{2,}/).slice(1, 8));
+    expect(rows).toEqual([
+      ['connections-25', '0:00', '15s', '25', 'http-bson', '-', '-'],
+      ['connections-50', '0:15', '15s', '50', 'http-bson', '-', '-'],
+      ['connections-100', '0:30', '15s', '100', 'http-bson', '-', '-'],
+      ['connections-200', '0:45', '15s', '200', 'http-bson', '-', '-'],
+      ['writes-20', '1:00', '12s', '100', 'http-bson', '20', '-'],
+      ['writes-50', '1:12', '12s', '100', 'http-bson', '50', '-'],
+      ['writes-100', '1:24', '12s', '100', 'http-bson', '100', '-'],
+      ['compaction', '1:36', '15s', '100', 'http-bson', '20', '+3s compact'],
+    ]);
+  });
+
+  it('a missing scenario file is a ScenarioError naming the file', async () => {
+    const missing = join(scenariosDir, 'no-such-scenario.yaml');
+    await expect(loadScenario(missing)).rejects.toThrow(ScenarioError);
+    await expect(loadScenario(missing)).rejects.toThrow(
+      /no-such-scenario\.yaml\): 1 problem\n {2}- cannot read scenario file: no such file/,
+    );
+  });
+});
