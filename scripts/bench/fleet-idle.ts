@@ -10,6 +10,7 @@
  *        --idle-s 30 --max-connects 200 --max-connections 12000]
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
@@ -65,7 +66,8 @@ class BenchSink implements SampleSink {
     if (sample.metric === 'errors') {
       const code = sample.tags?.code ?? '?';
       this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-    } else if (sample.metric === 'connect_time') this.connectTime.recordValue(Math.max(1, Math.round(sample.value)));
+    } else if (sample.metric === 'connect_time')
+      this.connectTime.recordValue(Math.max(1, Math.round(sample.value)));
     else if (sample.metric === 'first_checkpoint')
       this.firstCheckpoint.recordValue(Math.max(1, Math.round(sample.value)));
     this.counters.set(sample.metric, (this.counters.get(sample.metric) ?? 0) + sample.value);
@@ -95,6 +97,8 @@ interface Level {
   heapMB: number;
   externalMB: number;
   rssPerClientKB: number;
+  /** RSS growth since the previous level ÷ clients added (the marginal cost, without one-time overheads). */
+  rssMarginalKB: number;
   heapPerClientKB: number;
   idleCores: number;
   idleEldP99: number;
@@ -125,7 +129,8 @@ async function waitSynced(fleet: Fleet, target: number, env: BenchEnvironment): 
     const snapshot = fleet.snapshot();
     if (snapshot.synced >= target) return '';
     if (!env.service.alive) return `service exited (${JSON.stringify(env.service.exitInfo)})`;
-    if (Date.now() > deadline) return `timed out after ${LEVEL_TIMEOUT_MS / 1000} s: ${JSON.stringify(snapshot)}`;
+    if (Date.now() > deadline)
+      return `timed out after ${LEVEL_TIMEOUT_MS / 1000} s: ${JSON.stringify(snapshot)}`;
     const progress = `${snapshot.synced}/${target}`;
     if (progress !== last) last = progress;
     await sleep(200);
@@ -138,12 +143,23 @@ let failed = false;
 try {
   const maxLevel = LEVELS[LEVELS.length - 1]!;
   console.log(
+    `load average (1/5/15 min) at start: ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')} on ${os.cpus().length} cores`,
+  );
+  console.log(
     `fleet-idle: ${LEVELS.join(' → ')} idle ${TRANSPORT} clients; max_concurrent_connections ${args['max-connections']}; ` +
       `open files ${openFilesLimit()}; ephemeral ports ${fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–')}`,
   );
-  const env = await startEnvironment({ users: maxLevel, maxConcurrentConnections: Number(args['max-connections']) });
+  const env = await startEnvironment({
+    users: maxLevel,
+    maxConcurrentConnections: Number(args['max-connections']),
+  });
   environment = env;
-  console.log(`service pid ${env.service.pid} on 127.0.0.1:${env.port}, ready after ${env.startupSeconds.toFixed(1)} s`);
+  console.log(
+    `service pid ${env.service.pid} on 127.0.0.1:${env.port}, ready after ${env.startupSeconds.toFixed(1)} s`,
+  );
   await sleep(2000);
 
   const sink = new BenchSink();
@@ -158,6 +174,7 @@ try {
   });
   onCleanup(() => fleet.stopAll());
   const levels: Level[] = [];
+  const lastLevel = { rss: base.rss, clients: 0 };
   for (const target of LEVELS) {
     env.service.phase = `${target} clients`;
     sink.resetHistograms();
@@ -173,6 +190,9 @@ try {
     const synced = fleet.snapshot().synced;
     await sleep(3000);
     const mem = memory();
+    const previous = { ...lastLevel };
+    lastLevel.rss = mem.rss;
+    lastLevel.clients = synced;
 
     // Idle window: CPU, event-loop delay and sample rate of the fleet process; service CPU alongside.
     const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -200,6 +220,7 @@ try {
       heapMB: mem.heap / 1048576,
       externalMB: mem.external / 1048576,
       rssPerClientKB: (mem.rss - base.rss) / 1024 / synced,
+      rssMarginalKB: (mem.rss - previous.rss) / 1024 / (synced - previous.clients),
       heapPerClientKB: (mem.heap - base.heap) / 1024 / synced,
       idleCores: (idleCpu.user + idleCpu.system) / 1e6 / idleSeconds,
       idleEldP99: eld.percentile(99) / 1e6,
@@ -219,10 +240,27 @@ try {
     if (problem) break;
   }
 
-  console.log(`\nfleet idle cost, ${TRANSPORT}, one fleet process (baseline RSS ${(base.rss / 1048576).toFixed(0)} MB, heap ${(base.heap / 1048576).toFixed(0)} MB):\n`);
+  console.log(
+    `\nfleet idle cost, ${TRANSPORT}, one fleet process (baseline RSS ${(base.rss / 1048576).toFixed(0)} MB, heap ${(base.heap / 1048576).toFixed(0)} MB):\n`,
+  );
   console.log(
     table(
-      ['clients', 'synced', 'connect s', 'conn p50/p99 ms', '1st ckpt p50/p99 ms', 'RSS MB', 'RSS KB/client', 'heap KB/client', 'ext MB', 'idle cores', 'idle ELD p99 ms', 'svc RSS MB', 'svc idle cores'],
+      [
+        'clients',
+        'synced',
+        'connect s',
+        'conn p50/p99 ms',
+        '1st ckpt p50/p99 ms',
+        'RSS MB',
+        'RSS KB/client',
+        'marginal KB/client',
+        'heap KB/client',
+        'ext MB',
+        'idle cores',
+        'idle ELD p99 ms',
+        'svc RSS MB',
+        'svc idle cores',
+      ],
       levels.map((l) => [
         l.target,
         l.synced,
@@ -231,6 +269,7 @@ try {
         `${l.firstP50}/${l.firstP99}`,
         l.rssMB.toFixed(0),
         l.rssPerClientKB.toFixed(1),
+        l.rssMarginalKB.toFixed(1),
         l.heapPerClientKB.toFixed(1),
         l.externalMB.toFixed(1),
         l.idleCores.toFixed(3),
@@ -246,7 +285,15 @@ try {
     `\nhighest level reached: ${top.synced} synced clients${top.note ? ` (${top.note})` : ''}; errors ${top.errors}` +
       `\ntargets: ≤ 256 KB/client (goal ≤ 32 KB): ${top.rssPerClientKB <= 32 ? 'goal met' : top.rssPerClientKB <= 256 ? 'met' : 'MISSED'}; ` +
       `≤ 1 core idle: ${top.idleCores <= 1 ? 'met' : 'MISSED'}` +
-      (saturated ? '\nWARNING: the fleet process looked saturated during an idle window; figures are suspect' : ''),
+      (saturated
+        ? '\nWARNING: the fleet process looked saturated during an idle window; figures are suspect'
+        : ''),
+  );
+  console.log(
+    `load average at the end: ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' / ')} (other work on the machine skews timings, not memory)`,
   );
   reportServiceLog(env.service);
   if (top.synced < LEVELS[LEVELS.length - 1]!) failed = true;

@@ -14,7 +14,11 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     });
 }
 
-async function run(file: string, flags: { dryRun?: boolean; reportsDir: string }, io: CliIo): Promise<number> {
+async function run(
+  file: string,
+  flags: { dryRun?: boolean; reportsDir: string },
+  io: CliIo,
+): Promise<number> {
   const scenarioModule = await import('../scenario/index.js');
   let scenario;
   try {
@@ -41,7 +45,11 @@ async function run(file: string, flags: { dryRun?: boolean; reportsDir: string }
       interrupt.abort();
     });
   try {
-    const outcome = await runScenario(scenario, { reportsDir: flags.reportsDir, out: io.stdout, signal: interrupt.signal });
+    const outcome = await runScenario(scenario, {
+      reportsDir: flags.reportsDir,
+      out: io.stdout,
+      signal: interrupt.signal,
+    });
     return outcome.exitCode;
   } catch (error) {
     killAllServiceProcesses();

@@ -26,7 +26,11 @@ export interface ClientEnvironmentOptions {
   backoff?: BackoffOptions;
   /** Response headers (HTTP) or first payload (WebSocket) within this time; default 30 s. */
   connectTimeoutMs?: number;
-  /** HTTP streams silent for this long are treated as dead; default 60 s (servers send a line every ~20 s); 0 = off. */
+  /**
+   * A stream silent for this long is treated as dead (`timeout`) and reconnected; default 60 s (servers send
+   * `token_expires_in` every ~20 s over HTTP and echo the 20-s KEEPALIVE over RSocket); 0 = off. Checked by
+   * a fleet's one shared watchdog timer, not per client; a standalone client does not check it.
+   */
   idleTimeoutMs?: number;
   /** How long `requestWriteCheckpoint()` waits for the checkpoint carrying it; default 60 s. */
   writeCheckpointTimeoutMs?: number;

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
-import { createClientEnvironment, type ClientEnvironment, type ClientEnvironmentOptions } from './client-environment.js';
+import {
+  createClientEnvironment,
+  type ClientEnvironment,
+  type ClientEnvironmentOptions,
+} from './client-environment.js';
 import { ConnectGate } from './connect-gate.js';
 import { SimulatedClient, type ClientStatus } from './simulated-client.js';
 
@@ -33,9 +37,16 @@ export interface FleetSnapshot {
   queued: number;
 }
 
+/** The fleet's one watchdog tick: drops streams silent for longer than the idle timeout. */
+function sweepIdle(clients: Map<number, SimulatedClient>, idleMs: number): void {
+  const now = performance.now();
+  for (const client of clients.values()) client.checkIdle(now, idleMs);
+}
+
 /**
  * Many simulated clients in one process. They share one environment object per `add` batch, one HTTP agent
- * (keep-alive, unbounded sockets) and one connect gate; an idle fleet runs no timer of its own.
+ * (keep-alive, unbounded sockets), one connect gate and one watchdog timer for silent streams; beyond that an
+ * idle fleet runs no timer (HTTP clients none, RSocket clients their 20-s KEEPALIVE).
  */
 export class Fleet {
   private readonly clients = new Map<number, SimulatedClient>();
@@ -46,16 +57,27 @@ export class Fleet {
   private readonly clientPrefix = Math.random().toString(36).slice(2, 8);
   private nextIndex = 0;
   private stopped = false;
+  private readonly watchdog: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.stopAll();
 
   constructor(options: FleetOptions) {
     this.base = options;
     const secure = new URL(options.endpoint).protocol === 'https:';
-    const agentOptions = { keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64, scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: Infinity,
+      maxFreeSockets: 64,
+      scheduling: 'lifo' as const,
+    };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     const limit = options.maxConcurrentConnects;
-    this.gate = limit !== undefined && Number.isFinite(limit) ? new ConnectGate(Math.max(1, limit)) : undefined;
+    this.gate =
+      limit !== undefined && Number.isFinite(limit) ? new ConnectGate(Math.max(1, limit)) : undefined;
     this.defaultEnvironment = this.environment({});
+    const idleMs = this.defaultEnvironment.idleTimeoutMs;
+    if (idleMs > 0) {
+      this.watchdog = setInterval(sweepIdle, Math.max(1000, idleMs / 4), this.clients, idleMs).unref();
+    }
     if (options.signal?.aborted) this.stopped = true;
     else options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -81,10 +103,11 @@ export class Fleet {
     return added;
   }
 
-  /** Stops and forgets the `count` most recently added clients; returns how many were removed. */
-  remove(count: number): number {
+  /** Stops and forgets `count` clients, the most recently added first (or the oldest); returns how many. */
+  remove(count: number, which: 'newest' | 'oldest' = 'newest'): number {
     if (!(count > 0)) return 0;
-    const indexes = [...this.clients.keys()].slice(-count);
+    const keys = [...this.clients.keys()];
+    const indexes = which === 'newest' ? keys.slice(-count) : keys.slice(0, count);
     for (const index of indexes) {
       this.clients.get(index)!.stop();
       this.clients.delete(index);
@@ -95,6 +118,7 @@ export class Fleet {
   /** Stops every client and closes the shared agent's idle sockets; the fleet accepts no new clients. */
   stopAll(): void {
     this.stopped = true;
+    clearInterval(this.watchdog);
     for (const client of this.clients.values()) client.stop();
     this.clients.clear();
     this.agent.destroy();

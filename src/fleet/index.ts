@@ -3,7 +3,12 @@
  * so they load the reference service and a real PowerSync deployment alike.
  */
 export { Fleet, type FleetOptions, type FleetAddOptions, type FleetSnapshot } from './fleet.js';
-export { SimulatedClient, type ClientIdentity, type ClientStats, type ClientStatus } from './simulated-client.js';
+export {
+  SimulatedClient,
+  type ClientIdentity,
+  type ClientStats,
+  type ClientStatus,
+} from './simulated-client.js';
 export {
   createClientEnvironment,
   type ClientEnvironment,

@@ -66,6 +66,8 @@ export class SimulatedClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private holdsPermit = false;
   private attemptStartedAt = 0;
+  /** Last bytes received on the open stream (`performance.now()`). */
+  private lastActivityAt = 0;
   private readonly signal: AbortSignal | undefined;
   private connects = 0;
   private reconnects = 0;
@@ -183,6 +185,13 @@ export class SimulatedClient {
     this.connect();
   }
 
+  /** @internal Watchdog: an open stream silent for longer than `limitMs` is dropped as `timeout`. */
+  checkIdle(now: number, limitMs: number): void {
+    if (this.statusValue !== 'streaming' || now - this.lastActivityAt <= limitMs) return;
+    this.closeStream();
+    this.onFailure(FleetErrorCode.timeout);
+  }
+
   /** @internal Connect-gate callback. */
   onPermit(): void {
     if (this.statusValue !== 'waiting') {
@@ -222,7 +231,6 @@ export class SimulatedClient {
         agent: env.agent,
         userAgent: env.userAgent,
         connectTimeoutMs: env.connectTimeoutMs,
-        idleTimeoutMs: env.idleTimeoutMs,
       },
       this.handler,
     );
@@ -230,12 +238,14 @@ export class SimulatedClient {
 
   private readonly handler: StreamHandler = {
     onOpen: () => {
+      this.lastActivityAt = performance.now();
       this.releasePermit();
       this.statusValue = 'streaming';
       this.connects++;
       this.env.metrics.add(MetricName.connectTime, performance.now() - this.attemptStartedAt);
     },
     onBytes: (count) => {
+      this.lastActivityAt = performance.now();
       this.bytesReceived += count;
       this.env.metrics.add(MetricName.bytesReceived, count);
     },

@@ -82,7 +82,12 @@ export class SyncSession {
    * Waits until a completed checkpoint carries write checkpoint ≥ `target`; resolves with the latency from
    * `startedAt` (a `performance.now()` time) and records it.
    */
-  awaitWriteCheckpoint(target: string, startedAt: number, timeoutMs: number, onTimeout: () => void): Promise<number> {
+  awaitWriteCheckpoint(
+    target: string,
+    startedAt: number,
+    timeoutMs: number,
+    onTimeout: () => void,
+  ): Promise<number> {
     const waiters = (this.writeCheckpoints ??= new WriteCheckpointWaiters());
     const promise = waiters.wait(target, startedAt, timeoutMs, onTimeout);
     waiters.settle(this.state.completedWriteCheckpoint, performance.now(), this.recordWriteCheckpoint);
@@ -109,8 +114,10 @@ export class SyncSession {
     if (outcome.failed.length > 0) return this.onChecksumFailure(outcome);
     this.checkpointsCompleted++;
     this.metrics.add(MetricName.checkpointsCompleted, 1);
-    if (this.checkpointLineAt >= 0) this.metrics.add(MetricName.checkpointLatency, now - this.checkpointLineAt);
-    if (this.completesOnStream++ === 0) this.metrics.add(MetricName.firstCheckpoint, now - this.streamStartedAt);
+    if (this.checkpointLineAt >= 0)
+      this.metrics.add(MetricName.checkpointLatency, now - this.checkpointLineAt);
+    if (this.completesOnStream++ === 0)
+      this.metrics.add(MetricName.firstCheckpoint, now - this.streamStartedAt);
     if (this.stamps && this.stamps.size > 0) this.stamps.release(Date.now(), visibleAlways, this.recordStamp);
     this.writeCheckpoints?.settle(this.state.completedWriteCheckpoint, now, this.recordWriteCheckpoint);
     return LineOutcome.Completed;

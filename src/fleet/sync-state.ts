@@ -121,7 +121,8 @@ export class SyncState {
   /** `buckets` of the next request: every bucket with an applied checkpoint (the others start at 0). */
   requestBuckets(): Array<{ name: string; after: string }> {
     const list: Array<{ name: string; after: string }> = [];
-    for (const [name, state] of this.buckets) if (state.after !== undefined) list.push({ name, after: state.after });
+    for (const [name, state] of this.buckets)
+      if (state.after !== undefined) list.push({ name, after: state.after });
     return list;
   }
 

@@ -39,7 +39,8 @@ export class TokenSource {
   async get(nowSeconds = Date.now() / 1000): Promise<string> {
     if (this.token !== undefined && this.exp - nowSeconds > this.refreshBefore) return this.token;
     const token = await this.obtain();
-    if (typeof token !== 'string' || token.length === 0) throw new Error('The token provider returned no token');
+    if (typeof token !== 'string' || token.length === 0)
+      throw new Error('The token provider returned no token');
     const exp = decodeTokenExpiry(token) ?? Infinity;
     const lifetime = exp - nowSeconds;
     this.token = token;

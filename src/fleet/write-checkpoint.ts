@@ -45,7 +45,9 @@ export function fetchWriteCheckpoint(options: {
         response.on('end', () => {
           const status = response.statusCode ?? 0;
           if (status !== 200) {
-            reject(new FleetRequestError(classifyHttpError(status, body), `write checkpoint: HTTP ${status}`));
+            reject(
+              new FleetRequestError(classifyHttpError(status, body), `write checkpoint: HTTP ${status}`),
+            );
             return;
           }
           const value = parseWriteCheckpoint(body);

@@ -28,7 +28,10 @@ export class ProgressLine {
       const count = (metric: string) =>
         find(metric).reduce((sum, s) => sum + (s.aggregate.kind === 'counter' ? s.aggregate.count : 0), 0);
       const rate = (metric: string) =>
-        find(metric).reduce((sum, s) => sum + (s.aggregate.kind === 'counter' ? (s.aggregate.rate ?? 0) : 0), 0);
+        find(metric).reduce(
+          (sum, s) => sum + (s.aggregate.kind === 'counter' ? (s.aggregate.rate ?? 0) : 0),
+          0,
+        );
       this.out(
         `[${name}] ${seconds}s left | clients ${clients} | writes ${rate('transactions').toFixed(1)}/s | ` +
           `p99 checkpoint ${p99('checkpoint_latency')} e2e ${p99('e2e_latency')} commit ${p99('write_commit')} | ` +

@@ -14,7 +14,11 @@ export class RunDirectory {
 
   static create(reportsDir: string, scenarioName: string, now = new Date()): RunDirectory {
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const slug = scenarioName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+    const slug =
+      scenarioName
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'run';
     const id = `${stamp}-${slug}`;
     const dir = path.resolve(reportsDir, id);
     fs.mkdirSync(dir, { recursive: true });
@@ -32,7 +36,10 @@ export class RunDirectory {
   /** Writes JSON atomically (temp file, then rename), so a crash never leaves half a results file. */
   writeJson(name: string, value: unknown): void {
     const target = this.file(name);
-    fs.writeFileSync(`${target}.tmp`, JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    fs.writeFileSync(
+      `${target}.tmp`,
+      JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2),
+    );
     fs.renameSync(`${target}.tmp`, target);
   }
 

@@ -23,7 +23,15 @@ import {
   SelfProbe,
   type Probe,
 } from '../probes/index.js';
-import { constant, defaultWriterTable, loadDataset, ramp, steps, WriteGenerator, type WriteSummary } from '../writers/index.js';
+import {
+  constant,
+  defaultWriterTable,
+  loadDataset,
+  ramp,
+  steps,
+  WriteGenerator,
+  type WriteSummary,
+} from '../writers/index.js';
 import { killAllServiceProcesses } from './child-processes.js';
 import { startEmbeddedTarget, type EmbeddedTarget as RunningTarget } from './embedded-target.js';
 import { ClientController } from './client-controller.js';
@@ -56,7 +64,9 @@ interface PhaseRecord {
   targetClients: { start: number; end: number };
   writes: WriteSummary | null;
   actions: Array<{ kind: string; atMs: number; durationMs: number; result?: unknown; error?: string }>;
-  thresholds: Array<Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }>;
+  thresholds: Array<
+    Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }
+  >;
   aggregates?: WindowAggregates;
 }
 
@@ -138,7 +148,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     source = new pg.Pool({ connectionString: target.sourceUrl, max: 8, options: '-c synchronous_commit=on' });
     source.on('error', () => undefined);
 
-    const probes: Probe[] = [new SelfProbe({ label: 'generator' }), new PostgresProbe(target.storageUrl, { label: 'storage' })];
+    const probes: Probe[] = [
+      new SelfProbe({ label: 'generator' }),
+      new PostgresProbe(target.storageUrl, { label: 'storage' }),
+    ];
     for (const p of target.serviceProcesses()) {
       if (p.pid !== undefined) probes.push(new ProcessProbe(p.pid, p.label));
       probes.push(new PrometheusProbe(p.metricsUrl, p.label));
@@ -161,7 +174,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     for (const phase of scenario.phases) {
       if (stop.aborted) break;
-      const record = await runPhase(phase, { fleets, registry, running, source, table, keys, stop, dir, progress });
+      const record = await runPhase(phase, {
+        fleets,
+        registry,
+        running,
+        source,
+        table,
+        keys,
+        stop,
+        dir,
+        progress,
+      });
       phases.push(record);
       dir.writeJson('results.json', results());
     }
@@ -190,13 +213,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
   if (timedOut) reasons.push(`run exceeded limits.max_duration (${scenario.limits.maxDurationMs} ms)`);
   const thresholdsFailed = phases.some((p) => p.thresholds.some((t) => !t.passed));
-  const exitCode = failure || interrupted
-    ? ExitCode.FAILURE
-    : reasons.length > 0
-      ? ExitCode.RUN_INVALID
-      : thresholdsFailed
-        ? ExitCode.THRESHOLDS_FAILED
-        : ExitCode.OK;
+  const exitCode =
+    failure || interrupted
+      ? ExitCode.FAILURE
+      : reasons.length > 0
+        ? ExitCode.RUN_INVALID
+        : thresholdsFailed
+          ? ExitCode.THRESHOLDS_FAILED
+          : ExitCode.OK;
   dir.writeJson('results.json', results());
   dir.line(`run ended with exit code ${exitCode}`);
   await dir.close();
@@ -207,7 +231,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const snapshot = registry.snapshot();
     return {
       runId: dir.id,
-      scenario: { name: scenario.name, source: scenario.sourcePath, target: scenario.target, dataset: scenario.dataset },
+      scenario: {
+        name: scenario.name,
+        source: scenario.sourcePath,
+        target: scenario.target,
+        dataset: scenario.dataset,
+      },
       plan,
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date().toISOString(),
@@ -229,7 +258,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const failed = phase.thresholds.filter((t) => !t.passed);
       lines.push(
         `  ${phase.name}: clients ${phase.targetClients.end}, writes ${phase.writes ? phase.writes.achievedRate.toFixed(1) + ' tx/s' : '-'}` +
-          (failed.length ? `, thresholds failed: ${failed.map((t) => `${t.key} ${t.expression} (${t.reason})`).join('; ')}` : ''),
+          (failed.length
+            ? `, thresholds failed: ${failed.map((t) => `${t.key} ${t.expression} (${t.reason})`).join('; ')}`
+            : ''),
       );
     }
     if (reasons.length > 0) lines.push(`  INVALID RUN: ${reasons.join('; ')}`);
@@ -254,7 +285,10 @@ interface PhaseContext {
 async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   const start = Date.now();
   ctx.registry.beginWindow(phase.name, start);
-  const parsed = parseThresholds(phase.thresholds, { path: `phases.${phase.name}.thresholds`, kinds: PROBE_METRIC_KINDS });
+  const parsed = parseThresholds(phase.thresholds, {
+    path: `phases.${phase.name}.thresholds`,
+    kinds: PROBE_METRIC_KINDS,
+  });
   // A counter a threshold names reads 0 when nothing was counted ("checksum_failures: count == 0" passes).
   if (parsed.ok) for (const t of parsed.thresholds) ctx.registry.declare(t.metric, t.tags);
   ctx.dir.line(`phase ${phase.name} started (${phase.durationMs} ms)`);
@@ -283,7 +317,10 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
         arrivals: phase.writes.rate.kind === 'poisson' ? 'poisson' : 'even',
         mix: phase.writes.mix,
         rowsPerTransaction: phase.writes.rowsPerTransaction,
-        keyChoice: phase.writes.keys.kind === 'zipf' ? { kind: 'zipf', s: phase.writes.keys.exponent } : { kind: 'uniform' },
+        keyChoice:
+          phase.writes.keys.kind === 'zipf'
+            ? { kind: 'zipf', s: phase.writes.keys.exponent }
+            : { kind: 'uniform' },
         keys: ctx.keys,
         sink: { add: (s) => ctx.registry.add(s) },
         tags: { phase: phase.name },
@@ -303,7 +340,9 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
       entry.error = error instanceof Error ? error.message : String(error);
     }
     entry.durationMs = Date.now() - began;
-    ctx.dir.line(`action ${action.kind} at ${action.atMs} ms took ${entry.durationMs} ms${entry.error ? `: ${entry.error}` : ''}`);
+    ctx.dir.line(
+      `action ${action.kind} at ${action.atMs} ms took ${entry.durationMs} ms${entry.error ? `: ${entry.error}` : ''}`,
+    );
   });
   const tickMs = 1000;
   ctx.progress.phase(phase.name, start + phase.durationMs, () => ({

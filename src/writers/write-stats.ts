@@ -107,9 +107,9 @@ export class WriteStats {
     this.response.record(responseMs);
     this.emit(MetricName.writeCommit, commitMs);
     this.emit(MetricName.transactions, 1);
-    for (const op of ['inserted', 'updated', 'deleted'] as const) {
+    for (const [op, tag] of OPERATION_TAGS) {
       this.counts[op] += counts[op];
-      if (counts[op] > 0) this.emit(MetricName.rowsWritten, counts[op], { op: op.slice(0, -1) });
+      if (counts[op] > 0) this.emit(MetricName.rowsWritten, counts[op], { op: tag });
     }
     this.missedRows += Math.max(0, plannedRows - (counts.inserted + counts.updated + counts.deleted));
   }
@@ -190,3 +190,10 @@ export class WriteStats {
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
+
+/** The `op` tag of `rows_written` for each counted operation. */
+const OPERATION_TAGS = [
+  ['inserted', 'insert'],
+  ['updated', 'update'],
+  ['deleted', 'delete'],
+] as const;

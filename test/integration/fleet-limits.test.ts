@@ -65,34 +65,40 @@ describe('fleet under the service connection limit and auth failures', () => {
   it.each([
     ['http-ndjson', 'http_429'],
     ['websocket', 'PSYNC_S2304'],
-  ] as const)('%s: over the limit is classified as %s and backs off until a slot frees', async (transport, code) => {
-    const fleet = new Fleet({
-      endpoint,
-      auth: { key: KEY, audience: 'syncscale' },
-      sink,
-      transport,
-      tags: { test: transport },
-      backoff: { baseMs: 100, capMs: 400 },
-    });
-    try {
-      fleet.add(LIMIT + 1);
-      await until(() => fleet.snapshot().synced === LIMIT && errors(transport).length >= 2, 'the limit to bite');
-      const snapshot = fleet.snapshot();
-      expect(snapshot.streaming).toBe(LIMIT);
-      expect(new Set(errors(transport))).toEqual(new Set([code]));
-      // Retries are spaced out by the backoff, not a hot loop.
-      const rejectedSoFar = errors(transport).length;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(errors(transport).length - rejectedSoFar).toBeLessThanOrEqual(6);
-      // One client leaves: the one backing off gets in.
-      const first = fleet.list().next().value as SimulatedClient;
-      first.stop();
-      await until(() => fleet.snapshot().synced === LIMIT, 'the waiting client to connect');
-      expect(samples.filter((s) => s.metric === 'checksum_failures')).toEqual([]);
-    } finally {
-      fleet.stopAll();
-    }
-  });
+  ] as const)(
+    '%s: over the limit is classified as %s and backs off until a slot frees',
+    async (transport, code) => {
+      const fleet = new Fleet({
+        endpoint,
+        auth: { key: KEY, audience: 'syncscale' },
+        sink,
+        transport,
+        tags: { test: transport },
+        backoff: { baseMs: 100, capMs: 400 },
+      });
+      try {
+        fleet.add(LIMIT + 1);
+        await until(
+          () => fleet.snapshot().synced === LIMIT && errors(transport).length >= 2,
+          'the limit to bite',
+        );
+        const snapshot = fleet.snapshot();
+        expect(snapshot.streaming).toBe(LIMIT);
+        expect(new Set(errors(transport))).toEqual(new Set([code]));
+        // Retries are spaced out by the backoff, not a hot loop.
+        const rejectedSoFar = errors(transport).length;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        expect(errors(transport).length - rejectedSoFar).toBeLessThanOrEqual(6);
+        // One client leaves: the one backing off gets in.
+        const first = fleet.list().next().value as SimulatedClient;
+        first.stop();
+        await until(() => fleet.snapshot().synced === LIMIT, 'the waiting client to connect');
+        expect(samples.filter((s) => s.metric === 'checksum_failures')).toEqual([]);
+      } finally {
+        fleet.stopAll();
+      }
+    },
+  );
 
   it('classifies auth failures by their PSYNC code and retries with a new token', async () => {
     let calls = 0;
@@ -116,6 +122,64 @@ describe('fleet under the service connection limit and auth failures', () => {
     expect(errors('auth')).toEqual(['PSYNC_S2101', 'PSYNC_S2105']);
     expect(calls).toBe(3);
     badThenGood.stop();
+  });
+
+  it("the fleet's watchdog drops a silent stream as a timeout and resumes", async () => {
+    const fleet = new Fleet({
+      endpoint,
+      auth: { key: KEY, audience: 'syncscale' },
+      sink,
+      transport: 'websocket',
+      tags: { test: 'silent' },
+      idleTimeoutMs: 1000, // the service sends nothing for 20 s on an idle RSocket stream
+      backoff: { baseMs: 50, capMs: 100 },
+    });
+    try {
+      const [client] = fleet.add(1);
+      await until(() => client!.synced, 'first sync');
+      const ops = client!.stats().opsReceived;
+      await until(() => client!.stats().connects >= 2 && client!.synced, 'a watchdog reconnect', 10_000);
+      expect(errors('silent')[0]).toBe('timeout');
+      expect(client!.stats().opsReceived).toBe(ops);
+      expect(fleet.remove(1, 'oldest')).toBe(1);
+      expect(client!.status).toBe('stopped');
+    } finally {
+      fleet.stopAll();
+    }
+  });
+
+  it('stopAll leaves no socket or timer behind', async () => {
+    const count = () => {
+      const counts = new Map<string, number>();
+      for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      return { sockets: counts.get('TCPSocketWrap') ?? 0, timers: counts.get('Timeout') ?? 0 };
+    };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = count();
+    const fleet = new Fleet({
+      endpoint,
+      auth: { key: KEY, audience: 'syncscale' },
+      sink,
+      tags: { test: 'stop-all' },
+      backoff: { baseMs: 5_000 },
+    });
+    fleet.add(1, { transport: 'websocket' });
+    fleet.add(1, { transport: 'http-bson' });
+    fleet.add(1); // over the limit of 2: backing off with a retry timer
+    await until(
+      () => fleet.snapshot().synced === 2 && fleet.snapshot().backoff === 1,
+      'two streams and a retry',
+    );
+    expect(count().sockets).toBeGreaterThan(before.sockets);
+    fleet.stopAll();
+    await until(
+      () => {
+        const now = count();
+        return now.sockets <= before.sockets && now.timers <= before.timers;
+      },
+      'every socket and timer gone',
+      5_000,
+    );
   });
 
   it('classifies a refused connection as a network error', async () => {

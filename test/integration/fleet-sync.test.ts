@@ -1,6 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Fleet, SimulatedClient, type ClientEnvironmentOptions, type Transport } from '../../src/fleet/index.js';
+import {
+  Fleet,
+  SimulatedClient,
+  type ClientEnvironmentOptions,
+  type Transport,
+} from '../../src/fleet/index.js';
 import type { Sample } from '../../src/metrics/index.js';
 import { compact } from '../../src/service/compact/index.js';
 import { parseServiceConfig } from '../../src/service/config/index.js';
@@ -83,10 +88,14 @@ describe('fleet against the reference service', () => {
          SELECT 't' || u || '_' || k, 'u' || u, 'todo ' || k FROM generate_series(0, ${USERS - 1}) u, generate_series(1, ${TODOS_PER_USER}) k;
        INSERT INTO todos (id, owner_id, title) SELECT 'big' || g, 'big', repeat('x', 200) FROM generate_series(1, 2500) g;`,
     );
-    service = await startService('unified', parseServiceConfig(serviceConfigYaml(db.sourceUrl, db.storageUrl)), {
-      log: silentLogger,
-      env: {},
-    });
+    service = await startService(
+      'unified',
+      parseServiceConfig(serviceConfigYaml(db.sourceUrl, db.storageUrl)),
+      {
+        log: silentLogger,
+        env: {},
+      },
+    );
     storage = new pg.Pool({ connectionString: db.storageUrl, max: 2 });
     await waitForReplication(db.source, storage);
     endpoint = `http://127.0.0.1:${service.port}`;
@@ -120,8 +129,11 @@ describe('fleet against the reference service', () => {
         const stats = [...fleet.list()].map((c) => c.stats());
         expect(stats.every((s) => s.checksumFailures === 0 && s.errors === 0)).toBe(true);
         // Each user holds the global bucket and its own bucket.
-        expect(stats.map((s) => s.opsReceived)).toEqual(stats.map(() => LISTS + globalUpdates + TODOS_PER_USER));
-        for (const c of fleet.list()) expect([...c.positions().keys()].sort()).toEqual(['1#by_user["' + c.userId + '"]', '1#global[]']);
+        expect(stats.map((s) => s.opsReceived)).toEqual(
+          stats.map(() => LISTS + globalUpdates + TODOS_PER_USER),
+        );
+        for (const c of fleet.list())
+          expect([...c.positions().keys()].sort()).toEqual(['1#by_user["' + c.userId + '"]', '1#global[]']);
         expect(sink.of('connect_time', transport)).toHaveLength(USERS);
         expect(sink.of('first_checkpoint', transport)).toHaveLength(USERS);
         expect(sink.of('bytes_received', transport).reduce((a, s) => a + s.value, 0)).toBeGreaterThan(0);
@@ -155,8 +167,15 @@ describe('fleet against the reference service', () => {
       expect(sink.errors(tag)).toEqual(['network']);
       expect(c.positions()).toEqual(positions);
       // And it keeps syncing from there.
-      await replicated(`INSERT INTO todos (id, owner_id, title) VALUES ($1, 'u3', 'new')`, [`resume-${transport}`]);
-      await until(() => c.stats().opsReceived === before.opsReceived + 1 && c.stats().checkpointsCompleted > after.checkpointsCompleted, 'the new row');
+      await replicated(`INSERT INTO todos (id, owner_id, title) VALUES ($1, 'u3', 'new')`, [
+        `resume-${transport}`,
+      ]);
+      await until(
+        () =>
+          c.stats().opsReceived === before.opsReceived + 1 &&
+          c.stats().checkpointsCompleted > after.checkpointsCompleted,
+        'the new row',
+      );
       expect(c.stats().checksumFailures).toBe(0);
       c.stop();
     }
@@ -186,7 +205,9 @@ describe('fleet against the reference service', () => {
   });
 
   it('refreshes a short-lived token before it expires and keeps syncing, with no auth error', async () => {
-    const http = client('u5', 'token-http', { auth: { key: KEY, audience: 'syncscale', lifetimeSeconds: 5 } });
+    const http = client('u5', 'token-http', {
+      auth: { key: KEY, audience: 'syncscale', lifetimeSeconds: 5 },
+    });
     const ws = client('u5', 'token-ws', {
       transport: 'websocket',
       auth: { key: KEY, audience: 'syncscale', lifetimeSeconds: 5 },
@@ -194,7 +215,11 @@ describe('fleet against the reference service', () => {
     await until(() => http.synced && ws.synced, 'first sync');
     const initial = LISTS + globalUpdates + TODOS_PER_USER;
     expect([http.stats().opsReceived, ws.stats().opsReceived]).toEqual([initial, initial]);
-    await until(() => http.stats().reconnects >= 2 && ws.stats().reconnects >= 2, 'two token refreshes', 20_000);
+    await until(
+      () => http.stats().reconnects >= 2 && ws.stats().reconnects >= 2,
+      'two token refreshes',
+      20_000,
+    );
     await replicated(`INSERT INTO todos (id, owner_id, title) VALUES ('after-refresh', 'u5', 'x')`);
     // Resumed from its positions after each refresh: only the new row arrives.
     await until(() => http.stats().opsReceived === initial + 1, 'the new row over http');
@@ -209,9 +234,10 @@ describe('fleet against the reference service', () => {
     const c = client('u7', 'e2e', { transport: 'http-bson' });
     await until(() => c.synced, 'first sync');
     const stampedAt = Date.now();
-    await db.source.query(`INSERT INTO todos (id, owner_id, title, _ss_ts) VALUES ('stamped', 'u7', 's', $1)`, [
-      stampedAt,
-    ]);
+    await db.source.query(
+      `INSERT INTO todos (id, owner_id, title, _ss_ts) VALUES ('stamped', 'u7', 's', $1)`,
+      [stampedAt],
+    );
     const observedBy = Date.now();
     await until(() => sink.of('e2e_latency', 'e2e').length === 1, 'an e2e sample');
     const [sample] = sink.of('e2e_latency', 'e2e');
@@ -239,7 +265,8 @@ describe('fleet against the reference service', () => {
   it('validates MOVE and CLEAR ops the service sends after compaction', async () => {
     const before = client('u9', 'compact-before');
     await until(() => before.synced, 'first sync');
-    for (let i = 0; i < 5; i++) await db.source.query(`UPDATE todos SET title = 'v${i}' WHERE owner_id = 'u9'`);
+    for (let i = 0; i < 5; i++)
+      await db.source.query(`UPDATE todos SET title = 'v${i}' WHERE owner_id = 'u9'`);
     await db.source.query(`DELETE FROM todos WHERE id = 't9_1'`);
     await waitForReplication(db.source, storage);
     const result = await compact(storage);
@@ -247,7 +274,10 @@ describe('fleet against the reference service', () => {
     const after = client('u9', 'compact-after');
     await until(() => after.synced, 'sync of compacted buckets');
     await replicated(`UPDATE todos SET title = 'final' WHERE owner_id = 'u9'`);
-    await until(() => before.stats().checkpointsCompleted >= 3 && after.stats().checkpointsCompleted >= 2, 'both updated');
+    await until(
+      () => before.stats().checkpointsCompleted >= 3 && after.stats().checkpointsCompleted >= 2,
+      'both updated',
+    );
     for (const c of [before, after]) {
       expect(c.stats().checksumFailures).toBe(0);
       c.stop();

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/fleet/backoff.js';
 import { ConnectGate } from '../../src/fleet/connect-gate.js';
-import {
-  classifyHttpError,
-  classifyRSocketError,
-  FleetErrorCode,
-  readStamp,
-} from '../../src/fleet/index.js';
+import { classifyHttpError, classifyRSocketError, FleetErrorCode, readStamp } from '../../src/fleet/index.js';
 import { PendingStamps } from '../../src/fleet/pending-stamps.js';
 import { TokenSource } from '../../src/fleet/token-source.js';
 import { decodeJwt } from 'jose';
@@ -16,7 +11,9 @@ const KEY = { k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'test' }
 
 describe('fleet error classification', () => {
   it('takes the PSYNC code of a JSON error body, else the status', () => {
-    const body = JSON.stringify({ error: { name: 'x', code: 'PSYNC_S2103', status: 401, description: 'JWT has expired' } });
+    const body = JSON.stringify({
+      error: { name: 'x', code: 'PSYNC_S2103', status: 401, description: 'JWT has expired' },
+    });
     expect(classifyHttpError(401, body)).toBe('PSYNC_S2103');
     expect(classifyHttpError(429, '')).toBe(FleetErrorCode.http429);
     expect(classifyHttpError(502, '<html>Bad gateway</html>')).toBe('http_502');
@@ -40,7 +37,9 @@ describe('fleet error classification', () => {
 describe('fleet backoff', () => {
   it('doubles from the base up to the cap, jittered between half and all, and resets', () => {
     const low = new Backoff({ baseMs: 250, capMs: 10_000 }, () => 0);
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map(() => low.next())).toEqual([125, 250, 500, 1000, 2000, 4000, 5000, 5000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map(() => low.next())).toEqual([
+      125, 250, 500, 1000, 2000, 4000, 5000, 5000,
+    ]);
     const high = new Backoff({ baseMs: 250, capMs: 10_000 }, () => 0.999999);
     for (let i = 0; i < 10; i++) high.next();
     expect(high.next()).toBeCloseTo(10_000, 0);
@@ -105,7 +104,11 @@ describe('fleet stamps and connect gate', () => {
     stamps.collect('a', [{ op_id: '1', op: 'PUT', data: '{"_ss_ts":100}', checksum: 0 }]);
     stamps.collect('b', [{ op_id: '2', op: 'PUT', data: '{"_ss_ts":200}', checksum: 0 }]);
     const seen: number[] = [];
-    stamps.release(1000, (bucket) => bucket === 'a', (v) => seen.push(v));
+    stamps.release(
+      1000,
+      (bucket) => bucket === 'a',
+      (v) => seen.push(v),
+    );
     expect(seen).toEqual([900]);
     expect(stamps.size).toBe(1);
   });

@@ -32,7 +32,9 @@ describe('fleet sync session samples', () => {
           after: '0',
           next_after: '5',
           has_more: false,
-          data: [{ op_id: '5', op: 'PUT', object_type: 'todos', object_id: 't1', subkey: 's', data, checksum }],
+          data: [
+            { op_id: '5', op: 'PUT', object_type: 'todos', object_id: 't1', subkey: 's', data, checksum },
+          ],
         },
       });
       vi.advanceTimersByTime(10);
@@ -81,7 +83,9 @@ describe('fleet sync session samples', () => {
     expect(latency).toBeGreaterThanOrEqual(5);
     expect(of(samples, 'write_checkpoint_latency').map((s) => s.value)).toEqual([latency]);
     // Already covered: resolves at once.
-    await expect(session.awaitWriteCheckpoint('3', performance.now(), 10_000, onTimeout)).resolves.toBeGreaterThanOrEqual(0);
+    await expect(
+      session.awaitWriteCheckpoint('3', performance.now(), 10_000, onTimeout),
+    ).resolves.toBeGreaterThanOrEqual(0);
     expect(onTimeout).not.toHaveBeenCalled();
   });
 

@@ -211,7 +211,7 @@ describe('fleet checksum validation (protocol.md §1.7)', () => {
 
   it('equals the SDK model (stored ops per row + add_checksum) on random op sequences', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 200; run++) {
       const stored = new Map<string, number>();
       let added = 0;

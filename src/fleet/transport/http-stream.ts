@@ -3,7 +3,12 @@ import https from 'node:https';
 import { BsonStreamDecoder, NdjsonDecoder, BSON_STREAM_CONTENT_TYPE } from '../../protocol/index.js';
 import { classifyHttpError, FleetErrorCode } from '../error-codes.js';
 import type { SyncLine } from '../sync-lines.js';
-import { endpointUrl, type StreamConnection, type StreamHandler, type StreamRequest } from './stream-transport.js';
+import {
+  endpointUrl,
+  type StreamConnection,
+  type StreamHandler,
+  type StreamRequest,
+} from './stream-transport.js';
 
 /** What current SDKs send (protocol.md §1.2): BSON preferred, NDJSON accepted. */
 export const SDK_ACCEPT = 'application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8';
@@ -42,7 +47,7 @@ export class HttpSyncStream implements StreamConnection {
         'User-Agent': options.userAgent,
       },
     });
-    this.request.on('response', (response) => this.onResponse(response, options.idleTimeoutMs));
+    this.request.on('response', (response) => this.onResponse(response));
     this.request.on('timeout', () => this.fail(FleetErrorCode.timeout, 'no response in time'));
     this.request.on('error', (error) => this.fail(FleetErrorCode.network, error.message));
     this.request.end(body);
@@ -58,11 +63,11 @@ export class HttpSyncStream implements StreamConnection {
     this.fail(FleetErrorCode.network, 'connection dropped');
   }
 
-  private onResponse(response: http.IncomingMessage, idleTimeoutMs: number): void {
+  private onResponse(response: http.IncomingMessage): void {
     if (this.finished) return;
     this.response = response;
-    // From here on the timeout guards silence on an open stream, not the wait for headers.
-    this.request.setTimeout(idleTimeoutMs);
+    // The connect timeout ends with the headers: an open stream holds no timer (silence is the fleet's watchdog).
+    this.request.setTimeout(0);
     response.on('error', () => undefined); // reported through 'close'
     response.on('close', () => this.onResponseClosed());
     if (response.statusCode !== 200) {

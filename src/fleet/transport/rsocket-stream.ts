@@ -12,7 +12,12 @@ import {
 } from '../../protocol/index.js';
 import { classifyRSocketError, FleetErrorCode } from '../error-codes.js';
 import type { SyncLine } from '../sync-lines.js';
-import { endpointUrl, type StreamConnection, type StreamHandler, type StreamRequest } from './stream-transport.js';
+import {
+  endpointUrl,
+  type StreamConnection,
+  type StreamHandler,
+  type StreamRequest,
+} from './stream-transport.js';
 
 /** SDK values (protocol.md §1.9): KEEPALIVE every 20 s, connection dead after 30 s without one. */
 export const KEEPALIVE_MS = 20_000;

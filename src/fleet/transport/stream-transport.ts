@@ -32,10 +32,8 @@ export interface StreamRequest {
   /** Shared by every client of a fleet (keep-alive sockets for write checkpoints). */
   agent: http.Agent | undefined;
   userAgent: string;
-  /** No response headers / first payload within this time → `timeout`. */
+  /** No response headers / first payload within this time → `timeout` (a socket timer during connect only). */
   connectTimeoutMs: number;
-  /** HTTP: no bytes for this long → `timeout` (the server sends `token_expires_in` every ~20 s); 0 = off. */
-  idleTimeoutMs: number;
 }
 
 /** `<endpoint>/<path>`, keeping a path prefix of the endpoint. */

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CliProcess } from '../support/service-process.js';
+
+const TINY = path.resolve(__dirname, '../fixtures/tiny-scenario.yaml');
+
+/** Postgres servers running on this machine (the test run's own shared one included). */
+function postgresServers(): number {
+  return processesMentioning('postgres -D').length;
+}
+
+/** Processes of this machine whose command line mentions the run's directory (its service children). */
+function processesMentioning(fragment: string): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        return '';
+      }
+    })
+    .filter((cmd) => cmd.includes(fragment));
+}
+
+describe('syncscale run, end to end on a tiny scenario', () => {
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-run-'));
+  afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
+
+  it('runs the phases, writes the run directory, passes its thresholds and leaves no process behind', async () => {
+    const child = new CliProcess(['run', TINY, '--reports-dir', reports]);
+    const { code } = await child.exited;
+    expect(code, child.output).toBe(0);
+    const [runId] = fs.readdirSync(reports);
+    const dir = path.join(reports, runId!);
+    for (const file of ['results.json', 'samples.ndjson', 'samples.csv', 'run.log']) {
+      expect(fs.existsSync(path.join(dir, file)), file).toBe(true);
+    }
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(results.status).toBe('completed');
+    expect(results.validity.valid).toBe(true);
+    expect(results.phases.map((p: { name: string }) => p.name)).toEqual(['connect', 'write']);
+    const write = results.phases[1];
+    expect(write.writes.transactions).toBeGreaterThan(20);
+    expect(write.actions[0]).toMatchObject({ kind: 'compact' });
+    expect(write.actions[0].result.opsExamined).toBeGreaterThan(0);
+    expect(write.thresholds).toEqual([
+      expect.objectContaining({ key: 'checksum_failures', passed: true, observed: 0 }),
+    ]);
+    const metrics = new Set(write.aggregates.series.map((s: { metric: string }) => s.metric));
+    for (const metric of [
+      'e2e_latency',
+      'checkpoint_latency',
+      'process_rss_bytes',
+      'write_commit',
+      'pg_database_bytes',
+    ]) {
+      expect(metrics.has(metric), metric).toBe(true);
+    }
+    expect(fs.readFileSync(path.join(dir, 'samples.csv'), 'utf8').split('\n')[0]).toBe(
+      'time,metric,value,tags',
+    );
+    expect(processesMentioning(dir)).toEqual([]);
+  }, 180_000);
+
+  it('exits 99 when a threshold fails, and still writes its results', async () => {
+    const failing = path.join(reports, 'failing.yaml');
+    fs.writeFileSync(
+      failing,
+      fs
+        .readFileSync(TINY, 'utf8')
+        .replace("checksum_failures: ['count == 0']", "checkpoints_completed: ['count > 1000000']")
+        .replace(
+          'sync_config: ../../fixtures/sync-config.yaml',
+          `sync_config: ${path.resolve(__dirname, '../../fixtures/sync-config.yaml')}`,
+        )
+        .replace('name: tiny', 'name: failing'),
+    );
+    const child = new CliProcess(['run', failing, '--reports-dir', path.join(reports, 'failing')]);
+    const { code } = await child.exited;
+    expect(code, child.output).toBe(99);
+    expect(child.output).toContain('thresholds failed');
+  }, 180_000);
+
+  it('reports every problem of an invalid scenario with its path and exits 2 before starting anything', async () => {
+    const bad = path.join(reports, 'bad.yaml');
+    fs.writeFileSync(
+      bad,
+      `name: bad scenario!
+target: { embedded: { api: { containers: 0 } } }
+phases:
+  - name: p1
+    duration: soon
+    clients: { constant: -5 }
+    thresholds: { e2e_latency: ['p99 < 250'] }
+`,
+    );
+    const child = new CliProcess(['run', bad, '--reports-dir', path.join(reports, 'bad')]);
+    const { code } = await child.exited;
+    expect(code).toBe(2);
+    for (const fragment of ['name', 'containers', 'phases[0].duration', 'phases[0].clients', 'p(99)']) {
+      expect(child.output).toContain(fragment);
+    }
+    expect(fs.existsSync(path.join(reports, 'bad'))).toBe(false);
+  });
+
+  it('--dry-run prints the plan and starts nothing', async () => {
+    const child = new CliProcess(['run', TINY, '--dry-run', '--reports-dir', path.join(reports, 'dry')]);
+    const { code } = await child.exited;
+    expect(code).toBe(0);
+    expect(child.output).toContain('connect');
+    expect(child.output).toContain('Checks: ok');
+    expect(fs.existsSync(path.join(reports, 'dry'))).toBe(false);
+  });
+
+  it('Ctrl-C keeps the results gathered so far and stops every process and the database', async () => {
+    const out = path.join(reports, 'interrupted');
+    const serversBefore = postgresServers();
+    const child = new CliProcess(['run', TINY, '--reports-dir', out]);
+    await child.waitFor('[connect]', 120_000);
+    child.kill('SIGINT');
+    const { code } = await child.exited;
+    expect(code).toBe(1);
+    const [runId] = fs.readdirSync(out);
+    const dir = path.join(out, runId!);
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    expect(results.status).toBe('interrupted');
+    expect(fs.statSync(path.join(dir, 'samples.ndjson')).size).toBeGreaterThan(0);
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(postgresServers()).toBe(serversBefore);
+  }, 180_000);
+});
