@@ -130,6 +130,7 @@ phases:
     expect(results.status).toBe('interrupted');
     expect(fs.statSync(path.join(dir, 'samples.ndjson')).size).toBeGreaterThan(0);
     expect(processesMentioning(dir)).toEqual([]);
-    expect(postgresServers()).toBe(serversBefore);
+    // Other suites may stop their own servers meanwhile; none of ours may remain.
+    expect(postgresServers()).toBeLessThanOrEqual(serversBefore);
   }, 180_000);
 });
