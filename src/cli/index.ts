@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { processIo, type CliIo } from './io.js';
+import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serviceCommand } from './service-command.js';
+import { sizeCommand } from './size-command.js';
 
 /** The service image's multi-letter short flags, which commander cannot declare, mapped to long ones. */
 const FLAG_ALIASES: Record<string, string> = { '-c64': '--config-base64', '-sync64': '--sync-base64' };
@@ -19,7 +21,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError();
   program.addCommand(runCommand(io, (code) => (exitCode = code)));
+  program.addCommand(reportCommand(io, (code) => (exitCode = code)));
   program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
+  program.addCommand(sizeCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands)

@@ -7,6 +7,7 @@ import {
 } from './client-environment.js';
 import { ConnectGate } from './connect-gate.js';
 import { SimulatedClient, type ClientStatus } from './simulated-client.js';
+import type { Transport } from './transport/stream-transport.js';
 
 export interface FleetOptions extends Omit<ClientEnvironmentOptions, 'agent' | 'gate'> {
   /** User id of the n-th client added (0-based, over the fleet's life); default `user-<n>`. */
@@ -19,7 +20,10 @@ export interface FleetOptions extends Omit<ClientEnvironmentOptions, 'agent' | '
   signal?: AbortSignal;
 }
 
-/** Per-`add` overrides: a different transport, parameters or tags for this batch of clients. */
+/**
+ * Per-`add` overrides: a different transport, parameters or tags for this batch of clients. Transport-only
+ * overrides share one cached environment per transport; any other override creates one for the batch.
+ */
 export type FleetAddOptions = Partial<
   Pick<ClientEnvironmentOptions, 'transport' | 'parameters' | 'tags' | 'auth' | 'backoff'>
 >;
@@ -52,10 +56,13 @@ export class Fleet {
   private readonly clients = new Map<number, SimulatedClient>();
   private readonly base: FleetOptions;
   private readonly defaultEnvironment: ClientEnvironment;
+  private readonly byTransport = new Map<Transport, ClientEnvironment>();
   private readonly agent: http.Agent;
   private readonly gate: ConnectGate | undefined;
   private readonly clientPrefix = Math.random().toString(36).slice(2, 8);
   private nextIndex = 0;
+  /** The highest index that may still be present. */
+  private top = -1;
   private stopped = false;
   private readonly watchdog: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.stopAll();
@@ -85,10 +92,11 @@ export class Fleet {
   /** Creates and starts `count` clients; returns them. */
   add(count: number, overrides: FleetAddOptions = {}): SimulatedClient[] {
     if (this.stopped) return [];
-    const env = Object.keys(overrides).length === 0 ? this.defaultEnvironment : this.environment(overrides);
+    const env = this.environmentFor(overrides);
     const added: SimulatedClient[] = [];
     for (let i = 0; i < count; i++) {
       const index = this.nextIndex++;
+      this.top = index;
       const client = new SimulatedClient(
         {
           userId: this.base.userId ? this.base.userId(index) : `user-${index}`,
@@ -103,16 +111,32 @@ export class Fleet {
     return added;
   }
 
-  /** Stops and forgets `count` clients, the most recently added first (or the oldest); returns how many. */
+  /**
+   * Stops and forgets `count` clients, the most recently added first (or the oldest); returns how many.
+   * Costs O(count), plus (newest first) the gaps left by earlier removals, each skipped once.
+   */
   remove(count: number, which: 'newest' | 'oldest' = 'newest'): number {
-    if (!(count > 0)) return 0;
-    const keys = [...this.clients.keys()];
-    const indexes = which === 'newest' ? keys.slice(-count) : keys.slice(0, count);
-    for (const index of indexes) {
-      this.clients.get(index)!.stop();
-      this.clients.delete(index);
+    let removed = 0;
+    if (which === 'oldest') {
+      for (const [index, client] of this.clients) {
+        if (removed >= count) break;
+        client.stop();
+        this.clients.delete(index);
+        removed++;
+      }
+      return removed;
     }
-    return indexes.length;
+    // Indexes above `top` are all gone, so the walk down skips each removal's gap only once.
+    while (removed < count && this.clients.size > 0 && this.top >= 0) {
+      const client = this.clients.get(this.top);
+      if (client) {
+        client.stop();
+        this.clients.delete(this.top);
+        removed++;
+      }
+      this.top--;
+    }
+    return removed;
   }
 
   /** Stops every client and closes the shared agent's idle sockets; the fleet accepts no new clients. */
@@ -157,6 +181,23 @@ export class Fleet {
       backoff: counts.backoff,
       queued: this.gate?.waiting ?? 0,
     };
+  }
+
+  /** The default environment, one cached per transport for transport-only overrides, else a new one. */
+  private environmentFor(overrides: FleetAddOptions): ClientEnvironment {
+    const keys = Object.keys(overrides).filter(
+      (key) => overrides[key as keyof FleetAddOptions] !== undefined,
+    );
+    if (keys.length === 0) return this.defaultEnvironment;
+    if (keys.length === 1 && overrides.transport !== undefined) {
+      let env = this.byTransport.get(overrides.transport);
+      if (!env) {
+        env = this.environment({ transport: overrides.transport });
+        this.byTransport.set(overrides.transport, env);
+      }
+      return env;
+    }
+    return this.environment(overrides);
   }
 
   private environment(overrides: FleetAddOptions): ClientEnvironment {

@@ -80,12 +80,12 @@ export class ClientController {
   }
 
   private removeOldest(count: number): void {
-    // Fleet.remove takes the most recent; spread removals over the fleets evenly.
+    // The longest-connected go first (churn, storms); spread over the fleets evenly.
     let remaining = count;
     while (remaining > 0 && this.clients > 0) {
       for (const fleet of this.fleets) {
         if (remaining === 0) break;
-        remaining -= fleet.remove(1);
+        remaining -= fleet.remove(1, 'oldest');
       }
     }
   }

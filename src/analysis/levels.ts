@@ -1,0 +1,149 @@
+import {
+  compactResultOf,
+  cpuCores,
+  gaugeOf,
+  phaseSeconds,
+  processesOf,
+  trendOf,
+  type CompactResult,
+  type RunPhase,
+  type RunResults,
+} from './run-results.js';
+
+const MB = 1024 * 1024;
+
+/** One API process during one idle connection level. */
+export interface ApiPoint {
+  phase: string;
+  process: string;
+  /** Connections open on this process at the end of the phase (measured, else target / containers). */
+  connections: number;
+  rssMb?: number;
+  heapMb?: number;
+  cpuCores?: number;
+  /** Operations synced per second by this process during the phase. */
+  opsPerSecond?: number;
+}
+
+/** One idle connection level across the fleet. */
+export interface ConnectionLevel {
+  phase: string;
+  /** Target clients at the end of the phase. */
+  clients: number;
+  /** p99 checkpoint latency in the phase, ms. */
+  checkpointP99Ms?: number;
+  api: ApiPoint[];
+}
+
+/** One write-rate level (no actions running). */
+export interface WriteLevel {
+  phase: string;
+  targetRate: number;
+  achievedRate: number;
+  rowsPerSecond: number;
+  replicatorCpuCores?: number;
+  replicatorRssMb?: number;
+  lagMaxSeconds?: number;
+  e2eP99Ms?: number;
+  /** Storage database size at the end of the phase, bytes. */
+  databaseBytes?: number;
+  rowsReplicated?: number;
+  /** The first API process: its CPU and operations synced per second in the phase. */
+  apiCpuCores?: number;
+  apiOpsPerSecond?: number;
+}
+
+export interface CompactionRecord {
+  phase: string;
+  result: CompactResult;
+}
+
+const isWritePhase = (p: RunPhase) => (p.writes?.targetRate ?? 0) > 0;
+const isSteady = (p: RunPhase) => p.targetClients.end > 0 && (p.actions?.length ?? 0) === 0;
+
+/** Idle connection levels: clients held, no writes, no actions. Identified by load, not by name. */
+export function connectionLevels(run: RunResults): ConnectionLevel[] {
+  const containers = run.scenario.target.api?.containers ?? 1;
+  return run.phases
+    .filter((p) => isSteady(p) && !isWritePhase(p))
+    .map((p) => ({
+      phase: p.name,
+      clients: p.targetClients.end,
+      checkpointP99Ms: trendOf(p, 'checkpoint_latency')?.p99,
+      api: processesOf(p, 'api-').map((proc) => apiPoint(p, proc, p.targetClients.end / containers)),
+    }));
+}
+
+function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPoint {
+  const tags = { process: proc };
+  const rss = gaugeOf(p, 'process_rss_bytes', tags);
+  const heap = gaugeOf(p, 'nodejs_heap_size_used_bytes', tags);
+  const ops = gaugeOf(p, 'powersync_operations_synced_total', tags);
+  return {
+    phase: p.name,
+    process: proc,
+    connections: gaugeOf(p, 'powersync_concurrent_connections', tags)?.last ?? fallbackConnections,
+    rssMb: rss ? rss.last / MB : undefined,
+    heapMb: heap ? heap.last / MB : undefined,
+    cpuCores: cpuCores(p, proc),
+    opsPerSecond: ops ? (ops.max - ops.min) / phaseSeconds(p) : undefined,
+  };
+}
+
+/** Write-rate levels: a write generator running, no actions (a compaction would confound CPU and memory). */
+export function writeLevels(run: RunResults): WriteLevel[] {
+  return run.phases
+    .filter((p) => isSteady(p) && isWritePhase(p))
+    .map((p) => {
+      const replicator = processesOf(p, 'replicator-')[0];
+      const tags = replicator ? { process: replicator } : { process: '' };
+      const rss = gaugeOf(p, 'process_rss_bytes', tags);
+      const writes = p.writes!;
+      const rowsPerTx = writes.transactions && writes.rows ? writes.rows / writes.transactions : 1;
+      return {
+        phase: p.name,
+        targetRate: writes.targetRate,
+        achievedRate: writes.achievedRate,
+        rowsPerSecond: writes.achievedRowsRate ?? writes.achievedRate * rowsPerTx,
+        replicatorCpuCores: replicator ? cpuCores(p, replicator) : undefined,
+        replicatorRssMb: rss ? rss.last / MB : undefined,
+        lagMaxSeconds: gaugeOf(p, 'powersync_replication_lag_seconds', tags)?.max,
+        e2eP99Ms: trendOf(p, 'e2e_latency')?.p99,
+        databaseBytes: gaugeOf(p, 'pg_database_bytes', { database: 'storage' })?.last,
+        rowsReplicated: gaugeOf(p, 'powersync_rows_replicated_total', tags)?.last,
+        ...apiLoad(p),
+      };
+    });
+}
+
+function apiLoad(p: RunPhase): { apiCpuCores?: number; apiOpsPerSecond?: number } {
+  const api = processesOf(p, 'api-')[0];
+  if (!api) return {};
+  const point = apiPoint(p, api, 0);
+  return { apiCpuCores: point.cpuCores, apiOpsPerSecond: point.opsPerSecond };
+}
+
+/** Every compaction action with a result, in run order. */
+export function compactions(run: RunResults): CompactionRecord[] {
+  const records: CompactionRecord[] = [];
+  for (const p of run.phases) {
+    for (const action of p.actions ?? []) {
+      const result = action.kind === 'compact' ? compactResultOf(action.result) : undefined;
+      if (result) records.push({ phase: p.name, result });
+    }
+  }
+  return records;
+}
+
+/** Bucket-storage bytes (bucket_data + current_data + bucket_parameters) in the first phase. */
+export function initialStorage(run: RunResults): { bytes: number; rows: number } | undefined {
+  const first = run.phases[0];
+  const dataset = run.scenario.dataset;
+  if (!first || !dataset) return undefined;
+  const tables = ['bucket_data', 'current_data', 'bucket_parameters'];
+  const bytes = tables
+    .map((table) => gaugeOf(first, 'pg_table_bytes', { database: 'storage', table })?.last ?? 0)
+    .reduce((a, b) => a + b, 0);
+  const rows = dataset.users * dataset.rowsPerUser + dataset.lists;
+  return bytes > 0 && rows > 0 ? { bytes, rows } : undefined;
+}

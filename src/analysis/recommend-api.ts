@@ -1,0 +1,151 @@
+import { sizeApiContainers, type ApiLimit, type ApiSizing, type LimitName } from './api-containers.js';
+import type { Fit } from './fit-types.js';
+import type { RunFits } from './fit-run.js';
+import type { ConnectionLevel } from './levels.js';
+import { formatNumber } from './linear-fit.js';
+import type { CapacityProfile } from './profile.js';
+import { fromFit, quantity, type Quantity } from './quantity.js';
+
+/** Share of container memory given to the V8 old space (the operations guide: 800 MB of 1 GB). */
+export const HEAP_SHARE = 0.8;
+/** The heap limit must exceed the predicted heap high band by this factor (room for GC and bursts). */
+export const HEAP_MARGIN = 1.5;
+
+export interface HeapCheck {
+  maxOldSpaceSizeMb: number;
+  nodeOptions: string;
+  predictedHeapMb: Quantity;
+  margin: number;
+  sufficient: boolean;
+  flag?: string;
+}
+
+export interface ApiRecommendation {
+  containers: Quantity;
+  baseContainers: number;
+  binding: LimitName;
+  haAdded: number;
+  shape: { cpu: number; memoryMb: number };
+  connectionsPerContainer: number;
+  connectionsPerContainerOneDown: number;
+  designConnections: number;
+  limits: ApiLimit[];
+  heap: HeapCheck;
+  /** Shapes that could not carry the load at all, with why. */
+  rejectedShapes: { cpu: number; memoryMb: number; reason: string }[];
+}
+
+/** The heap limit for a container and whether it covers the predicted heap at its load with the margin. */
+export function checkHeap(memoryMb: number, heapAtLoad: Quantity): HeapCheck {
+  const maxOldSpaceSizeMb = Math.floor(HEAP_SHARE * memoryMb);
+  const needed = (heapAtLoad.high ?? heapAtLoad.value ?? 0) * HEAP_MARGIN;
+  const sufficient = heapAtLoad.value !== null && needed <= maxOldSpaceSizeMb;
+  return {
+    maxOldSpaceSizeMb,
+    nodeOptions: `--max-old-space-size=${maxOldSpaceSizeMb}`,
+    predictedHeapMb: heapAtLoad,
+    margin: HEAP_MARGIN,
+    sufficient,
+    ...(sufficient
+      ? {}
+      : {
+          flag:
+            heapAtLoad.value === null
+              ? 'heap at this load could not be predicted'
+              : `too small: ${maxOldSpaceSizeMb} MB < ${HEAP_MARGIN} × predicted heap ${formatNumber(needed / HEAP_MARGIN)} MB`,
+        }),
+  };
+}
+
+/** Heap used at `connections`: the heap fit, else the highest heap measured when within the measured range. */
+export function heapAt(fit: Fit, levels: readonly ConnectionLevel[], connections: number): Quantity {
+  const p = fit.predict(connections);
+  if (p) return quantity(p.value, 'MB', fromFit(fit), [], { low: p.low, high: p.high });
+  const measured = levels.flatMap((l) => l.api.map((a) => ({ c: a.connections, heap: a.heapMb ?? 0 })));
+  const maxMeasured = Math.max(0, ...measured.map((m) => m.c));
+  const peak = Math.max(0, ...measured.map((m) => m.heap));
+  if (!measured.length) return quantity(null, 'MB', fromFit(fit));
+  return quantity(peak, 'MB', { ...fromFit(fit), source: 'measured' }, [
+    `heap fit refused; the highest heap measured (${measured.length} points up to ${maxMeasured} connections) is used as a flat estimate`,
+    ...(connections > maxMeasured
+      ? [`extrapolated: ${connections} connections is beyond the measured ${maxMeasured}`]
+      : []),
+  ]);
+}
+
+const missingReason = (fit: Fit) => (fit.refused ? `${fit.kind} fit refused: ${fit.refused}` : undefined);
+
+export function recommendApi(
+  profile: CapacityProfile,
+  fits: RunFits,
+  levels: readonly ConnectionLevel[],
+  designConnections: number,
+): ApiRecommendation | { infeasible: string } {
+  const rejectedShapes: ApiRecommendation['rejectedShapes'] = [];
+  let best: { sizing: ApiSizing; shape: { cpu: number; memoryMb: number } } | undefined;
+  for (const s of profile.containers.shapes) {
+    const shape = { cpu: s.cpu, memoryMb: s.memory_mb };
+    const sizing = sizeApiContainers({
+      designConnections,
+      cap: profile.api.max_concurrent_connections,
+      shape,
+      targetUtilisation: profile.utilisation.target,
+      memory: fits.apiMemory.predict,
+      cpu: fits.apiCpuPerConnection.predict,
+      latency: fits.apiLatency.predict,
+      latencyObjectiveMs: profile.objectives.checkpoint_latency_p99_ms,
+      ha: {
+        nPlusOne: profile.high_availability.n_plus_one,
+        minContainers: profile.high_availability.min_api_containers,
+      },
+      measuredMaxPerContainer: Math.max(0, ...levels.flatMap((l) => l.api.map((a) => a.connections))),
+      missing: {
+        memory: missingReason(fits.apiMemory),
+        cpu: missingReason(fits.apiCpuPerConnection),
+        latency: profile.objectives.checkpoint_latency_p99_ms
+          ? missingReason(fits.apiLatency)
+          : 'no checkpoint latency objective in the profile',
+      },
+    });
+    if ('infeasible' in sizing) {
+      rejectedShapes.push({ ...shape, reason: sizing.infeasible });
+      continue;
+    }
+    if (!best || cost(sizing, shape) < cost(best.sizing, best.shape)) best = { sizing, shape };
+  }
+  if (!best)
+    return {
+      infeasible: `no container shape on offer carries the load: ${rejectedShapes.map((r) => r.reason).join('; ')}`,
+    };
+  const { sizing, shape } = best;
+  const heap = checkHeap(shape.memoryMb, heapAt(fits.apiHeap, levels, sizing.connectionsPerContainerOneDown));
+  const bindingLimit = sizing.limits.find((l) => l.name === sizing.binding)!;
+  return {
+    containers: quantity(sizing.containers, 'containers', bindingEvidence(sizing.binding, fits), [
+      `design load ${designConnections} connections = peak × (1 + headroom ${profile.utilisation.headroom})`,
+      `binding limit: ${sizing.binding} (${bindingLimit.rule}) needs ${sizing.baseContainers}`,
+      `high availability: ${profile.high_availability.n_plus_one ? 'N+1' : 'no spare'}, at least ${profile.high_availability.min_api_containers} (added ${sizing.haAdded})`,
+      'shape chosen: least total memory, then least total CPU, among the shapes on offer',
+    ]),
+    baseContainers: sizing.baseContainers,
+    binding: sizing.binding,
+    haAdded: sizing.haAdded,
+    shape,
+    connectionsPerContainer: sizing.connectionsPerContainer,
+    connectionsPerContainerOneDown: sizing.connectionsPerContainerOneDown,
+    designConnections,
+    limits: sizing.limits,
+    heap,
+    rejectedShapes,
+  };
+}
+
+const cost = (s: ApiSizing, shape: { cpu: number; memoryMb: number }) =>
+  s.containers * shape.memoryMb * 1000 + s.containers * shape.cpu;
+
+function bindingEvidence(binding: LimitName, fits: RunFits) {
+  if (binding === 'memory') return fromFit(fits.apiMemory);
+  if (binding === 'cpu') return fromFit(fits.apiCpuPerConnection);
+  if (binding === 'latency') return fromFit(fits.apiLatency);
+  return { source: 'profile' as const };
+}

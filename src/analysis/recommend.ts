@@ -1,0 +1,75 @@
+import type { RunFits } from './fit-run.js';
+import { fitRun, invalidReasonOf } from './fit-run.js';
+import { connectionLevels, writeLevels } from './levels.js';
+import { peakConnections, type CapacityProfile } from './profile.js';
+import { recommendApi, type ApiRecommendation } from './recommend-api.js';
+import {
+  recommendCompaction,
+  recommendReplication,
+  type CompactionRecommendation,
+  type ReplicationRecommendation,
+} from './recommend-backend.js';
+import { recommendStorage, type StorageRecommendation } from './recommend-storage.js';
+import type { RunResults } from './run-results.js';
+import { validateMemoryModel, type ModelValidation } from './validation.js';
+
+export const RECOMMENDATIONS_SCHEMA_VERSION = 1;
+
+/** The whole sizing: what `recommendations.json` holds. */
+export interface Recommendations {
+  schemaVersion: typeof RECOMMENDATIONS_SCHEMA_VERSION;
+  run: { runId: string; scenario: string; valid: boolean; invalidReasons: string[] };
+  profile: {
+    name: string;
+    peakConnections: number;
+    designConnections: number;
+    peakTxPerSecond: number;
+    targetUtilisation: number;
+    headroom: number;
+  };
+  api: ApiRecommendation | { infeasible: string };
+  replication: ReplicationRecommendation;
+  compaction: CompactionRecommendation;
+  storage: StorageRecommendation;
+  validation: ModelValidation;
+  /** Every fit, as evidence (points, estimates, intervals, goodness, refusals). */
+  fits: RunFits;
+}
+
+export class InvalidRunError extends Error {
+  override name = 'InvalidRunError';
+}
+
+/** Sizes a deployment for `profile` from a valid run. Throws InvalidRunError on an invalid run. */
+export function recommend(run: RunResults, profile: CapacityProfile): Recommendations {
+  const invalid = invalidReasonOf(run);
+  if (invalid) throw new InvalidRunError(`refusing to size from an invalid run (${run.runId}): ${invalid}`);
+  const fits = fitRun(run);
+  const levels = connectionLevels(run);
+  const writes = writeLevels(run);
+  const peak = peakConnections(profile);
+  const design = Math.ceil(peak * (1 + profile.utilisation.headroom));
+  return {
+    schemaVersion: RECOMMENDATIONS_SCHEMA_VERSION,
+    run: {
+      runId: run.runId,
+      scenario: run.scenario.name,
+      valid: run.validity.valid,
+      invalidReasons: run.validity.reasons,
+    },
+    profile: {
+      name: profile.name,
+      peakConnections: peak,
+      designConnections: design,
+      peakTxPerSecond: profile.writes.peak_tx_per_second,
+      targetUtilisation: profile.utilisation.target,
+      headroom: profile.utilisation.headroom,
+    },
+    api: recommendApi(profile, fits, levels, design),
+    replication: recommendReplication(profile, fits, writes),
+    compaction: recommendCompaction(profile, fits),
+    storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes),
+    validation: validateMemoryModel(levels),
+    fits,
+  };
+}

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const trend = z.object({
+  kind: z.literal('trend'),
+  n: z.number(),
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  p50: z.number(),
+  p99: z.number(),
+});
+const counter = z.object({ kind: z.literal('counter'), count: z.number(), rate: z.number() });
+const gauge = z.object({ kind: z.literal('gauge'), last: z.number(), min: z.number(), max: z.number() });
+
+const series = z.object({
+  metric: z.string(),
+  tags: z.record(z.string(), z.string()),
+  aggregate: z.union([trend, counter, gauge]),
+});
+
+const compactResult = z.looseObject({
+  opsExamined: z.number(),
+  durationMs: z.number(),
+  movedOps: z.number().optional(),
+  clearedOps: z.number().optional(),
+  trackedRowsPeak: z.number().optional(),
+  memoryLimitMB: z.number().optional(),
+  buckets: z.number().optional(),
+});
+
+const phase = z.object({
+  name: z.string(),
+  start: z.number(),
+  end: z.number(),
+  targetClients: z.object({ start: z.number(), end: z.number() }),
+  writes: z
+    .looseObject({
+      targetRate: z.number(),
+      achievedRate: z.number(),
+      achievedRowsRate: z.number().optional(),
+      transactions: z.number().optional(),
+      rows: z.number().optional(),
+    })
+    .nullable()
+    .optional(),
+  actions: z
+    .array(z.looseObject({ kind: z.string(), result: z.unknown().optional() }))
+    .optional()
+    .default([]),
+  aggregates: z.object({ series: z.array(series) }),
+});
+
+const runResults = z.looseObject({
+  runId: z.string(),
+  scenario: z.looseObject({
+    name: z.string(),
+    target: z.looseObject({
+      api: z
+        .looseObject({
+          containers: z.number(),
+          heapMb: z.number().optional(),
+          maxConcurrentConnections: z.number().optional(),
+        })
+        .optional(),
+    }),
+    dataset: z
+      .looseObject({
+        users: z.number(),
+        rowsPerUser: z.number(),
+        rowSizeBytes: z.number(),
+        lists: z.number(),
+      })
+      .optional(),
+  }),
+  validity: z.object({ valid: z.boolean(), reasons: z.array(z.string()) }),
+  phases: z.array(phase),
+});
+
+export type RunResults = z.infer<typeof runResults>;
+export type RunPhase = z.infer<typeof phase>;
+export type Series = z.infer<typeof series>;
+export type CompactResult = z.infer<typeof compactResult>;
+
+export class RunInputError extends Error {
+  override name = 'RunInputError';
+}
+
+/** Parses a `results.json` document; throws RunInputError listing every problem with its path. */
+export function parseRunResults(data: unknown): RunResults {
+  const parsed = runResults.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new RunInputError(`results.json is not a syncscale run result:\n${problems.join('\n')}`);
+}
+
+/** Reads `<runDir>/results.json` (or the file itself when given one). */
+export function loadRunResults(runDirOrFile: string): RunResults {
+  const file = runDirOrFile.endsWith('.json') ? runDirOrFile : path.join(runDirOrFile, 'results.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RunInputError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseRunResults(JSON.parse(text));
+  } catch (error) {
+    if (error instanceof RunInputError) throw new RunInputError(`${file}: ${error.message}`);
+    throw new RunInputError(`${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+export function compactResultOf(value: unknown): CompactResult | undefined {
+  const parsed = compactResult.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The series of a metric whose tags include every entry of `tags`. */
+export function seriesOf(phase: RunPhase, metric: string, tags: Record<string, string> = {}): Series[] {
+  return phase.aggregates.series.filter(
+    (s) => s.metric === metric && Object.entries(tags).every(([k, v]) => s.tags[k] === v),
+  );
+}
+
+export function gaugeOf(phase: RunPhase, metric: string, tags: Record<string, string> = {}) {
+  const found = seriesOf(phase, metric, tags)[0]?.aggregate;
+  return found?.kind === 'gauge' ? found : undefined;
+}
+
+export function trendOf(phase: RunPhase, metric: string, tags: Record<string, string> = {}) {
+  const found = seriesOf(phase, metric, tags).find(
+    (s) => Object.keys(s.tags).length === Object.keys(tags).length,
+  )?.aggregate;
+  return found?.kind === 'trend' ? found : undefined;
+}
+
+/** Names of the service processes with a given prefix (`api-`, `replicator-`) that report `metric`. */
+export function processesOf(phase: RunPhase, prefix: string, metric = 'process_rss_bytes'): string[] {
+  return seriesOf(phase, metric)
+    .map((s) => s.tags.process)
+    .filter((p): p is string => typeof p === 'string' && p.startsWith(prefix))
+    .sort();
+}
+
+export const phaseSeconds = (phase: RunPhase): number => (phase.end - phase.start) / 1000;
+
+/** Average cores a process used in the phase: growth of its cumulative CPU seconds over the phase. */
+export function cpuCores(phase: RunPhase, processName: string): number | undefined {
+  const seconds = gaugeOf(phase, 'process_cpu_seconds', { process: processName });
+  const span = phaseSeconds(phase);
+  if (!seconds || span <= 0) return undefined;
+  return (seconds.max - seconds.min) / span;
+}

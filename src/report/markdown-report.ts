@@ -1,0 +1,74 @@
+import { mdCell } from './format.js';
+import { recommendationRows } from './recommendations.js';
+import type { RunResults } from './run-results.js';
+import {
+  compactionTable,
+  phaseTable,
+  recommendationTable,
+  resourceTable,
+  summaryRows,
+  thresholdTable,
+  type Table,
+} from './tables.js';
+
+/**
+ * `report.md`: the run for PRs and wikis. A pure function of the saved results (and `recommendations.json`
+ * when there is one); it contains no time but the run's own, so the same results give the same report.
+ */
+export function renderMarkdownReport(results: RunResults, recommendations?: unknown): string {
+  const out: string[] = [`# syncscale report: ${results.scenario.name}`, ''];
+  for (const [key, value] of summaryRows(results)) out.push(`- **${key}:** ${value}`);
+  out.push('', '## Validity', '', ...validityLines(results), '');
+  section(out, 'Phases', phaseTable(results), [
+    'Latencies: p50 / p99 in milliseconds from HDR histograms, n = samples in the phase. Writes in transactions per second. — = not recorded in the phase.',
+  ]);
+  section(out, 'Thresholds', thresholdTable(results), [], 'No thresholds in this scenario.');
+  section(out, 'Resources per phase', resourceTable(results), [
+    'Gauges sampled every second: last value in the phase, with the lowest and highest sample. CPU mean = rise in the process’s CPU seconds ÷ phase duration; CPU max = highest one-second share (1.00 = one core).',
+  ], 'The probes recorded no process resources.');
+  section(out, 'Compaction', compactionTable(results), [], 'No compaction ran.');
+  out.push('## Recommendations', '');
+  const rows = recommendations === undefined ? [] : recommendationRows(recommendations);
+  if (rows.length > 0) {
+    out.push(...markdownTable(recommendationTable(rows)), '');
+  } else {
+    out.push(
+      recommendations === undefined
+        ? 'None yet: run `syncscale size` to add recommendations.'
+        : '`recommendations.json` has no entries with a number.',
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+function validityLines(results: RunResults): string[] {
+  const lines = [
+    results.validity.valid
+      ? '**Valid**: the load generator kept up (event loop, CPU, write schedule).'
+      : '**INVALID**: the load generator was the bottleneck; these numbers do not describe the target.',
+  ];
+  if (results.validity.reasons.length > 0) {
+    lines.push('', ...results.validity.reasons.map((r) => `- ${r}`));
+  }
+  if (results.probesUnavailable.length > 0) {
+    lines.push('', 'Probes unavailable:', '', ...results.probesUnavailable.map((p) => `- ${p}`));
+  }
+  return lines;
+}
+
+function section(out: string[], title: string, table: Table, notes: string[], empty = 'No data.'): void {
+  out.push(`## ${title}`, '');
+  if (table.rows.length === 0) {
+    out.push(empty, '');
+    return;
+  }
+  out.push(...markdownTable(table), '');
+  for (const note of notes) out.push(note, '');
+}
+
+export function markdownTable(table: Table): string[] {
+  const lines = [`| ${table.headers.map(mdCell).join(' | ')} |`, `|${table.headers.map(() => ' --- |').join('')}`];
+  for (const row of table.rows) lines.push(`| ${row.map(mdCell).join(' | ')} |`);
+  return lines;
+}
