@@ -46,7 +46,10 @@ export function resourcePoints(results: RunResults): ResourcePoint[] {
   );
 }
 
-export function apiPoints(points: ResourcePoint[], field: 'rssMiB' | 'heapMiB' | 'cpuCores'): ResourcePoint[] {
+export function apiPoints(
+  points: ResourcePoint[],
+  field: 'rssMiB' | 'heapMiB' | 'cpuCores',
+): ResourcePoint[] {
   return points.filter((p) => isApiProcess(p.process) && p.connections > 0 && p[field] !== undefined);
 }
 
@@ -82,7 +85,9 @@ export function compactionPoints(
   return results.phases.flatMap((phase) =>
     phase.actions.flatMap((action) => {
       const r = action.result;
-      return action.kind === 'compact' && typeof r?.opsExamined === 'number' && typeof r.durationMs === 'number'
+      return action.kind === 'compact' &&
+        typeof r?.opsExamined === 'number' &&
+        typeof r.durationMs === 'number'
         ? [{ phase: phase.name, opsExamined: r.opsExamined, durationMs: r.durationMs }]
         : [];
     }),

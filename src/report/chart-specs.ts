@@ -41,20 +41,72 @@ export function chartPanels(results: RunResults, recommendations?: unknown): Cha
   const connections: Field = { field: 'connections', title: 'connections (clients)' };
   const writeRate: Field = { field: 'writeRate', title: 'write rate (tx/s achieved)' };
   return [
-    panel('memory', 'API memory (RSS) against connections', 'Peak RSS per API process in each phase.',
-      scatter(apiPoints(points, 'rssMiB'), connections, { field: 'rssMiB', title: 'RSS (MiB)' }, 'process', fit('api-memory', true))),
-    panel('heap', 'API heap used against connections', 'Peak V8 heap used per API process in each phase.',
-      scatter(apiPoints(points, 'heapMiB'), connections, { field: 'heapMiB', title: 'heap used (MiB)' }, 'process', fit('api-heap', true))),
-    panel('cpu-connections', 'API CPU against connections', 'Mean cores per API process over each phase.',
-      scatter(apiPoints(points, 'cpuCores'), connections, { field: 'cpuCores', title: 'CPU (cores)' }, 'process', fit('api-cpu-per-connection'))),
-    panel('cpu-writes', 'CPU against write rate', 'Mean cores per service process in the phases that wrote.',
-      scatter(writeCpuPoints(points), writeRate, { field: 'cpuCores', title: 'CPU (cores)' }, 'process')),
-    panel('latency', 'Latency percentiles per phase', 'p50 (solid) and p99 (dashed), log scale, from HDR histograms.',
-      latencySpec(results)),
-    panel('replication-lag', 'Replication lag against write rate', 'Highest replication lag the replicator reported in each write phase.',
-      scatter(lagPoints(results), writeRate, { field: 'lagMs', title: 'replication lag, max (ms)' }, 'phase')),
-    panel('compaction', 'Compaction duration against ops examined', 'Each compaction the run triggered.',
-      scatter(compactionPoints(results), { field: 'opsExamined', title: 'ops examined' }, { field: 'durationMs', title: 'duration (ms)' }, 'phase', fit('compaction-duration'))),
+    panel(
+      'memory',
+      'API memory (RSS) against connections',
+      'Peak RSS per API process in each phase.',
+      scatter(
+        apiPoints(points, 'rssMiB'),
+        connections,
+        { field: 'rssMiB', title: 'RSS (MiB)' },
+        'process',
+        fit('api-memory', true),
+      ),
+    ),
+    panel(
+      'heap',
+      'API heap used against connections',
+      'Peak V8 heap used per API process in each phase.',
+      scatter(
+        apiPoints(points, 'heapMiB'),
+        connections,
+        { field: 'heapMiB', title: 'heap used (MiB)' },
+        'process',
+        fit('api-heap', true),
+      ),
+    ),
+    panel(
+      'cpu-connections',
+      'API CPU against connections',
+      'Mean cores per API process over each phase.',
+      scatter(
+        apiPoints(points, 'cpuCores'),
+        connections,
+        { field: 'cpuCores', title: 'CPU (cores)' },
+        'process',
+        fit('api-cpu-per-connection'),
+      ),
+    ),
+    panel(
+      'cpu-writes',
+      'CPU against write rate',
+      'Mean cores per service process in the phases that wrote.',
+      scatter(writeCpuPoints(points), writeRate, { field: 'cpuCores', title: 'CPU (cores)' }, 'process'),
+    ),
+    panel(
+      'latency',
+      'Latency percentiles per phase',
+      'p50 (solid) and p99 (dashed), log scale, from HDR histograms.',
+      latencySpec(results),
+    ),
+    panel(
+      'replication-lag',
+      'Replication lag against write rate',
+      'Highest replication lag the replicator reported in each write phase.',
+      scatter(lagPoints(results), writeRate, { field: 'lagMs', title: 'replication lag, max (ms)' }, 'phase'),
+    ),
+    panel(
+      'compaction',
+      'Compaction duration against ops examined',
+      'Each compaction the run triggered.',
+      scatter(
+        compactionPoints(results),
+        { field: 'opsExamined', title: 'ops examined' },
+        { field: 'durationMs', title: 'duration (ms)' },
+        'phase',
+        fit('compaction-duration'),
+      ),
+    ),
     capacityPanel(recommendations),
   ];
 }
@@ -97,7 +149,11 @@ function scatter(values: Row[], x: Field, y: Field, color: string, fit?: FitOver
     layers.push({
       data: { values: fit.band },
       mark: { type: 'area', opacity: 0.2, color: '#1f77b4' },
-      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'low', type: 'quantitative' },
+        y2: { field: 'high' },
+      },
     });
   }
   if (fit) {
@@ -130,10 +186,26 @@ function latencySpec(results: RunResults): TopLevelSpec | null {
     data: { values },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'phase', type: 'ordinal', sort: results.phases.map((p) => p.name), title: 'phase', axis: { labelAngle: -30 } },
+      x: {
+        field: 'phase',
+        type: 'ordinal',
+        sort: results.phases.map((p) => p.name),
+        title: 'phase',
+        axis: { labelAngle: -30 },
+      },
       y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'latency (ms, log)' },
       color: { field: 'metric', type: 'nominal' },
-      strokeDash: { field: 'percentile', type: 'nominal', scale: { domain: ['p50', 'p99'], range: [[1, 0], [5, 3]] } },
+      strokeDash: {
+        field: 'percentile',
+        type: 'nominal',
+        scale: {
+          domain: ['p50', 'p99'],
+          range: [
+            [1, 0],
+            [5, 3],
+          ],
+        },
+      },
       detail: { field: 'percentile' },
     },
   } as TopLevelSpec;

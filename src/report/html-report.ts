@@ -39,9 +39,17 @@ export async function renderHtmlReport(results: RunResults, recommendations?: un
     validityPanel(results),
     '<h2>Charts</h2>',
     `<div class="charts">${figures.join('\n')}</div>`,
-    tableSection('Phases', phaseTable(results), 'Latencies p50 / p99 from HDR histograms; n = samples in the phase.'),
+    tableSection(
+      'Phases',
+      phaseTable(results),
+      'Latencies p50 / p99 from HDR histograms; n = samples in the phase.',
+    ),
     tableSection('Thresholds', thresholdTable(results), 'No thresholds in this scenario.'),
-    tableSection('Resources per phase', resourceTable(results), 'Gauges sampled every second: last (min–max).'),
+    tableSection(
+      'Resources per phase',
+      resourceTable(results),
+      'Gauges sampled every second: last (min–max).',
+    ),
     tableSection('Compaction', compactionTable(results), 'No compaction ran.'),
     recRows.length > 0
       ? tableSection('Recommendations', recommendationTable(recRows), '')
@@ -53,9 +61,7 @@ export async function renderHtmlReport(results: RunResults, recommendations?: un
 }
 
 async function renderPanel(panel: ChartPanel): Promise<string> {
-  const body = panel.spec
-    ? await renderSvg(panel.spec)
-    : `<p class="no-data">${escapeHtml(panel.empty)}</p>`;
+  const body = panel.spec ? await renderSvg(panel.spec) : `<p class="no-data">${escapeHtml(panel.empty)}</p>`;
   return [
     `<figure class="chart" data-chart="${panel.id}" data-state="${panel.spec ? 'data' : 'no-data'}">`,
     `<h3>${escapeHtml(panel.title)}</h3>`,

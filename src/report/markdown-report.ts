@@ -23,9 +23,15 @@ export function renderMarkdownReport(results: RunResults, recommendations?: unkn
     'Latencies: p50 / p99 in milliseconds from HDR histograms, n = samples in the phase. Writes in transactions per second. — = not recorded in the phase.',
   ]);
   section(out, 'Thresholds', thresholdTable(results), [], 'No thresholds in this scenario.');
-  section(out, 'Resources per phase', resourceTable(results), [
-    'Gauges sampled every second: last value in the phase, with the lowest and highest sample. CPU mean = rise in the process’s CPU seconds ÷ phase duration; CPU max = highest one-second share (1.00 = one core).',
-  ], 'The probes recorded no process resources.');
+  section(
+    out,
+    'Resources per phase',
+    resourceTable(results),
+    [
+      'Gauges sampled every second: last value in the phase, with the lowest and highest sample. CPU mean = rise in the process’s CPU seconds ÷ phase duration; CPU max = highest one-second share (1.00 = one core).',
+    ],
+    'The probes recorded no process resources.',
+  );
   section(out, 'Compaction', compactionTable(results), [], 'No compaction ran.');
   out.push('## Recommendations', '');
   const rows = recommendations === undefined ? [] : recommendationRows(recommendations);
@@ -68,7 +74,10 @@ function section(out: string[], title: string, table: Table, notes: string[], em
 }
 
 export function markdownTable(table: Table): string[] {
-  const lines = [`| ${table.headers.map(mdCell).join(' | ')} |`, `|${table.headers.map(() => ' --- |').join('')}`];
+  const lines = [
+    `| ${table.headers.map(mdCell).join(' | ')} |`,
+    `|${table.headers.map(() => ' --- |').join('')}`,
+  ];
   for (const row of table.rows) lines.push(`| ${row.map(mdCell).join(' | ')} |`);
   return lines;
 }

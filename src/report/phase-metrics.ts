@@ -8,7 +8,12 @@ import {
 import type { PhaseResult } from './run-results.js';
 
 /** The latency trends every report shows per phase, in this order. */
-export const LATENCY_METRICS = ['checkpoint_latency', 'e2e_latency', 'first_checkpoint', 'write_commit'] as const;
+export const LATENCY_METRICS = [
+  'checkpoint_latency',
+  'e2e_latency',
+  'first_checkpoint',
+  'write_commit',
+] as const;
 
 /** One process's resources over a phase (gauges sampled every second by the probes). */
 export interface ProcessResources {
@@ -42,7 +47,11 @@ export function phaseCount(phase: PhaseResult, metric: string): number | undefin
 }
 
 /** The gauge of a metric for one process in the phase. */
-export function processGauge(phase: PhaseResult, metric: string, process: string): GaugeAggregate | undefined {
+export function processGauge(
+  phase: PhaseResult,
+  metric: string,
+  process: string,
+): GaugeAggregate | undefined {
   const series = phase.series.find((s) => s.metric === metric && s.tags.process === process);
   return series?.aggregate.kind === 'gauge' ? series.aggregate : undefined;
 }

@@ -1,3 +1,4 @@
+import { formatNumber } from './format.js';
 import { asRecord } from './run-results.js';
 
 /**
@@ -29,26 +30,51 @@ export interface CapacityLimit {
   binding: boolean;
 }
 
-/** Top-level entries (or those under `recommendations`) that have a number, as name/number/unit/evidence. */
+/**
+ * Top-level entries (or those under `recommendations`) that have a number, as name/number/unit/evidence;
+ * a top-level group without a number of its own (e.g. `api`) contributes its children (`api.containers`).
+ */
 export function recommendationRows(root: unknown): RecommendationRow[] {
   const record = asRecord(root);
   const source = record && 'recommendations' in record ? record.recommendations : root;
-  const entries: Array<[string, unknown]> = Array.isArray(source)
-    ? source.map((value, i) => [String(i + 1), value])
-    : Object.entries(asRecord(source) ?? {});
   const rows: RecommendationRow[] = [];
-  for (const [key, value] of entries) {
-    const entry = asRecord(value);
-    const number = entry?.number ?? entry?.value ?? entry?.count;
-    if (!entry || (typeof number !== 'number' && typeof number !== 'string')) continue;
-    rows.push({
-      name: String(entry.name ?? entry.title ?? entry.label ?? key),
-      number: String(number),
-      unit: typeof entry.unit === 'string' ? entry.unit : '',
-      evidence: evidenceText(entry.evidence),
-    });
+  for (const [key, value] of entriesOf(source)) {
+    const row = rowOf(key, value);
+    if (row) rows.push(row);
+    else if (key !== 'fits') {
+      for (const [childKey, child] of entriesOf(asRecord(value))) {
+        const childRow = rowOf(`${key}.${childKey}`, child);
+        if (childRow) rows.push(childRow);
+      }
+    }
   }
   return rows;
+}
+
+function entriesOf(source: unknown): Array<[string, unknown]> {
+  return Array.isArray(source)
+    ? source.map((value, i) => [String(i + 1), value])
+    : Object.entries(asRecord(source) ?? {});
+}
+
+function rowOf(key: string, value: unknown): RecommendationRow | undefined {
+  const entry = asRecord(value);
+  if (!entry) return undefined;
+  const number = entry.number ?? entry.value ?? entry.count;
+  const isNumber = typeof number === 'number' || typeof number === 'string';
+  // A null value with a unit and evidence is a number that could not be given: show it, with why.
+  if (!isNumber && !(number === null && typeof entry.unit === 'string' && 'evidence' in entry))
+    return undefined;
+  const band =
+    typeof entry.low === 'number' && typeof entry.high === 'number'
+      ? ` (${formatNumber(entry.low)}–${formatNumber(entry.high)})`
+      : '';
+  return {
+    name: String(entry.name ?? entry.title ?? entry.label ?? key),
+    number: isNumber ? `${typeof number === 'number' ? formatNumber(number) : number}${band}` : '—',
+    unit: typeof entry.unit === 'string' ? entry.unit : '',
+    evidence: [evidenceText(entry.evidence), evidenceText(entry.note)].filter(Boolean).join('; '),
+  };
 }
 
 /** Fits (objects with `kind`, `estimates` slope and intercept, `points`) found anywhere near the top. */

@@ -29,7 +29,12 @@ export interface Table {
 export function summaryRows(results: RunResults): Array<[string, string]> {
   const rows: Array<[string, string]> = [
     ['Run', results.runId],
-    ['Scenario', results.scenario.source ? `${results.scenario.name} (${results.scenario.source})` : results.scenario.name],
+    [
+      'Scenario',
+      results.scenario.source
+        ? `${results.scenario.name} (${results.scenario.source})`
+        : results.scenario.name,
+    ],
     ['Target', describeTarget(results)],
     ['Dataset', describeDataset(results)],
   ];
@@ -94,7 +99,14 @@ export function thresholdTable(results: RunResults): Table {
 
 export function resourceTable(results: RunResults): Table {
   return {
-    headers: ['Phase', 'Process', 'RSS last (min–max)', 'Heap used last (min–max)', 'CPU mean', 'CPU max (1 s)'],
+    headers: [
+      'Phase',
+      'Process',
+      'RSS last (min–max)',
+      'Heap used last (min–max)',
+      'CPU mean',
+      'CPU max (1 s)',
+    ],
     rows: results.phases.flatMap((phase) =>
       processResources(phase).map((r) => [
         phase.name,
@@ -111,7 +123,8 @@ export function resourceTable(results: RunResults): Table {
 export function compactionTable(results: RunResults): Table {
   const rows: string[][] = [];
   for (const phase of results.phases) {
-    for (const action of phase.actions.filter((a) => a.kind === 'compact')) rows.push(compactionRow(phase, action));
+    for (const action of phase.actions.filter((a) => a.kind === 'compact'))
+      rows.push(compactionRow(phase, action));
   }
   return {
     headers: [
@@ -163,7 +176,8 @@ function describeTarget(results: RunResults): string {
   if (target.replicators !== undefined) parts.push(`${target.replicators} replicator(s)`);
   if (api?.containers !== undefined) parts.push(`${api.containers} API container(s)`);
   if (api?.heapMb !== undefined) parts.push(`heap ${api.heapMb} MB`);
-  if (api?.maxConcurrentConnections !== undefined) parts.push(`connection cap ${api.maxConcurrentConnections}`);
+  if (api?.maxConcurrentConnections !== undefined)
+    parts.push(`connection cap ${api.maxConcurrentConnections}`);
   return parts.join(', ');
 }
 

@@ -23,7 +23,8 @@ export function renderTerminalSummary(results: RunResults, options: TerminalSumm
   const thresholds = results.phases.flatMap((p) => p.thresholds.map((t) => ({ phase: p.name, ...t })));
   const failed = thresholds.filter((t) => !t.passed);
   lines.push(`Thresholds: ${thresholds.length - failed.length} passed, ${failed.length} failed`);
-  for (const t of failed.slice(0, 3)) lines.push(`  FAIL ${t.phase}: ${t.key} ${t.expression} (${t.reason ?? t.observed})`);
+  for (const t of failed.slice(0, 3))
+    lines.push(`  FAIL ${t.phase}: ${t.key} ${t.expression} (${t.reason ?? t.observed})`);
   const rows = options.recommendations === undefined ? [] : recommendationRows(options.recommendations);
   if (rows.length > 0) {
     lines.push('Sizing:');

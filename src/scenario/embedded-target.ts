@@ -67,6 +67,19 @@ const DATASET_SCHEMA = `
 export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promise<EmbeddedTarget> {
   const server = await startEmbeddedPostgres({ dataDir: options.dataDir });
   const processes: ServiceProcess[] = [];
+  /** Starts one service process (a "container") and waits until it is up. */
+  const launch = async (label: string, role: 'sync' | 'api', configPath: string): Promise<ServiceProcess> => {
+    const child = new ServiceProcess(label, [CLI, 'service', 'start', '-r', role, '-c', configPath], {
+      heapMb: options.heapMb,
+      cwd: options.runDir,
+      log: options.log,
+      // Drill timings keep a killed replicator's lease short (the real service's is 60 s).
+      env: role === 'sync' ? { SYNCSCALE_LOCK_TTL_MS: '10000', SYNCSCALE_LOCK_REFRESH_MS: '3000' } : {},
+    });
+    processes.push(child);
+    await child.waitFor(/Service started in/);
+    return child;
+  };
   const stopAll = async () => {
     await Promise.all(processes.map((p) => p.stop()));
     await server.stop();
@@ -90,15 +103,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promi
         serviceConfig({ sourceUrl, storageUrl, port, metricsPort, jwtKey, audience, options, role }),
       );
       const label = role === 'sync' ? `replicator-${index}` : `api-${index}`;
-      const child = new ServiceProcess(label, [CLI, 'service', 'start', '-r', role, '-c', configPath], {
-        heapMb: options.heapMb,
-        cwd: options.runDir,
-        log: options.log,
-        // Drill timings keep a killed replicator's lease short (the real service's is 60 s).
-        env: role === 'sync' ? { SYNCSCALE_LOCK_TTL_MS: '10000', SYNCSCALE_LOCK_REFRESH_MS: '3000' } : {},
-      });
-      processes.push(child);
-      await child.waitFor(/Service started in/);
+      const child = await launch(label, role, configPath);
       return { child, port, metricsPort, configPath };
     };
 
@@ -149,24 +154,8 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promi
       stop: stopAll,
     };
     // A restarted process keeps its port and config, as a container restart would.
-    const startRoleOnPort = async (
-      entry: { configPath: string; child: ServiceProcess },
-      role: 'sync' | 'api',
-    ) => {
-      const child = new ServiceProcess(
-        entry.child.label,
-        [CLI, 'service', 'start', '-r', role, '-c', entry.configPath],
-        {
-          heapMb: options.heapMb,
-          cwd: options.runDir,
-          log: options.log,
-          env: role === 'sync' ? { SYNCSCALE_LOCK_TTL_MS: '10000', SYNCSCALE_LOCK_REFRESH_MS: '3000' } : {},
-        },
-      );
-      processes.push(child);
-      await child.waitFor(/Service started in/);
-      return child;
-    };
+    const startRoleOnPort = (entry: { configPath: string; child: ServiceProcess }, role: 'sync' | 'api') =>
+      launch(entry.child.label, role, entry.configPath);
     return target;
   } catch (error) {
     await stopAll().catch(() => undefined);

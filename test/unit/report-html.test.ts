@@ -58,7 +58,7 @@ describe('report.html from the saved quickstart run', async () => {
       const svgs = figure.match(/<svg/g)?.length ?? 0;
       if (panel.spec) {
         expect(svgs, panel.id).toBe(1);
-        expect(figure, panel.id).toMatch(/<path|<circle|<rect/);
+        expect(figure, panel.id).toMatch(/class="mark-\w+ role-mark[^"]*"[^>]*><path aria-label="/);
       } else {
         expect(svgs, panel.id).toBe(0);
         expect(figure, panel.id).toMatch(/no data|syncscale size/i);
@@ -103,7 +103,9 @@ describe('report.html with recommendations.json', async () => {
   it('draws the fit line and band on the memory chart', () => {
     const memory = charts.get('memory')!;
     expect(memory).toContain('stroke-dasharray="6,3"');
-    expect(memory).toMatch(/role-mark[^"]*" role="graphics-object" aria-roledescription="area mark container"/);
+    expect(memory).toMatch(
+      /role-mark[^"]*" role="graphics-object" aria-roledescription="area mark container"/,
+    );
   });
 
   it('fills the capacity panel with the limits, the binding one marked', () => {

@@ -10,12 +10,19 @@ describe('report.md from the saved quickstart run', () => {
   const markdown = renderMarkdownReport(results);
 
   it('matches the file snapshot (deterministic: only the run’s own timestamps)', async () => {
-    await expect(markdown).toMatchFileSnapshot('__snapshots__/report-quickstart.md');
+    await expect(markdown).toMatchFileSnapshot('__snapshots__/report-quickstart.md.txt');
     expect(renderMarkdownReport(results)).toBe(markdown);
   });
 
   it('has every section, with units and n on its numbers', () => {
-    for (const heading of ['## Validity', '## Phases', '## Thresholds', '## Resources per phase', '## Compaction', '## Recommendations']) {
+    for (const heading of [
+      '## Validity',
+      '## Phases',
+      '## Thresholds',
+      '## Resources per phase',
+      '## Compaction',
+      '## Recommendations',
+    ]) {
       expect(markdown).toContain(heading);
     }
     expect(markdown).toContain('**Valid**');
@@ -31,7 +38,12 @@ describe('report.md from the saved quickstart run', () => {
 
   it('renders recommendations.json entries generically as number, unit and evidence rows', () => {
     const withRecs = renderMarkdownReport(results, {
-      apiContainers: { name: 'API containers', number: 2, unit: 'containers', evidence: ['memory fit', 'HA rule N+1'] },
+      apiContainers: {
+        name: 'API containers',
+        number: 2,
+        unit: 'containers',
+        evidence: ['memory fit', 'HA rule N+1'],
+      },
       heap: { value: 820, unit: 'MB', evidence: { fit: 'api-heap', n: 4 } },
       notes: 'ignored: not an object with a number',
     });
@@ -49,11 +61,14 @@ describe('terminal summary', () => {
     expect(lines[0]).toBe('Run 20261128-035239-quickstart (quickstart): completed, valid');
     for (const phase of results.phases) expect(text).toContain(phase.name);
     expect(text).toContain('Thresholds: 5 passed, 0 failed');
-    expect(text).not.toMatch(/\x1b\[/);
+    expect(text).not.toContain('\u001b[');
   });
 
   it('clamps a long run to 30 lines', () => {
-    const many = { ...results, phases: Array.from({ length: 40 }, (_, i) => ({ ...results.phases[0]!, name: `p${i}` })) };
+    const many = {
+      ...results,
+      phases: Array.from({ length: 40 }, (_, i) => ({ ...results.phases[0]!, name: `p${i}` })),
+    };
     expect(renderTerminalSummary(many).trimEnd().split('\n')).toHaveLength(30);
   });
 });

@@ -12,7 +12,7 @@ import {
 
 const scenariosDir = fileURLToPath(new URL('../../scenarios', import.meta.url));
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
-const files = readdirSync(scenariosDir).filter((name) => name.endsWith('.yaml'));
+const files = readdirSync(scenariosDir).filter((name) => name.endsWith('.yaml') && !name.startsWith('profile-'));
 
 async function planOf(name: string): Promise<RunPlan> {
   return planScenario(await loadScenario(join(scenariosDir, name), { env: {} }));
@@ -63,17 +63,17 @@ describe('shipped scenarios', () => {
     const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
     expect(text).toContain('Duration: phases 1m51s + setup ≈ 41s = 2m32s (max_duration 3m)\n');
     expect(text).toContain(
-      'Levels:   connections 25, 50, 100, 200; writes 20, 50, 100 tx/s; compactions 1\n',
+      'Levels:   connections 50, 100, 150, 300, 500; writes 20, 50, 100 tx/s; compactions 1\n',
     );
     const rows = text
       .split('\n')
       .filter((line) => /^\d+ /.test(line))
       .map((line) => line.split(/\s{2,}/).slice(1, 8));
     expect(rows).toEqual([
-      ['connections-25', '0:00', '15s', '25', 'http-bson', '-', '-'],
-      ['connections-50', '0:15', '15s', '50', 'http-bson', '-', '-'],
-      ['connections-100', '0:30', '15s', '100', 'http-bson', '-', '-'],
-      ['connections-200', '0:45', '15s', '200', 'http-bson', '-', '-'],
+      ['connections-50', '0:00', '15s', '50', 'http-bson', '-', '-'],
+      ['connections-150', '0:15', '15s', '150', 'http-bson', '-', '-'],
+      ['connections-300', '0:30', '15s', '300', 'http-bson', '-', '-'],
+      ['connections-500', '0:45', '15s', '500', 'http-bson', '-', '-'],
       ['writes-20', '1:00', '12s', '100', 'http-bson', '20', '-'],
       ['writes-50', '1:12', '12s', '100', 'http-bson', '50', '-'],
       ['writes-100', '1:24', '12s', '100', 'http-bson', '100', '-'],

@@ -74,30 +74,42 @@ async function snapshotByKey(options: SnapshotOptions): Promise<number> {
 
 async function snapshotByCursor(options: SnapshotOptions): Promise<number> {
   const { table, chunkSize = 10_000 } = options;
-  const client = await options.source.connect();
   let replicated = 0;
+  await readByCursor(options.source, table, chunkSize, async (result, done) => {
+    options.signal?.throwIfAborted();
+    replicated += await saveChunk(options, result, {
+      lastKey: null,
+      replicated: replicated + result.rows.length,
+      done,
+    });
+    options.onProgress?.(table, replicated);
+  });
+  return replicated;
+}
+
+/** Reads a whole table in chunks through a cursor in one READ COMMITTED transaction. */
+async function readByCursor(
+  source: pg.Pool,
+  table: SourceTable,
+  chunkSize: number,
+  onChunk: (result: pg.QueryResult, done: boolean) => Promise<void>,
+): Promise<void> {
+  const client = await source.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
     await client.query(
       `DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`,
     );
     for (;;) {
-      options.signal?.throwIfAborted();
       const result = await client.query({
         text: `FETCH ${chunkSize} FROM snapshot_cursor`,
         rowMode: 'array',
       });
       const done = result.rows.length < chunkSize;
-      replicated += await saveChunk(options, result, {
-        lastKey: null,
-        replicated: replicated + result.rows.length,
-        done,
-      });
-      options.onProgress?.(table, replicated);
+      await onChunk(result, done);
       if (done) break;
     }
     await client.query('COMMIT');
-    return replicated;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -157,29 +169,11 @@ export async function snapshotIntoTransaction(
   tx: BucketWriteTransaction,
   chunkSize = 10_000,
 ): Promise<number> {
-  const client = await source.connect();
   let replicated = 0;
-  try {
-    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
-    await client.query(
-      `DECLARE snapshot_cursor NO SCROLL CURSOR FOR SELECT * FROM ${quoteQualified(table.schema, table.name)}`,
-    );
-    for (;;) {
-      const result = await client.query({
-        text: `FETCH ${chunkSize} FROM snapshot_cursor`,
-        rowMode: 'array',
-      });
-      await saveRows(tx, table, result);
-      replicated += result.rows.length;
-      if (result.rows.length < chunkSize) break;
-    }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await readByCursor(source, table, chunkSize, async (result) => {
+    await saveRows(tx, table, result);
+    replicated += result.rows.length;
+  });
   await tx.setSnapshotProgress(table.id, { lastKey: null, replicated, done: true });
   return replicated;
 }
