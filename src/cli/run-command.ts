@@ -9,7 +9,11 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
     .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/quickstart.yaml')
     .option('--dry-run', 'validate the scenario and print the planned schedule; start nothing')
     .option('--reports-dir <dir>', 'where run directories are written', 'reports')
-    .action(async (file: string, flags: { dryRun?: boolean; reportsDir: string }) => {
+    .option(
+      '--profile <profile.yaml>',
+      'capacity profile for the sizing summary (default scenarios/profile-default.yaml)',
+    )
+    .action(async (file: string, flags: { dryRun?: boolean; reportsDir: string; profile?: string }) => {
       setExitCode(await run(file, flags, io));
     });
 }

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ExitCode } from '../errors/index.js';
 import { Fleet } from '../fleet/index.js';
@@ -43,6 +45,8 @@ import type { Phase, Scenario } from './types.js';
 
 export interface RunOptions {
   reportsDir: string;
+  /** Capacity profile for the sizing summary at the end of a valid run (default scenarios/profile-default.yaml). */
+  profilePath?: string;
   out: (text: string) => void;
   /** Aborted on Ctrl-C: the run stops, keeps what it gathered and stops every process. */
   signal: AbortSignal;
@@ -225,6 +229,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   dir.line(`run ended with exit code ${exitCode}`);
   await dir.close();
   options.out(summaryText());
+  if (!failure && !interrupted)
+    options.out(await sizingSummary(dir.path, options.profilePath ?? DEFAULT_PROFILE));
   return { exitCode, runDir: dir.path, valid: reasons.length === 0, reasons };
 
   function results() {
@@ -267,6 +273,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     if (failure) lines.push(`  ERROR: ${failure instanceof Error ? failure.message : String(failure)}`);
     lines.push(`  results: ${dir.file('results.json')}`);
     return lines.join('\n') + '\n';
+  }
+}
+
+const DEFAULT_PROFILE = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../scenarios/profile-default.yaml',
+);
+
+/**
+ * The sizing summary for a profile, written as recommendations.json/.csv beside the results. An invalid run
+ * is not sized: its figures measured the generator, not the service.
+ */
+async function sizingSummary(runDir: string, profilePath: string): Promise<string> {
+  try {
+    const { sizeRun, writeRecommendations } = await import('../analysis/index.js');
+    const { recommendations, text } = sizeRun(runDir, profilePath);
+    writeRecommendations(runDir, recommendations);
+    return `\nSizing for profile ${path.basename(profilePath)}:\n${text}\n`;
+  } catch (error) {
+    return `\nNo sizing summary: ${error instanceof Error ? error.message : String(error)}\n`;
   }
 }
 

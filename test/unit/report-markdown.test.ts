@@ -53,6 +53,30 @@ describe('report.md from the saved quickstart run', () => {
   });
 });
 
+describe('report.md with a recommendations.json shaped like src/analysis output', () => {
+  it('lists the numbers one level down (api.containers), with band and evidence', () => {
+    const markdown = renderMarkdownReport(results, {
+      schemaVersion: 1,
+      api: {
+        containers: {
+          value: 3,
+          unit: 'containers',
+          evidence: { source: 'fit', fit: 'api-memory', n: 4 },
+          assumptions: [],
+        },
+        limits: [{ name: 'memory', containers: 2 }],
+      },
+      storage: {
+        bytes: { value: null, unit: 'bytes', evidence: { source: 'fit', refused: 'too few levels' } },
+      },
+      fits: { apiMemory: { value: 1, unit: 'x' } },
+    });
+    expect(markdown).toContain('| api.containers | 3 | containers | source: fit; fit: api-memory; n: 4 |');
+    expect(markdown).toContain('| storage.bytes | — | bytes | source: fit; refused: too few levels |');
+    expect(markdown).not.toContain('fits.apiMemory');
+  });
+});
+
 describe('terminal summary', () => {
   it('fits in 30 plain-text lines and names every phase and the validity', () => {
     const text = renderTerminalSummary(results, { files: ['reports/x/report.md', 'reports/x/report.html'] });
