@@ -60,7 +60,7 @@ function entriesOf(source: unknown): Array<[string, unknown]> {
 function rowOf(key: string, value: unknown): RecommendationRow | undefined {
   const entry = asRecord(value);
   if (!entry) return undefined;
-  const number = entry.number ?? entry.value ?? entry.count;
+  const number = 'number' in entry ? entry.number : 'value' in entry ? entry.value : entry.count;
   const isNumber = typeof number === 'number' || typeof number === 'string';
   // A null value with a unit and evidence is a number that could not be given: show it, with why.
   if (!isNumber && !(number === null && typeof entry.unit === 'string' && 'evidence' in entry))

@@ -231,6 +231,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   options.out(summaryText());
   if (!failure && !interrupted)
     options.out(await sizingSummary(dir.path, options.profilePath ?? DEFAULT_PROFILE));
+  options.out(await reports(dir.path));
   return { exitCode, runDir: dir.path, valid: reasons.length === 0, reasons };
 
   function results() {
@@ -293,6 +294,17 @@ async function sizingSummary(runDir: string, profilePath: string): Promise<strin
     return `\nSizing for profile ${path.basename(profilePath)}:\n${text}\n`;
   } catch (error) {
     return `\nNo sizing summary: ${error instanceof Error ? error.message : String(error)}\n`;
+  }
+}
+
+/** report.md and report.html from what was saved (also for an interrupted run: it shows what was gathered). */
+async function reports(runDir: string): Promise<string> {
+  try {
+    const { writeReports } = await import('../report/index.js');
+    const written = await writeReports(runDir);
+    return `Reports: ${written.markdown}, ${written.html}\n`;
+  } catch (error) {
+    return `No report: ${error instanceof Error ? error.message : String(error)}\n`;
   }
 }
 

@@ -14,6 +14,7 @@ import { createApiServer } from './http/api-server.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { handleRSocketConnection } from './rsocket/index.js';
 import { Semaphore } from './sync/semaphore.js';
+import { SharedDataReader } from './sync/shared-data-reader.js';
 import { SyncStream } from './sync/sync-stream.js';
 import type { SyncStreamRunner } from './sync/stream-types.js';
 
@@ -43,7 +44,7 @@ export async function startSyncApi(options: {
     checksums.advance(update.checkpoint.syncRulesId, update.checkpoint.checkpoint, update.changedBuckets),
   );
   await broadcaster.start();
-  const dataFetch = new Semaphore(config.api.parameters.maxDataFetchConcurrency);
+  const data = new SharedDataReader(storage, new Semaphore(config.api.parameters.maxDataFetchConcurrency));
   const configs = new Map<number, Promise<SyncConfig>>();
   const syncConfig = (id: number) => {
     let parsed = configs.get(id);
@@ -61,7 +62,7 @@ export async function startSyncApi(options: {
         storage,
         broadcaster,
         checksums,
-        dataFetch,
+        data,
         syncConfig,
         maxBucketsPerConnection: config.api.parameters.maxBucketsPerConnection,
         maxParameterQueryResults: config.api.parameters.maxParameterQueryResults,

@@ -10,6 +10,7 @@ export class ChecksumCache {
   private checkpoint: bigint | null = null;
   private syncRulesId: number | null = null;
   private readonly maxEntries: number;
+  private readonly inflight = new Map<string, Promise<BucketChecksum>>();
 
   constructor(
     private readonly storage: pg.Pool,
@@ -36,21 +37,44 @@ export class ChecksumCache {
   ): Promise<Map<string, BucketChecksum>> {
     const usable = syncRulesId === this.syncRulesId && checkpoint === this.checkpoint;
     const result = new Map<string, BucketChecksum>();
+    const waiting: Array<Promise<void>> = [];
     const missing: string[] = [];
     for (const bucket of buckets) {
       const entry = usable ? this.entries.get(bucket) : undefined;
-      if (entry) result.set(bucket, entry);
+      if (entry) {
+        result.set(bucket, entry);
+        continue;
+      }
+      // A checkpoint that changes a bucket watched by many streams: one query, every stream waits for it.
+      const pending = this.inflight.get(inflightKey(syncRulesId, checkpoint, bucket));
+      if (pending) waiting.push(pending.then((value) => void result.set(bucket, value)));
       else missing.push(bucket);
     }
-    if (missing.length === 0) return result;
-    const fetched = await getBucketChecksums(this.storage, syncRulesId, checkpoint, missing);
-    for (const [bucket, value] of fetched) {
-      result.set(bucket, value);
-      if (usable && syncRulesId === this.syncRulesId && checkpoint === this.checkpoint) {
-        if (this.entries.size >= this.maxEntries) this.entries.clear();
-        this.entries.set(bucket, value);
+    if (missing.length > 0) {
+      const query = getBucketChecksums(this.storage, syncRulesId, checkpoint, missing);
+      for (const bucket of missing) {
+        const key = inflightKey(syncRulesId, checkpoint, bucket);
+        const one = query.then((fetched) => fetched.get(bucket)!);
+        this.inflight.set(key, one);
+        one.then(
+          () => this.inflight.delete(key),
+          () => this.inflight.delete(key),
+        );
+      }
+      const fetched = await query;
+      for (const [bucket, value] of fetched) {
+        result.set(bucket, value);
+        if (usable && syncRulesId === this.syncRulesId && checkpoint === this.checkpoint) {
+          if (this.entries.size >= this.maxEntries) this.entries.clear();
+          this.entries.set(bucket, value);
+        }
       }
     }
+    await Promise.all(waiting);
     return result;
   }
+}
+
+function inflightKey(syncRulesId: number, checkpoint: bigint, bucket: string): string {
+  return `${syncRulesId}:${checkpoint}:${bucket}`;
 }

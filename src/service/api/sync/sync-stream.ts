@@ -3,7 +3,6 @@ import { toInt32 } from '../../../protocol/index.js';
 import { ServiceError } from '../../../errors/index.js';
 import type { BucketDescription, SyncConfig } from '../../rules/index.js';
 import {
-  getBucketData,
   getParameterSets,
   getProcessedWriteCheckpoint,
   type BucketChecksum,
@@ -12,7 +11,7 @@ import {
 import type { CheckpointBroadcaster, CheckpointUpdate } from '../checkpoints/checkpoint-broadcaster.js';
 import type { ChecksumCache } from '../checkpoints/checksum-cache.js';
 import { oplogEntry, storedSize } from './oplog-lines.js';
-import type { Semaphore } from './semaphore.js';
+import type { SharedDataReader } from './shared-data-reader.js';
 import type { SyncLine, SyncStreamContext } from './stream-types.js';
 import { TokenExpiry } from './token-expiry.js';
 
@@ -20,7 +19,7 @@ export interface SyncStreamDeps {
   storage: pg.Pool;
   broadcaster: CheckpointBroadcaster;
   checksums: ChecksumCache;
-  dataFetch: Semaphore;
+  data: SharedDataReader;
   syncConfig: (syncRulesId: number) => Promise<SyncConfig>;
   maxBucketsPerConnection: number;
   maxParameterQueryResults: number;
@@ -259,9 +258,7 @@ export class SyncStream {
         if (this.ended || this.ctx.signal.aborted) return;
         if (opsSent >= SUPERSEDE_AFTER_OPS && this.superseded(checkpoint)) return;
         const positions = queue.map((bucket) => ({ bucket, after: this.positions.get(bucket) ?? 0n }));
-        const rows = await this.deps.dataFetch.run(() =>
-          getBucketData(this.deps.storage, syncRulesId, checkpoint, positions, OPS_PER_READ),
-        );
+        const rows = await this.deps.data.read(syncRulesId, checkpoint, positions, OPS_PER_READ);
         const truncated = rows.length === OPS_PER_READ;
         const lastBucket = rows.length > 0 ? rows[rows.length - 1]!.bucket : undefined;
         const byBucket = groupByBucket(rows);
