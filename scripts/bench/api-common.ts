@@ -12,9 +12,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { serialize } from 'bson';
 import pg from 'pg';
+import { WebSocket } from 'ws';
 import { freePort, startEmbeddedPostgres, type PostgresServer } from '../../src/postgres/index.js';
-import { mintToken } from '../../src/protocol/index.js';
+import {
+  decodeFrame,
+  encodeCancel,
+  encodeKeepalive,
+  encodeRequestN,
+  encodeRequestStream,
+  encodeSetup,
+  FrameType,
+  mintToken,
+  type RSocketFrame,
+} from '../../src/protocol/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Small statistics helpers
@@ -153,11 +165,18 @@ export class ServiceChild {
   phase = 'start';
   readonly phaseOf = new Map<LogLine, string>();
 
-  constructor(configPath: string) {
+  /** The node arguments and CLI arguments the child was started with (for the report). */
+  readonly commandLine: string;
+
+  /** `heapMb` sets the child's `--max-old-space-size` (V8 default when absent). */
+  constructor(configPath: string, options: { heapMb?: number } = {}) {
     const root = repositoryRoot();
+    const nodeArgs = options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : [];
+    const cliArgs = [path.join(root, 'bin', 'syncscale.js'), 'service', 'start', '-r', 'unified', '-c', configPath];
+    this.commandLine = ['node', ...nodeArgs, ...cliArgs.map((a) => path.relative(root, a) || a)].join(' ');
     this.child = spawn(
       process.execPath,
-      [path.join(root, 'bin', 'syncscale.js'), 'service', 'start', '-r', 'unified', '-c', configPath],
+      [...nodeArgs, ...cliArgs],
       { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     for (const [name, stream] of [
@@ -337,6 +356,8 @@ export interface BenchEnvironment {
 export async function startEnvironment(options: {
   users: number;
   maxConcurrentConnections: number;
+  /** `--max-old-space-size` of the service child, in MB (V8 default when absent). */
+  heapMb?: number;
 }): Promise<BenchEnvironment> {
   const server = await startEmbeddedPostgres();
   onCleanup(() => server.stop());
@@ -409,7 +430,7 @@ system:
   );
 
   const started = Date.now();
-  const service = new ServiceChild(configPath);
+  const service = new ServiceChild(configPath, { heapMb: options.heapMb });
   onCleanup(() => service.stop());
   await service.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
   // Initial replication: streams are refused (500 PSYNC_S2302) until the first checkpoint exists.
@@ -454,7 +475,7 @@ type Phase = 'head' | 'size' | 'data' | 'crlf' | 'raw' | 'done';
  * NDJSON lines recognised by their first key without JSON parsing. Keeps a few counters and the highest
  * fan-out marker seen in `data` lines; calls `onComplete` for every `checkpoint_complete`.
  */
-export class StreamClient {
+export class StreamClient implements IdleStream {
   status = 0;
   statusBody = '';
   contentEncoding: string | undefined;
@@ -680,33 +701,46 @@ export class StreamClient {
   }
 }
 
+/** What the idle-connection benchmark needs of a stream client, whatever its transport. */
+export interface IdleStream {
+  readonly id: number;
+  readonly closed: boolean;
+  readonly closedByUs: boolean;
+  /** checkpoint_complete lines received. */
+  readonly completes: number;
+  /** token_expires_in lines received. */
+  readonly keepalives: number;
+  readonly otherLines: number;
+  readonly firstOtherLine: string | undefined;
+  firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'>;
+  close(): void;
+  describe(): string;
+}
+
 /**
- * Many streams of distinct users (`u<index>`), opened with a bounded number in flight; each waits for its
- * first checkpoint_complete. Returns the failures (index and description).
+ * Opens `count` clients of distinct users (`u<from>` …) with at most `inFlight` (default 50) between connect
+ * and first checkpoint_complete; each is pushed to `into` as it is created. Stops opening new ones once
+ * `maxFailures` have failed. Returns the failures (index and description).
  */
-export async function openStreams(options: {
-  port: number;
+export async function openClients<C extends IdleStream>(options: {
   key: { k: string; kid: string };
   from: number;
   count: number;
   inFlight?: number;
   timeoutMs?: number;
-  onComplete: (client: StreamClient, at: number) => void;
-  into: StreamClient[];
+  maxFailures?: number;
+  create: (index: number, token: string) => C;
+  into: C[];
 }): Promise<{ failures: string[]; seconds: number }> {
   const started = performance.now();
   const failures: string[] = [];
+  const maxFailures = options.maxFailures ?? Infinity;
   let next = options.from;
   const end = options.from + options.count;
   const worker = async () => {
-    while (next < end) {
+    while (next < end && failures.length < maxFailures) {
       const index = next++;
-      const client = new StreamClient(
-        options.port,
-        await tokenFor(`u${index}`, options.key),
-        options.onComplete,
-        index,
-      );
+      const client = options.create(index, await tokenFor(`u${index}`, options.key));
       options.into.push(client);
       const outcome = await client.firstCheckpoint(options.timeoutMs ?? 60_000);
       if (outcome !== 'ok') failures.push(`u${index}: ${client.describe()}`);
@@ -716,9 +750,228 @@ export async function openStreams(options: {
   return { failures, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * Many HTTP NDJSON streams of distinct users (`u<index>`), opened with a bounded number in flight; each waits
+ * for its first checkpoint_complete. Returns the failures (index and description).
+ */
+export function openStreams(options: {
+  port: number;
+  key: { k: string; kid: string };
+  from: number;
+  count: number;
+  inFlight?: number;
+  timeoutMs?: number;
+  maxFailures?: number;
+  onComplete: (client: StreamClient, at: number) => void;
+  into: StreamClient[];
+}): Promise<{ failures: string[]; seconds: number }> {
+  return openClients({
+    ...options,
+    create: (index, token) => new StreamClient(options.port, token, options.onComplete, index),
+  });
+}
+
 /** Streams that closed although we did not close them. */
-export function dropped(clients: readonly StreamClient[]): StreamClient[] {
+export function dropped<C extends { closed: boolean; closedByUs: boolean }>(clients: readonly C[]): C[] {
   return clients.filter((c) => c.closed && !c.closedByUs);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The RSocket-over-WebSocket stream client
+
+/** SDK values (protocol.md §1.9): KEEPALIVE every 20 s, connection dead after 30 s without one. */
+const WS_KEEPALIVE_MS = 20_000;
+const WS_LIFETIME_MS = 30_000;
+/** Request-N credit like the SDK: 10 outstanding; when 5 or fewer remain, top up to 10. */
+const WS_CREDIT = 10;
+const WS_TOP_UP_AT = 5;
+const WS_STREAM_ID = 1;
+const BSON_MIME = 'application/bson';
+const WS_ROUTE = serialize({ path: '/sync/stream' });
+const WS_REQUEST = serialize({ raw_data: true });
+
+/** Open WebSocket clients; one shared interval sends every one of them a KEEPALIVE (no timer per client). */
+const liveWebSockets = new Set<WsStreamClient>();
+let keepaliveTimer: NodeJS.Timeout | undefined;
+
+function keepaliveAll(): void {
+  for (const client of liveWebSockets) client.keepalive();
+}
+
+/**
+ * One sync stream as RSocket over WebSocket (protocol.md §1.9) with the project's frame encoders: SETUP with
+ * BSON metadata `{token: 'Token <jwt>'}`, REQUEST_STREAM on stream 1 for `/sync/stream` with 10 credits, one
+ * BSON line per PAYLOAD recognised by its first key (no full BSON parse), REQUEST_N to top the credit up to 10
+ * when 5 or fewer remain, KEEPALIVE from the shared 20 s interval. No compression (permessage-deflate off).
+ */
+export class WsStreamClient implements IdleStream {
+  completes = 0;
+  firstCompleteAt = NaN;
+  checkpoints = 0;
+  dataLines = 0;
+  keepalives = 0;
+  otherLines = 0;
+  firstOtherLine: string | undefined;
+  closed = false;
+  closedByUs = false;
+  closeReason: string | undefined;
+  closedAt = NaN;
+  /** Text of an RSocket ERROR frame or a refused upgrade. */
+  error: string | undefined;
+  private credit = WS_CREDIT;
+  private readonly ws: WebSocket;
+  private firstWaiters: Array<() => void> = [];
+
+  constructor(
+    port: number,
+    private token: string,
+    readonly id = 0,
+  ) {
+    this.ws = new WebSocket(`ws://127.0.0.1:${port}/sync/stream`, { perMessageDeflate: false });
+    this.ws.on('open', () => this.onOpen());
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) this.onMessage(data);
+    });
+    this.ws.on('unexpected-response', (request, response) => {
+      this.error = `upgrade refused with HTTP ${response.statusCode ?? 0}`;
+      request.destroy();
+    });
+    this.ws.on('error', (error) => (this.closeReason ??= error.message));
+    this.ws.on('close', (code: number, reason: Buffer) => {
+      this.closed = true;
+      this.closedAt = Date.now();
+      liveWebSockets.delete(this);
+      if (liveWebSockets.size === 0 && keepaliveTimer) {
+        clearInterval(keepaliveTimer);
+        keepaliveTimer = undefined;
+      }
+      this.closeReason ??= `WebSocket closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`;
+      this.wakeFirst();
+    });
+  }
+
+  /** Waits for the first checkpoint_complete: 'ok', or 'failed' (closed, refused, timed out). */
+  async firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.completes === 0 && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.firstWaiters.push(resolve);
+        setTimeout(resolve, Math.min(1000, Math.max(1, deadline - Date.now())));
+      });
+    }
+    if (this.completes > 0) return 'ok';
+    if (!this.closed) this.closeReason = `no checkpoint_complete within ${timeoutMs} ms`;
+    return 'failed';
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closedByUs = true;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeCancel(WS_STREAM_ID));
+    this.ws.terminate();
+  }
+
+  describe(): string {
+    return `${this.error ? `${this.error}; ` : ''}${this.closeReason ?? 'open'}`;
+  }
+
+  /** Called by the shared interval: KEEPALIVE with RESPOND, position 0. */
+  keepalive(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeKeepalive({ respond: true }));
+  }
+
+  private onOpen(): void {
+    if (this.closedByUs) return;
+    this.ws.send(
+      encodeSetup({
+        keepaliveMs: WS_KEEPALIVE_MS,
+        lifetimeMs: WS_LIFETIME_MS,
+        metadataMime: BSON_MIME,
+        dataMime: BSON_MIME,
+        metadata: serialize({ token: `Token ${this.token}` }),
+      }),
+    );
+    this.token = '';
+    this.ws.send(
+      encodeRequestStream({
+        streamId: WS_STREAM_ID,
+        initialN: WS_CREDIT,
+        metadata: WS_ROUTE,
+        data: WS_REQUEST,
+      }),
+    );
+    liveWebSockets.add(this);
+    keepaliveTimer ??= setInterval(keepaliveAll, WS_KEEPALIVE_MS).unref();
+  }
+
+  private onMessage(data: Buffer): void {
+    let frame: RSocketFrame;
+    try {
+      frame = decodeFrame(data);
+    } catch (error) {
+      return this.fail(`bad frame: ${(error as Error).message}`);
+    }
+    switch (frame.type) {
+      case FrameType.PAYLOAD:
+        if (frame.next) {
+          this.credit--;
+          if (frame.data.length > 0) this.onLine(frame.data);
+          if (this.credit <= WS_TOP_UP_AT && this.ws.readyState === WebSocket.OPEN) {
+            this.ws.send(encodeRequestN(WS_STREAM_ID, WS_CREDIT - this.credit));
+            this.credit = WS_CREDIT;
+          }
+        }
+        if (frame.complete) this.fail('the server completed the stream');
+        return;
+      case FrameType.ERROR:
+        this.error = `RSocket ERROR 0x${frame.code.toString(16)}: ${frame.message.slice(0, 300)}`;
+        return this.fail(this.error);
+      case FrameType.KEEPALIVE:
+        if (frame.respond) this.ws.send(encodeKeepalive({ respond: false, data: frame.data }));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A BSON line `{<kind>: …}`: its first element's name (after int32 size and the type byte). */
+  private onLine(bson: Buffer): void {
+    const nul = bson.indexOf(0, 5);
+    const kind = nul > 5 ? bson.toString('latin1', 5, nul) : '';
+    switch (kind) {
+      case 'checkpoint_complete':
+        this.completes++;
+        if (this.completes === 1) {
+          this.firstCompleteAt = performance.now();
+          this.wakeFirst();
+        }
+        return;
+      case 'data':
+        this.dataLines++;
+        return;
+      case 'checkpoint':
+      case 'checkpoint_diff':
+        this.checkpoints++;
+        return;
+      case 'token_expires_in':
+        this.keepalives++;
+        return;
+      case 'partial_checkpoint_complete':
+        return;
+      default:
+        this.otherLines++;
+        this.firstOtherLine ??= `BSON line with first key ${JSON.stringify(kind)} (${bson.length} bytes)`;
+    }
+  }
+
+  private fail(reason: string): void {
+    this.closeReason ??= reason;
+    this.ws.terminate();
+  }
+
+  private wakeFirst(): void {
+    for (const wake of this.firstWaiters.splice(0)) wake();
+  }
 }
 
 /** Prints the service's WARN/ERROR/stderr lines, grouped by message shape, with the phase they occurred in. */

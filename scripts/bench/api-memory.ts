@@ -1,11 +1,17 @@
 /**
- * Sync API memory benchmark: RSS of the reference service (one `unified` child process) when idle, then with
- * 250, 500 and 1,000 idle NDJSON streams of distinct users (two buckets each: `global` over 5 list rows and
- * `by_user` over 1–2 todos). At each level every stream must have its first checkpoint_complete, then RSS is
- * sampled once a second until it settles (median of the last 5 samples). The slope of RSS over streams (least
- * squares) is the memory cost of one idle stream. Heap figures come from the service's own Prometheus
- * endpoint on 127.0.0.1. Starts its own embedded Postgres and stops it, and the child, at the end.
- * Usage: npm run bench:api-memory [-- --levels 0,250,500,1000 --settle-ms 3000]
+ * Sync API memory benchmark (issue 3, "Benchmarks"): memory of one reference service process (`service start
+ * -r unified`, a separate child started as `node --max-old-space-size=<heap-mb> bin/syncscale.js …` with
+ * `max_concurrent_connections` raised) when idle, then with more and more idle streaming connections of
+ * distinct users (two buckets each: `global` over 5 list rows and `by_user` over 1–2 todos), over HTTP (NDJSON
+ * `POST /sync/stream` on raw sockets) or WebSocket (RSocket, one WebSocket per client, BSON lines, request-N
+ * credit, one shared 20 s KEEPALIVE interval). At each level every new connection must have its first
+ * checkpoint_complete (at most `--in-flight` opening at a time), then RSS is sampled once a second until it
+ * settles (median of the last 5 samples); heap figures come from the service's Prometheus endpoint. RSS and heap
+ * per connection are least-squares slopes over the levels, checked against the issue's must (5,000
+ * connections at ≤ 64 KB each) and goal (10,000 at ≤ 24 KB each). Starts its own embedded Postgres and stops
+ * it, and the child, at the end; all traffic stays on 127.0.0.1.
+ * Usage: npm run bench:api-memory [-- --transport http|websocket --levels 0,1000,2500,5000,10000
+ *   --max-connections N --heap-mb 800 --in-flight 200 --settle-ms 3000 --hold-s 35]
  */
 import { parseArgs } from 'node:util';
 import {
@@ -15,39 +21,65 @@ import {
   installGuards,
   loadAverage,
   median,
-  openStreams,
+  openClients,
   reportServiceLog,
   runCleanups,
   scrapeMetrics,
   sleep,
   startEnvironment,
+  StreamClient,
   table,
+  WsStreamClient,
   type BenchEnvironment,
-  type StreamClient,
+  type IdleStream,
 } from './api-common.js';
 
 const { values: args } = parseArgs({
   options: {
-    levels: { type: 'string', default: '0,250,500,1000' },
+    transport: { type: 'string', default: 'http' },
+    levels: { type: 'string', default: '0,1000,2500,5000,10000' },
     'settle-ms': { type: 'string', default: '3000' },
-    'max-connections': { type: 'string', default: '2000' },
-    'deadline-s': { type: 'string', default: '900' },
+    'max-connections': { type: 'string' },
+    'heap-mb': { type: 'string', default: '800' },
+    'in-flight': { type: 'string', default: '200' },
+    'open-timeout-ms': { type: 'string', default: '60000' },
+    'max-failures': { type: 'string', default: '200' },
+    'hold-s': { type: 'string', default: '35' },
+    'deadline-s': { type: 'string', default: '2400' },
   },
 });
-const LEVELS = args.levels
-  .split(',')
-  .map(Number)
-  .sort((a, b) => a - b);
+const TRANSPORT = args.transport;
+if (TRANSPORT !== 'http' && TRANSPORT !== 'websocket') {
+  console.error(`--transport must be http or websocket, not ${TRANSPORT}`);
+  process.exit(2);
+}
+const LEVELS = [...new Set(args.levels.split(',').map(Number))].sort((a, b) => a - b);
+if (LEVELS.some((n) => !Number.isInteger(n) || n < 0)) {
+  console.error(`--levels must be non-negative integers, not ${args.levels}`);
+  process.exit(2);
+}
+const MAX_LEVEL = LEVELS[LEVELS.length - 1]!;
 const SETTLE_MS = Number(args['settle-ms']);
-const MAX_CONNECTIONS = Number(args['max-connections']);
+const MAX_CONNECTIONS = Number(args['max-connections'] ?? MAX_LEVEL + 100);
+const HEAP_MB = Number(args['heap-mb']);
+const IN_FLIGHT = Number(args['in-flight']);
+const OPEN_TIMEOUT_MS = Number(args['open-timeout-ms']);
+const MAX_FAILURES = Number(args['max-failures']);
+const HOLD_MS = Number(args['hold-s']) * 1000;
 const SAMPLE_EVERY_MS = 1000;
 const MIN_SAMPLES = 5;
 const MAX_SAMPLES = 20;
 const STABLE_SPREAD = 0.02;
+/** Issue 3: must 5,000 connections at ≤ 64 KB each; goal 10,000 at ≤ 24 KB each. */
+const TARGETS = [
+  { name: 'must', connections: 5000, kb: 64 },
+  { name: 'goal', connections: 10000, kb: 24 },
+];
 
 interface LevelResult {
   target: number;
   open: number;
+  serverConnections: number;
   rssMB: number;
   spreadPct: number;
   samples: number;
@@ -57,6 +89,7 @@ interface LevelResult {
   openSeconds: number;
   cpuSeconds: number;
   failures: string[];
+  load: string;
 }
 
 /** RSS samples once a second until the last five are within 2 % of their median (at most 20 samples). */
@@ -76,19 +109,38 @@ async function settledRss(
   }
 }
 
-async function heap(env: BenchEnvironment) {
-  const names = [
-    'nodejs_heap_size_used_bytes',
-    'nodejs_heap_size_total_bytes',
-    'nodejs_external_memory_bytes',
-  ];
+const METRIC_NAMES = [
+  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_external_memory_bytes',
+  'powersync_concurrent_connections',
+];
+
+/** Heap used, heap total, external (MB) and the service's own connection gauge. */
+async function serviceMetrics(env: BenchEnvironment): Promise<number[]> {
   try {
-    const values = await scrapeMetrics(env.metricsPort, names);
-    return names.map((n) => (values.get(n) ?? NaN) / 1048576);
+    const values = await scrapeMetrics(env.metricsPort, METRIC_NAMES);
+    return METRIC_NAMES.map((n, i) => (values.get(n) ?? NaN) / (i < 3 ? 1048576 : 1));
   } catch (error) {
-    console.log(`  (heap scrape failed: ${(error as Error).message})`);
-    return [NaN, NaN, NaN];
+    console.log(`  (metrics scrape failed: ${(error as Error).message})`);
+    return [NaN, NaN, NaN, NaN];
   }
+}
+
+/** Least-squares KB per connection of RSS and heap used over the given levels. */
+function perConnection(levels: readonly LevelResult[]) {
+  const xs = levels.map((r) => r.open);
+  return {
+    levels: levels.length,
+    rss: fitLine(
+      xs,
+      levels.map((r) => r.rssMB * 1024),
+    ),
+    heap: fitLine(
+      xs,
+      levels.map((r) => r.heapUsedMB * 1024),
+    ),
+  };
 }
 
 installGuards(Number(args['deadline-s']) * 1000);
