@@ -172,13 +172,21 @@ export class ServiceChild {
   constructor(configPath: string, options: { heapMb?: number } = {}) {
     const root = repositoryRoot();
     const nodeArgs = options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : [];
-    const cliArgs = [path.join(root, 'bin', 'syncscale.js'), 'service', 'start', '-r', 'unified', '-c', configPath];
+    const cliArgs = [
+      path.join(root, 'bin', 'syncscale.js'),
+      'service',
+      'start',
+      '-r',
+      'unified',
+      '-c',
+      configPath,
+    ];
     this.commandLine = ['node', ...nodeArgs, ...cliArgs.map((a) => path.relative(root, a) || a)].join(' ');
-    this.child = spawn(
-      process.execPath,
-      [...nodeArgs, ...cliArgs],
-      { cwd: root, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    this.child = spawn(process.execPath, [...nodeArgs, ...cliArgs], {
+      cwd: root,
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     for (const [name, stream] of [
       ['stdout', this.child.stdout!],
       ['stderr', this.child.stderr!],

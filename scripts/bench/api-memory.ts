@@ -144,49 +144,66 @@ function perConnection(levels: readonly LevelResult[]) {
 }
 
 installGuards(Number(args['deadline-s']) * 1000);
-const clients: StreamClient[] = [];
+const clients: IdleStream[] = [];
 let failed = false;
 let environment: BenchEnvironment | undefined;
 try {
-  const maxLevel = LEVELS[LEVELS.length - 1]!;
   console.log(`load average (1/5/15 min) at start: ${loadAverage()}`);
   console.log(
-    `api-memory: levels ${LEVELS.join(' → ')} idle streams, max_concurrent_connections ${MAX_CONNECTIONS}`,
+    `api-memory: ${TRANSPORT} idle streams, levels ${LEVELS.join(' → ')}, max_concurrent_connections ` +
+      `${MAX_CONNECTIONS}, --max-old-space-size=${HEAP_MB}, ${IN_FLIGHT} opening at a time`,
   );
-  const env = await startEnvironment({ users: maxLevel, maxConcurrentConnections: MAX_CONNECTIONS });
+  const env = await startEnvironment({
+    users: MAX_LEVEL,
+    maxConcurrentConnections: MAX_CONNECTIONS,
+    heapMb: HEAP_MB,
+  });
   environment = env;
   console.log(
-    `service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s`,
+    `service pid ${env.service.pid} on 127.0.0.1:${env.port} ready after ${env.startupSeconds.toFixed(1)} s: ` +
+      env.service.commandLine,
   );
   await sleep(3000);
 
+  const create =
+    TRANSPORT === 'http'
+      ? (index: number, token: string) => new StreamClient(env.port, token, () => undefined, index)
+      : (index: number, token: string) => new WsStreamClient(env.port, token, index);
+
   const results: LevelResult[] = [];
+  let stoppedBecause: string | undefined;
   for (const target of LEVELS) {
-    env.service.phase = `${target} streams`;
+    env.service.phase = `${target} connections`;
     const cpuBefore = env.service.cpuSeconds();
     let openSeconds = 0;
     let failures: string[] = [];
     if (target > clients.length) {
-      const opened = await openStreams({
-        port: env.port,
+      const opened = await openClients<IdleStream>({
         key: env.key,
         from: clients.length,
         count: target - clients.length,
-        inFlight: 50,
-        onComplete: () => undefined,
+        inFlight: IN_FLIGHT,
+        timeoutMs: OPEN_TIMEOUT_MS,
+        maxFailures: MAX_FAILURES,
+        create,
         into: clients,
       });
       openSeconds = opened.seconds;
       failures = opened.failures;
     }
     const cpuSeconds = env.service.cpuSeconds() - cpuBefore;
+    if (!env.service.alive) {
+      stoppedBecause = `the service exited while opening ${target} connections (${JSON.stringify(env.service.exitInfo)})`;
+      break;
+    }
     await sleep(SETTLE_MS);
     const rss = await settledRss(env);
-    const [heapUsedMB, heapTotalMB, externalMB] = await heap(env);
+    const [heapUsedMB, heapTotalMB, externalMB, serverConnections] = await serviceMetrics(env);
     const open = clients.filter((c) => !c.closed).length;
     const result: LevelResult = {
       target,
       open,
+      serverConnections: serverConnections!,
       rssMB: rss.kb / 1024,
       spreadPct: rss.spreadPct,
       samples: rss.samples,
@@ -196,95 +213,134 @@ try {
       openSeconds,
       cpuSeconds,
       failures,
+      load: loadAverage(),
     };
     results.push(result);
     console.log(
-      `  ${target} streams: ${open} open, RSS ${result.rssMB.toFixed(1)} MB (spread ${result.spreadPct.toFixed(1)} % over ` +
-        `${rss.samples} samples), heap used ${heapUsedMB!.toFixed(1)} MB; opened in ${openSeconds.toFixed(1)} s ` +
-        `using ${cpuSeconds.toFixed(1)} s service CPU` +
+      `  ${target} connections: ${open} open (service counts ${serverConnections}), RSS ${result.rssMB.toFixed(1)} MB ` +
+        `(spread ${result.spreadPct.toFixed(1)} % over ${rss.samples} samples), heap used ${heapUsedMB!.toFixed(1)} MB; ` +
+        `opened in ${openSeconds.toFixed(1)} s using ${cpuSeconds.toFixed(1)} s service CPU; load ${result.load}` +
         (failures.length ? `; ${failures.length} FAILED (first: ${failures[0]})` : ''),
     );
-    if (!env.service.alive) throw new Error(`service exited at level ${target}:\n${env.service.tail}`);
+    if (!env.service.alive) {
+      stoppedBecause = `the service exited at ${target} connections (${JSON.stringify(env.service.exitInfo)})`;
+      break;
+    }
+    if (failures.length >= MAX_FAILURES) {
+      stoppedBecause = `${failures.length} connections failed to open at level ${target}; higher levels skipped`;
+      break;
+    }
   }
 
-  // Streams stay open a little longer so the idle keepalives (every 18–22 s) show up and drops are noticed.
+  // Connections stay open a while longer: the token_expires_in lines (every 18–22 s) and, over WebSocket, the
+  // 30 s keepalive lifetime show up, and drops are noticed.
   env.service.phase = 'idle hold';
-  await sleep(2000);
+  if (env.service.alive) await sleep(HOLD_MS);
   const lost = dropped(clients);
-  const streamsWithKeepalive = clients.filter((c) => c.keepalives > 0).length;
+  const withKeepalive = clients.filter((c) => c.keepalives > 0).length;
+  const rssHeld = env.service.alive ? env.service.rssKb() / 1024 : NaN;
 
-  // Back to idle: every stream closed, RSS again (what the process keeps after a load).
+  // Back to idle: every connection closed, RSS again (what the process keeps after a load).
   env.service.phase = 'closed again';
   for (const client of clients) client.close();
-  await sleep(SETTLE_MS);
-  const after = await settledRss(env);
-  const [heapAfterMB] = await heap(env);
+  let after = { kb: NaN };
+  let heapAfterMB = NaN;
+  if (env.service.alive) {
+    await sleep(SETTLE_MS);
+    after = await settledRss(env);
+    [heapAfterMB] = (await serviceMetrics(env)) as [number];
+  }
 
-  const fit = fitLine(
-    results.map((r) => r.open),
-    results.map((r) => r.rssMB * 1024),
+  const idle = results[0];
+  console.log(
+    `\nsync API memory, reference service (one unified child process, ${TRANSPORT === 'http' ? 'HTTP NDJSON' : 'WebSocket RSocket'} ` +
+      `idle streams, --max-old-space-size=${HEAP_MB}, max_concurrent_connections ${MAX_CONNECTIONS}):\n`,
   );
-  const heapFit = fitLine(
-    results.map((r) => r.open),
-    results.map((r) => r.heapUsedMB * 1024),
-  );
-
-  console.log('\nsync API memory, reference service (one unified child process, NDJSON idle streams):\n');
   console.log(
     table(
       [
-        'streams',
+        'connections',
         'open',
+        'service',
         'RSS MB',
         'ΔRSS MB',
-        'KB/stream vs idle',
+        'KB/conn vs idle',
         'heap used MB',
+        'Δheap MB',
         'heap total MB',
+        'external MB',
         'open s',
+        'CPU s',
+        'load 1/5/15',
       ],
       results.map((r) => [
         r.target,
         r.open,
+        Number.isFinite(r.serverConnections) ? r.serverConnections : '-',
         r.rssMB.toFixed(1),
-        (r.rssMB - results[0]!.rssMB).toFixed(1),
-        r.open > 0 && results[0]!.open === 0
-          ? (((r.rssMB - results[0]!.rssMB) * 1024) / r.open).toFixed(0)
-          : '-',
+        (r.rssMB - idle!.rssMB).toFixed(1),
+        r.open > 0 && idle!.open === 0 ? (((r.rssMB - idle!.rssMB) * 1024) / r.open).toFixed(1) : '-',
         r.heapUsedMB.toFixed(1),
+        (r.heapUsedMB - idle!.heapUsedMB).toFixed(1),
         r.heapTotalMB.toFixed(1),
+        r.externalMB.toFixed(1),
         r.openSeconds.toFixed(1),
+        r.cpuSeconds.toFixed(1),
+        r.load,
       ]),
     ),
   );
+
+  const all = perConnection(results);
   const loaded = results.filter((r) => r.open > 0);
-  const loadedFit =
-    loaded.length >= 2
-      ? fitLine(
-          loaded.map((r) => r.open),
-          loaded.map((r) => r.rssMB * 1024),
-        )
-      : undefined;
-  const at1000 = fit.intercept + fit.slope * 1000;
+  const loadedFit = loaded.length >= 2 ? perConnection(loaded) : undefined;
   console.log(
-    `\n  idle RSS: ${results[0]!.rssMB.toFixed(0)} MB                (real service: 350–390 MB)` +
-      `\n  per idle stream (least squares): ${fit.slope.toFixed(0)} KB RSS, ${heapFit.slope.toFixed(0)} KB heap used` +
-      `   (real service: 210–250 KB RSS)` +
+    `\n  idle RSS: ${idle ? idle.rssMB.toFixed(0) : '-'} MB   (real service: 350–390 MB)` +
+      `\n  per idle connection, least squares over all ${all.levels} levels: ${all.rss.slope.toFixed(1)} KB RSS, ` +
+      `${all.heap.slope.toFixed(1)} KB heap used` +
       (loadedFit
-        ? `\n  per idle stream, levels with streams only (no start-up garbage): ${loadedFit.slope.toFixed(0)} KB RSS`
+        ? `\n  per idle connection, the ${loadedFit.levels} levels with connections only (no start-up garbage): ` +
+          `${loadedFit.rss.slope.toFixed(1)} KB RSS, ${loadedFit.heap.slope.toFixed(1)} KB heap used`
         : '') +
-      `\n  fitted RSS at 1,000 streams: ${(at1000 / 1024).toFixed(0)} MB        (real service: 565 MB)` +
-      `\n  all streams closed again: RSS ${(after.kb / 1024).toFixed(1)} MB, heap used ${heapAfterMB!.toFixed(1)} MB`,
+      `\n  RSS after the ${HOLD_MS / 1000} s hold: ${rssHeld.toFixed(1)} MB` +
+      `\n  all connections closed again: RSS ${(after.kb / 1024).toFixed(1)} MB, heap used ${heapAfterMB.toFixed(1)} MB`,
   );
+
+  // Verdicts: the level must be reached with every connection synced and open, and the slopes of RSS and of
+  // heap used, fitted over the levels up to that one (at least 4), must be within the bound.
+  console.log('');
+  for (const goal of TARGETS) {
+    const level = results.find((r) => r.target === goal.connections);
+    const upTo = results.filter((r) => r.target <= goal.connections);
+    const fit = perConnection(upTo);
+    const problems: string[] = [];
+    if (!level) problems.push(`level ${goal.connections} not measured`);
+    else if (level.open < goal.connections)
+      problems.push(`only ${level.open}/${goal.connections} connections open`);
+    if (upTo.length < 4) problems.push(`only ${upTo.length} levels to fit (need ≥ 4)`);
+    if (!(fit.rss.slope <= goal.kb)) problems.push(`RSS ${fit.rss.slope.toFixed(1)} KB > ${goal.kb} KB`);
+    if (!(fit.heap.slope <= goal.kb)) problems.push(`heap ${fit.heap.slope.toFixed(1)} KB > ${goal.kb} KB`);
+    console.log(
+      `  ${goal.name}: ${goal.connections.toLocaleString('en')} connections at ≤ ${goal.kb} KB each: ` +
+        (problems.length ? 'NOT MET' : 'MET') +
+        ` — fitted over ${upTo.map((r) => r.target).join(',')}: ${fit.rss.slope.toFixed(1)} KB RSS, ` +
+        `${fit.heap.slope.toFixed(1)} KB heap used per connection` +
+        (problems.length ? ` (${problems.join('; ')})` : ''),
+    );
+  }
+  if (stoppedBecause) console.log(`  stopped early: ${stoppedBecause}`);
+
   const odd = clients.filter((c) => c.otherLines > 0);
   console.log(
-    `\n  streams failed to open: ${results.reduce((n, r) => n + r.failures.length, 0)}; dropped by the server: ${lost.length}` +
-      `; streams with ≥1 token_expires_in keepalive: ${streamsWithKeepalive}/${clients.length}` +
-      (odd.length ? `; unexpected lines on ${odd.length} streams, e.g. ${odd[0]!.firstOtherLine}` : ''),
+    `\n  connections failed to open: ${results.reduce((n, r) => n + r.failures.length, 0)}; dropped by the server: ${lost.length}` +
+      `; with ≥1 token_expires_in line: ${withKeepalive}/${clients.length}` +
+      (odd.length ? `; unexpected lines on ${odd.length} connections, e.g. ${odd[0]!.firstOtherLine}` : ''),
   );
   for (const client of lost.slice(0, 5)) console.log(`    dropped u${client.id}: ${client.describe()}`);
   for (const failure of results.flatMap((r) => r.failures).slice(0, 5)) console.log(`    failed ${failure}`);
   console.log(`  ${clientFootprint()}; load average at the end: ${loadAverage()}`);
   reportServiceLog(env.service);
+  if (stoppedBecause && !env.service.alive) console.log(`\nservice output tail:\n${env.service.tail}`);
 } catch (error) {
   failed = true;
   console.error(`\napi-memory failed: ${(error as Error).stack ?? error}`);
