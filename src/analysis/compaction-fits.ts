@@ -70,6 +70,14 @@ export function fitCompactionMemory(records: readonly CompactionRecord[], invali
       ? `the run is invalid: ${invalidReason}`
       : 'compaction peak memory is not measured by the run (only rows tracked and the memory bound are)',
   };
+  if (!invalidReason && last?.result.peakRssMb !== undefined) {
+    // A measured value, not a fit: the run compacts once, so this is one point (n = 1), stated as such.
+    fit.refused = undefined;
+    fit.notes.push(
+      `measured: peak RSS of the compact process, n = ${records.length}; not a fit against rows tracked`,
+    );
+    fit.estimates.push({ name: 'peak RSS', value: last.result.peakRssMb, unit: 'MB' });
+  }
   if (last?.result.trackedRowsPeak !== undefined)
     fit.estimates.push({ name: 'rows tracked at peak', value: last.result.trackedRowsPeak, unit: 'row' });
   if (last?.result.memoryLimitMB !== undefined)

@@ -93,6 +93,7 @@ export function recommendCompaction(profile: CapacityProfile, fits: RunFits): Co
     : quantity(null, 's', fromFit(fits.compactionDuration), [], { note: fits.compactionDuration.refused });
   const windowSeconds = compactionWindowMs(profile) / 1000;
   const bound = fits.compactionMemory.estimates.find((e) => e.name === 'compaction memory bound');
+  const measuredPeak = fits.compactionMemory.estimates.find((e) => e.name === 'peak RSS');
   return {
     opsExamined: quantity(ops, 'op', { source: 'model' }, [
       `one operation per row per bucket: ${rows} rows (users × rows_per_user) + one day of writes ${Math.round(dailyOps)} (average tx/s × rows/tx × 86,400), compacted daily`,
@@ -100,8 +101,13 @@ export function recommendCompaction(profile: CapacityProfile, fits: RunFits): Co
     durationSeconds: duration,
     windowSeconds,
     fitsWindow: duration.value === null ? null : (duration.high ?? duration.value) <= windowSeconds,
-    peakMemoryMb: quantity(null, 'MB', fromFit(fits.compactionMemory), [], {
-      note: `not measured: ${fits.compactionMemory.refused ?? ''}${bound ? `; the compact job is bounded by its memory limit (${bound.value} MB in the run)` : ''}`,
-    }),
+    peakMemoryMb: measuredPeak
+      ? quantity(measuredPeak.value, 'MB', fromFit(fits.compactionMemory), [
+          'peak RSS of the compact process in the run, on the run’s data; a larger profile tracks more rows, up to the memory bound',
+          ...(bound ? [`the compact job is bounded by its memory limit (${bound.value} MB in the run)`] : []),
+        ])
+      : quantity(null, 'MB', fromFit(fits.compactionMemory), [], {
+          note: `not measured: ${fits.compactionMemory.refused ?? ''}${bound ? `; the compact job is bounded by its memory limit (${bound.value} MB in the run)` : ''}`,
+        }),
   };
 }

@@ -28,6 +28,8 @@ const compactResult = z.looseObject({
   trackedRowsPeak: z.number().optional(),
   memoryLimitMB: z.number().optional(),
   buckets: z.number().optional(),
+  /** Peak RSS of the compact process (`syncscale service compact` reports it). */
+  peakRssMb: z.number().optional(),
 });
 
 const phase = z.object({

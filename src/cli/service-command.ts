@@ -124,7 +124,9 @@ async function runCompact(flags: ConfigFlags & { buckets?: string; memoryLimitMb
         buckets,
         memoryLimitMB: flags.memoryLimitMb === undefined ? undefined : Number(flags.memoryLimitMb),
       });
-      io.stdout(`${JSON.stringify(result)}\n`);
+      // Peak RSS of this process: the compact job's real memory, for the sizing model.
+      const peakRssMb = Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+      io.stdout(`${JSON.stringify({ ...result, peakRssMb })}\n`);
       return ExitCode.OK;
     } finally {
       await storage.end();
