@@ -29,6 +29,7 @@ export {
 } from './levels.js';
 export { fitApiCpuPerConnection, fitApiCpuPerOp, fitApiHeap, fitApiMemory } from './api-fits.js';
 export { fitApiLatency, kneeNote } from './latency-fit.js';
+export { fitUsl, type UslFit } from './usl-fit.js';
 export { fitReplicationCpu, fitReplicationMaxRate, fitReplicationMemory, FLAT } from './replication-fits.js';
 export { fitCompactionDuration, fitCompactionMemory } from './compaction-fits.js';
 export { fitStoragePerOp, fitStoragePerRow } from './storage-fits.js';

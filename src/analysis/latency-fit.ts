@@ -2,6 +2,7 @@ import type { Fit } from './fit-types.js';
 import type { ConnectionLevel } from './levels.js';
 import { fitLine, formatNumber } from './linear-fit.js';
 import { median, type Point } from './stats.js';
+import { fitUsl } from './usl-fit.js';
 
 /** A segment slope this many times the median of the earlier ones marks a knee. */
 export const KNEE_RATIO = 3;
@@ -24,6 +25,23 @@ export function fitApiLatency(levels: readonly ConnectionLevel[], invalidReason?
     invalidReason,
   });
   fit.notes.push(kneeNote(points));
+  const usl = fitUsl(points);
+  if (usl) {
+    fit.estimates.push(
+      { name: 'USL contention σ', value: usl.sigma, unit: '1' },
+      { name: 'USL coherency κ', value: usl.kappa, unit: '1' },
+    );
+    if (usl.peakConnections !== undefined) {
+      fit.estimates.push({ name: 'USL peak load', value: usl.peakConnections, unit: 'connection' });
+    }
+    fit.notes.push(
+      `Universal Scalability Law: R(N) = ${formatNumber(usl.r1)} ms × (1 + ${formatNumber(usl.sigma)}(N − 1) + ` +
+        `${formatNumber(usl.kappa)}·N(N − 1)), r² ${usl.r2.toFixed(3)}` +
+        (usl.peakConnections !== undefined
+          ? `; throughput peaks near ${Math.round(usl.peakConnections)} connections`
+          : ''),
+    );
+  }
   return fit;
 }
 
@@ -37,5 +55,5 @@ export function kneeNote(points: readonly Point[]): string {
     if (before > 0 && slopes[i]! > KNEE_RATIO * before)
       return `knee at about ${sorted[i]!.x} connections: the slope rises from ${formatNumber(before)} to ${formatNumber(slopes[i]!)} ms/connection; predictions beyond it are optimistic`;
   }
-  return `knee: none found in ${sorted.length} levels (no segment slope above ${KNEE_RATIO}× the earlier median); the line is used, not a Universal Scalability Law fit`;
+  return `knee: none found in ${sorted.length} levels (no segment slope above ${KNEE_RATIO}× the earlier median)`;
 }
