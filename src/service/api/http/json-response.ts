@@ -23,6 +23,7 @@ export function sendError(res: http.ServerResponse, error: unknown): void {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
 /** Reads a JSON request body (at most 1 MiB); invalid JSON is a 400 PSYNC_S2001 validation failure. */
 export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
@@ -30,9 +31,14 @@ export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> 
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw validationError('request body larger than 1 MiB');
-    chunks.push(chunk);
+    // Too large: stop buffering but read on (up to a bound), so the client gets the 400 rather than a reset.
+    if (size > MAX_DRAIN_BYTES) {
+      req.destroy();
+      break;
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
+  if (size > MAX_BODY_BYTES) throw validationError('request body larger than 1 MiB');
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   try {

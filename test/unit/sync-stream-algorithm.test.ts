@@ -1,0 +1,169 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- protocol lines are inspected loosely */
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { putChecksum } from '../../src/protocol/index.js';
+import type { CheckpointUpdate } from '../../src/service/api/checkpoints/checkpoint-broadcaster.js';
+import { SyncStream, type SyncStreamDeps } from '../../src/service/api/sync/sync-stream.js';
+import type { SyncLine } from '../../src/service/api/sync/stream-types.js';
+import { SyncConfig } from '../../src/service/rules/index.js';
+import type { BucketChecksum, OplogRow } from '../../src/service/storage/index.js';
+
+/**
+ * The stream algorithm against in-memory fakes of storage reads and checkpoint notifications, for the cases
+ * a real service only hits under load: supersession after 1000 ops, and compaction invalidation.
+ */
+const CONFIG = SyncConfig.parse(
+  `bucket_definitions:
+  global:
+    data: [SELECT * FROM lists]
+  by_user:
+    parameters: SELECT request.user_id() AS user_id
+    data: [SELECT * FROM todos WHERE owner_id = bucket.user_id]`,
+  { bucketIdPrefix: '1#' },
+);
+const GLOBAL = '1#global[]';
+const USER = '1#by_user["u1"]';
+
+function put(bucket: string, opId: bigint, id: string, targetOp: bigint | null = null): OplogRow {
+  const data = JSON.stringify({ id });
+  return {
+    bucket,
+    opId,
+    op: targetOp === null ? 'PUT' : 'MOVE',
+    objectType: 'lists',
+    objectId: id,
+    subkey: id,
+    data,
+    checksum: putChecksum('lists', id, data),
+    targetOp,
+  };
+}
+
+function harness(options: {
+  ops: (checkpoint: bigint, positions: ReadonlyArray<{ bucket: string; after: bigint }>) => OplogRow[];
+  onLine?: (line: SyncLine, lines: SyncLine[]) => void;
+}) {
+  const listeners = new Set<(u: CheckpointUpdate) => void>();
+  const update = (checkpoint: bigint, changed: string[] | null): CheckpointUpdate => ({
+    checkpoint: { syncRulesId: 1, checkpoint, lsn: null },
+    changedBuckets: changed === null ? null : new Set(changed),
+    parametersChanged: false,
+    writeCheckpoints: new Map(),
+  });
+  let current = update(10n, null);
+  const lines: SyncLine[] = [];
+  const abort = new AbortController();
+  const deps: SyncStreamDeps = {
+    storage: { query: async () => ({ rows: [] }) } as unknown as pg.Pool,
+    broadcaster: {
+      get current() {
+        return current;
+      },
+      subscribe(listener: (u: CheckpointUpdate) => void) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      writeCheckpointOf: () => undefined,
+    } as never,
+    checksums: {
+      get: async (_id: number, checkpoint: bigint, buckets: readonly string[]) =>
+        new Map<string, BucketChecksum>(
+          buckets.map((b) => [
+            b,
+            { bucket: b, checksum: Number(checkpoint) + b.length, count: Number(checkpoint) },
+          ]),
+        ),
+    } as never,
+    data: {
+      read: async (_id: number, checkpoint: bigint, positions: any) => options.ops(checkpoint, positions),
+    } as never,
+    syncConfig: async () => CONFIG,
+    maxBucketsPerConnection: 1000,
+    maxParameterQueryResults: 1000,
+  };
+  const publish = (checkpoint: bigint, changed: string[] | null) => {
+    current = update(checkpoint, changed);
+    for (const listener of listeners) listener(current);
+  };
+  const stream = new SyncStream(deps, {
+    token: { sub: 'u1', iat: 0, exp: Math.floor(Date.now() / 1000) + 3600, payload: { sub: 'u1' } },
+    request: { raw_data: true },
+    transport: 'http',
+    signal: abort.signal,
+    sink: {
+      write: async (line) => {
+        lines.push(line);
+        options.onLine?.(line, lines);
+      },
+    },
+  });
+  const done = stream.run();
+  return { lines, publish, stop: () => abort.abort(), done };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
+describe('sync stream algorithm', () => {
+  it('stops sending a superseded checkpoint after 1000 ops: no checkpoint_complete, a diff for the new one', async () => {
+    let published = false;
+    const h = harness({
+      ops: (checkpoint, positions) => {
+        const { bucket, after } = positions[0]!;
+        if (checkpoint === 10n && bucket === GLOBAL && after === 0n) {
+          return Array.from({ length: 1000 }, (_, i) => put(GLOBAL, BigInt(i + 1), `l${i}`));
+        }
+        return [];
+      },
+      onLine: (line) => {
+        // A newer checkpoint touching this stream arrives while the first 1000 ops are being sent.
+        if ((line as any).data && !published) {
+          published = true;
+          h.publish(20n, [GLOBAL]);
+        }
+      },
+    });
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '20'));
+    h.stop();
+    await h.done;
+    const kinds = h.lines.map((l) => Object.keys(l)[0]);
+    expect(kinds[0]).toBe('checkpoint');
+    expect(h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '10')).toBe(false);
+    const diff = h.lines.findIndex((l: any) => l.checkpoint_diff?.last_op_id === '20');
+    expect(diff).toBeGreaterThan(kinds.indexOf('data'));
+  });
+
+  it('withholds checkpoint_complete when a MOVE points past the checkpoint, and completes the next one', async () => {
+    const h = harness({
+      ops: (checkpoint, positions) => {
+        const { bucket, after } = positions[0]!;
+        if (bucket !== GLOBAL) return [];
+        if (checkpoint === 10n && after === 0n) return [put(GLOBAL, 5n, 'l1', 15n)];
+        if (checkpoint === 20n && after === 5n) return [put(GLOBAL, 15n, 'l1')];
+        return [];
+      },
+    });
+    await until(() => h.lines.some((l: any) => l.data));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.lines.some((l: any) => l.checkpoint_complete)).toBe(false);
+    h.publish(20n, [GLOBAL]);
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '20'));
+    h.stop();
+    await h.done;
+  });
+
+  it('sends nothing for a checkpoint that changes none of its buckets', async () => {
+    const h = harness({ ops: () => [] });
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '10'));
+    const count = h.lines.length;
+    h.publish(11n, ['1#by_user["someone-else"]']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(h.lines.length).toBe(count);
+    h.publish(12n, [USER]);
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '12'));
+    h.stop();
+    await h.done;
+  });
+});
