@@ -181,7 +181,7 @@ export class ServiceChild {
       '-c',
       configPath,
     ];
-    this.commandLine = ['node', ...nodeArgs, ...cliArgs.map((a) => path.relative(root, a) || a)].join(' ');
+    this.commandLine = ['node', ...nodeArgs, 'bin/syncscale.js', ...cliArgs.slice(1)].join(' ');
     this.child = spawn(process.execPath, [...nodeArgs, ...cliArgs], {
       cwd: root,
       env: { ...process.env },
@@ -824,6 +824,8 @@ export class WsStreamClient implements IdleStream {
   closedByUs = false;
   closeReason: string | undefined;
   closedAt = NaN;
+  /** KEEPALIVE echoes received from the server (answers to the shared interval's KEEPALIVEs). */
+  keepaliveEchoes = 0;
   /** Text of an RSocket ERROR frame or a refused upgrade. */
   error: string | undefined;
   private credit = WS_CREDIT;
@@ -936,6 +938,7 @@ export class WsStreamClient implements IdleStream {
         return this.fail(this.error);
       case FrameType.KEEPALIVE:
         if (frame.respond) this.ws.send(encodeKeepalive({ respond: false, data: frame.data }));
+        else this.keepaliveEchoes++;
         return;
       default:
         return;
