@@ -12,7 +12,9 @@ import {
 
 const scenariosDir = fileURLToPath(new URL('../../scenarios', import.meta.url));
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
-const files = readdirSync(scenariosDir).filter((name) => name.endsWith('.yaml') && !name.startsWith('profile-'));
+const files = readdirSync(scenariosDir).filter(
+  (name) => name.endsWith('.yaml') && !name.startsWith('profile-'),
+);
 
 async function planOf(name: string): Promise<RunPlan> {
   return planScenario(await loadScenario(join(scenariosDir, name), { env: {} }));
