@@ -81,7 +81,12 @@ export async function startSyncApi(options: {
   const server = createApiServer({
     authenticate,
     runStream,
-    hasActiveSyncConfig: () => broadcaster.current !== null,
+    // None known yet: re-read storage before answering PSYNC_S2302, in case the notification is still on its
+    // way (replication has just activated the first sync config).
+    hasActiveSyncConfig: async () => {
+      if (broadcaster.current === null) await broadcaster.refresh();
+      return broadcaster.current !== null;
+    },
     probes: options.probes,
     metrics,
     maxConcurrentConnections: config.api.parameters.maxConcurrentConnections,

@@ -19,7 +19,8 @@ export interface ApiServerOptions {
   authenticate: (authorization: string | undefined) => Promise<VerifiedToken>;
   runStream: SyncStreamRunner;
   createWriteCheckpoint: (userKey: string) => Promise<bigint>;
-  hasActiveSyncConfig: () => boolean;
+  /** Whether a sync config is active (may re-read storage when none is known yet). */
+  hasActiveSyncConfig: () => boolean | Promise<boolean>;
   probes: Probes;
   metrics: ApiMetrics;
   maxConcurrentConnections: number;
@@ -69,7 +70,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     if (options.shutdownSignal.aborted)
       throw new ServiceError('PSYNC_S2003', 'Service temporarily unavailable');
     const token = await options.authenticate(req.headers.authorization);
-    if (!options.hasActiveSyncConfig()) throw new ServiceError('PSYNC_S2302', 'No sync config available');
+    if (!(await options.hasActiveSyncConfig()))
+      throw new ServiceError('PSYNC_S2302', 'No sync config available');
     if (activeHttpStreams >= options.maxConcurrentConnections) {
       // The real service's request queue overflows with an empty 429.
       res.writeHead(429, { 'Content-Length': 0 });

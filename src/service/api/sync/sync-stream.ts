@@ -66,6 +66,7 @@ export class SyncStream {
   }
 
   async run(): Promise<void> {
+    if (!this.deps.broadcaster.current) await this.deps.broadcaster.refresh();
     const first = this.deps.broadcaster.current;
     if (!first) throw new ServiceError('PSYNC_S2302', 'No sync config available');
     const syncRulesId = first.checkpoint.syncRulesId;
