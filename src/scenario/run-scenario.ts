@@ -35,7 +35,8 @@ import {
   type WriteSummary,
 } from '../writers/index.js';
 import { killAllServiceProcesses } from './child-processes.js';
-import { startEmbeddedTarget, type EmbeddedTarget as RunningTarget } from './embedded-target.js';
+import { startEmbeddedTarget } from './embedded-target.js';
+import { connectExternalTarget, type RunTarget as RunningTarget } from './external-target.js';
 import { ClientController } from './client-controller.js';
 import { formatPlan } from './format-plan.js';
 import { planScenario } from './plan-scenario.js';
@@ -84,13 +85,6 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const dir = RunDirectory.create(options.reportsDir, scenario.name);
   options.out(`syncscale run ${scenario.name} → ${dir.path}\n${formatPlan(plan)}\n`);
   dir.line(`run ${dir.id} started; scenario ${scenario.sourcePath ?? scenario.name}`);
-  if (scenario.target.kind !== 'embedded') {
-    dir.line('external targets are not supported by this version of syncscale run');
-    await dir.close();
-    options.out('External targets are not supported by this version of `syncscale run` yet.\n');
-    return { exitCode: ExitCode.USAGE, runDir: dir.path, valid: false, reasons: ['external target'] };
-  }
-
   const registry = new MetricRegistry({ kinds: PROBE_METRIC_KINDS, firstWindow: 'setup' });
   const samples = await SamplesWriter.open(dir.path);
   const selfSamples: Sample[] = [];
@@ -115,37 +109,53 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const startedAt = Date.now();
   const progress = new ProgressLine(options.out, options.progressIntervalMs ?? 2000);
   try {
-    options.out('Starting embedded Postgres and the reference service…\n');
     const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
     const users = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
     const table = defaultWriterTable(users);
     let keys: Awaited<ReturnType<typeof loadDataset>>['keys'] | undefined;
-    target = await startEmbeddedTarget({
-      runDir: dir.path,
-      log: dir.log,
-      syncConfig,
-      replicators: scenario.target.replicators,
-      apiContainers: scenario.target.api.containers,
-      heapMb: scenario.target.api.heapMb,
-      maxConcurrentConnections: scenario.target.api.maxConcurrentConnections,
-      dataset: scenario.dataset,
-      dataDir: scenario.target.postgres.dataDir,
-      async prepareSource(sourceUrl) {
-        const pool = new pg.Pool({ connectionString: sourceUrl, max: 2 });
-        try {
-          const loaded = await loadDataset(pool, table, {
-            rowsPerUser: scenario.dataset.rowsPerUser,
-            rowSize: scenario.dataset.rowSizeBytes,
-          });
-          keys = loaded.keys;
-          // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
-          await pool.query('UPDATE todos SET _ss_ts = NULL');
-          dir.line(`dataset: ${loaded.rows} rows in ${loaded.durationMs.toFixed(0)} ms`);
-        } finally {
-          await pool.end();
-        }
-      },
-    });
+    const loadTodos = async (sourceUrl: string, keyPrefix?: string) => {
+      const pool = new pg.Pool({ connectionString: sourceUrl, max: 2 });
+      try {
+        const loaded = await loadDataset(pool, table, {
+          rowsPerUser: scenario.dataset.rowsPerUser,
+          rowSize: scenario.dataset.rowSizeBytes,
+          keyPrefix,
+        });
+        keys = loaded.keys;
+        // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
+        await pool.query('UPDATE todos SET _ss_ts = NULL WHERE _ss_ts IS NOT NULL');
+        dir.line(`dataset: ${loaded.rows} rows in ${loaded.durationMs.toFixed(0)} ms`);
+      } finally {
+        await pool.end();
+      }
+    };
+    if (scenario.target.kind === 'embedded') {
+      options.out('Starting embedded Postgres and the reference service…\n');
+      const embedded = await startEmbeddedTarget({
+        runDir: dir.path,
+        log: dir.log,
+        syncConfig,
+        replicators: scenario.target.replicators,
+        apiContainers: scenario.target.api.containers,
+        heapMb: scenario.target.api.heapMb,
+        maxConcurrentConnections: scenario.target.api.maxConcurrentConnections,
+        dataset: scenario.dataset,
+        dataDir: scenario.target.postgres.dataDir,
+        prepareSource: (sourceUrl) => loadTodos(sourceUrl),
+      });
+      target = {
+        ...embedded,
+        auth: { key: embedded.jwtKey, audience: embedded.audience },
+        databases: [{ url: embedded.storageUrl, label: 'storage' }],
+        blind: [],
+      };
+    } else {
+      options.out(`Connecting to ${scenario.target.endpoint}…\n`);
+      target = await connectExternalTarget(scenario.target, scenario.dataset);
+      // New keys only: the source may hold data from earlier runs or from the application.
+      await loadTodos(target.sourceUrl, `${dir.id}-k`);
+      for (const reason of target.blind) dir.line(`probe: ${reason}`);
+    }
     stop.throwIfAborted();
     dir.line(`target up: ${target.endpoints.join(', ')}`);
     // synchronous_commit on: the embedded server's default (off) delays logical decoding by up to 200 ms.
@@ -154,11 +164,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     const probes: Probe[] = [
       new SelfProbe({ label: 'generator' }),
-      new PostgresProbe(target.storageUrl, { label: 'storage' }),
+      ...target.databases.map((db) => new PostgresProbe(db.url, { label: db.label })),
     ];
     for (const p of target.serviceProcesses()) {
       if (p.pid !== undefined) probes.push(new ProcessProbe(p.pid, p.label));
-      probes.push(new PrometheusProbe(p.metricsUrl, p.label));
+      if (p.metricsUrl) probes.push(new PrometheusProbe(p.metricsUrl, p.label));
     }
     scheduler = new ProbeScheduler({ probes, sink });
     scheduler.start();
@@ -168,7 +178,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       (endpoint) =>
         new Fleet({
           endpoint,
-          auth: { key: running.jwtKey, audience: running.audience },
+          auth: running.auth,
           sink,
           userId: (index) => users[index % users.length]!,
           maxConcurrentConnects: 200,
@@ -250,7 +260,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       status: failure ? 'error' : options.signal.aborted ? 'interrupted' : 'completed',
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
       validity: { valid: reasons.length === 0, reasons },
-      probesUnavailable: scheduler?.unavailable() ?? [],
+      probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       phases: phases.map((p) => ({
         ...p,
         aggregates: snapshot.windows.find((w) => w.name === p.name) ?? p.aggregates,
