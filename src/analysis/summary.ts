@@ -37,7 +37,7 @@ export function formatSummary(recs: Recommendations): string {
   ]);
   rows.push([
     'Compaction',
-    `${show(c.durationSeconds)} for ${formatNumber(c.opsExamined.value ?? 0)} ops; window ${c.windowSeconds} s: ${c.fitsWindow === null ? 'unknown' : c.fitsWindow ? 'fits' : 'DOES NOT FIT'}; peak memory not measured`,
+    `${show(c.durationSeconds)} for ${formatNumber(c.opsExamined.value ?? 0)} ops; window ${c.windowSeconds} s: ${c.fitsWindow === null ? 'unknown' : c.fitsWindow ? 'fits' : 'DOES NOT FIT'}; peak memory ${c.peakMemoryMb.value === null ? 'not measured' : show(c.peakMemoryMb)}`,
   ]);
   rows.push([
     'Storage (Postgres)',

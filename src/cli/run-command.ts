@@ -5,17 +5,28 @@ import type { CliIo } from './io.js';
 /** `syncscale run <scenario>`: the capacity scenario, end to end. */
 export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
   return new Command('run')
-    .description('run a capacity scenario against the embedded reference service and write reports/<run-id>/')
+    .description(
+      'run a capacity scenario (embedded reference service or an external target); write reports/<run-id>/',
+    )
     .argument('<scenario>', 'scenario file (YAML), e.g. scenarios/quickstart.yaml')
     .option('--dry-run', 'validate the scenario and print the planned schedule; start nothing')
     .option('--reports-dir <dir>', 'where run directories are written', 'reports')
     .option(
+      '--workers <n>',
+      'run the simulated clients in n worker threads per API endpoint (default: this thread)',
+    )
+    .option(
       '--profile <profile.yaml>',
       'capacity profile for the sizing summary (default scenarios/profile-default.yaml)',
     )
-    .action(async (file: string, flags: { dryRun?: boolean; reportsDir: string; profile?: string }) => {
-      setExitCode(await run(file, flags, io));
-    });
+    .action(
+      async (
+        file: string,
+        flags: { dryRun?: boolean; reportsDir: string; profile?: string; workers?: string },
+      ) => {
+        setExitCode(await run(file, flags, io));
+      },
+    );
 }
 
 async function run(

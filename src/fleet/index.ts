@@ -23,3 +23,5 @@ export { FleetRequestError } from './write-checkpoint.js';
 export { SyncState, toU32, type CheckpointOutcome } from './sync-state.js';
 export { readStamp, STAMP_FIELD } from './pending-stamps.js';
 export type { SyncLine, SyncRequestBody, OplogEntry } from './sync-lines.js';
+export { WorkerFleet, type MergingSink } from './worker/worker-fleet.js';
+export { commandTokenProvider } from './token-command.js';

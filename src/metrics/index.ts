@@ -51,3 +51,4 @@ export {
   type SamplesWriterSummary,
 } from './samples-writer.js';
 export { AGGREGATE_CSV_COLUMNS, aggregatesToCsv, toCsv } from './csv.js';
+export { TrendSink, type TrendPart } from './trend-sink.js';

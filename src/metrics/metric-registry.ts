@@ -1,6 +1,7 @@
 import type { RegistrySnapshot, WindowAggregates } from './aggregates.js';
 import { metricKind, type MetricKind, type MetricKindTable } from './metric-kind.js';
 import { MetricWindow } from './metric-window.js';
+import type { TrendPart } from './trend-sink.js';
 import type { Sample, SampleSink } from './sample.js';
 import { seriesKey, type Tags } from './tags.js';
 
@@ -57,6 +58,16 @@ export class MetricRegistry implements SampleSink {
     const key = seriesKey(sample.metric, sample.tags);
     this.current.record(key, sample, kind, interval);
     this.cumulative.record(key, sample, kind, interval);
+  }
+
+  /**
+   * Merges a trend recorded elsewhere (a fleet worker thread) into the current window and the cumulative
+   * one: histograms and exact moments, never samples.
+   */
+  mergeTrend(metric: string, tags: Tags | undefined, part: TrendPart): void {
+    const key = seriesKey(metric, tags);
+    this.current.mergeTrend(key, metric, tags, part);
+    this.cumulative.mergeTrend(key, metric, tags, part);
   }
 
   kindOf(metric: string): MetricKind {

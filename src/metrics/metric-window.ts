@@ -4,7 +4,7 @@ import { GaugeSink } from './gauge-sink.js';
 import type { MetricKind } from './metric-kind.js';
 import type { Sample } from './sample.js';
 import { seriesKey, sortedTags, type Tags } from './tags.js';
-import { TrendSink } from './trend-sink.js';
+import { TrendSink, type TrendPart } from './trend-sink.js';
 
 type Sink = TrendSink | CounterSink | GaugeSink;
 
@@ -35,6 +35,11 @@ export class MetricWindow {
   }
 
   /** Makes sure a counter series exists (reporting 0 until it is counted). */
+  mergeTrend(key: string, metric: string, tags: Tags | undefined, part: TrendPart): void {
+    const sink = this.sinkFor(key, metric, tags, 'trend');
+    if (sink instanceof TrendSink) sink.merge(part);
+  }
+
   declareCounter(metric: string, tags: Tags | undefined): void {
     this.sinkFor(seriesKey(metric, tags), metric, tags, 'counter');
   }

@@ -1,5 +1,12 @@
 import type { TrendAggregate } from './aggregates.js';
-import { createHistogram, toHistogramUnits, HISTOGRAM_UNITS_PER_MS, type Histogram } from './histogram.js';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  toHistogramUnits,
+  HISTOGRAM_UNITS_PER_MS,
+  type Histogram,
+} from './histogram.js';
 import { summarizeTrend } from './trend-summary.js';
 
 /**
@@ -31,6 +38,29 @@ export class TrendSink {
     const interval = Math.max(1, toHistogramUnits(expectedIntervalMs));
     this.histogram.recordValueWithExpectedInterval(value, interval);
     if (value >= 2 * interval) this.addSynthetic(value, interval);
+  }
+
+  /** The mergeable state of this sink: an encoded histogram and exact moments (for worker threads). */
+  part(): TrendPart {
+    return {
+      histogram: encodeHistogram(this.histogram),
+      n: this.n,
+      total: this.total,
+      sum: this.sum,
+      sumOfSquares: this.sumOfSquares,
+      min: this.min,
+      max: this.max,
+    };
+  }
+
+  /** Adds another sink's state (recorded elsewhere, e.g. in a worker thread): histograms merge, moments add. */
+  merge(part: TrendPart): void {
+    if (part.n === 0 && part.total === 0) return;
+    this.histogram.add(decodeHistogram(part.histogram));
+    this.n += part.n;
+    this.add(part.total, part.sum, part.sumOfSquares);
+    if (part.min < this.min) this.min = part.min;
+    if (part.max > this.max) this.max = part.max;
   }
 
   aggregate(): TrendAggregate {
@@ -66,4 +96,15 @@ export class TrendSink {
     this.sum += sum;
     this.sumOfSquares += sumOfSquares;
   }
+}
+
+/** What a TrendSink ships to another thread: never the samples. */
+export interface TrendPart {
+  histogram: string;
+  n: number;
+  total: number;
+  sum: number;
+  sumOfSquares: number;
+  min: number;
+  max: number;
 }

@@ -1,4 +1,11 @@
-import type { Fleet, Transport } from '../fleet/index.js';
+import type { Transport } from '../fleet/index.js';
+
+/** A group of clients the controller sizes: an in-process Fleet or a WorkerFleet. */
+export interface ClientPool {
+  readonly size: number;
+  add(count: number, overrides: { transport?: Transport }): unknown;
+  remove(count: number, which?: 'newest' | 'oldest'): number;
+}
 import type { ClientShape } from './types.js';
 
 /**
@@ -6,13 +13,13 @@ import type { ClientShape } from './types.js';
  * API endpoints round robin (a load balancer) and over transports by their shares.
  */
 export class ClientController {
-  private readonly sessions: Array<{ fleet: Fleet; until: number }> = [];
+  private readonly sessions: Array<{ fleet: ClientPool; until: number }> = [];
   private nextFleet = 0;
   private transportCursor = 0;
   private stormDone = false;
 
   constructor(
-    private readonly fleets: Fleet[],
+    private readonly fleets: ClientPool[],
     private readonly shape: ClientShape,
     private readonly durationMs: number,
   ) {}
@@ -72,7 +79,7 @@ export class ClientController {
     for (let i = 0; i < count; i++) this.addOne();
   }
 
-  private addOne(): Fleet | undefined {
+  private addOne(): ClientPool | undefined {
     const fleet = this.fleets[this.nextFleet++ % this.fleets.length];
     if (!fleet) return undefined;
     fleet.add(1, { transport: this.pickTransport() });

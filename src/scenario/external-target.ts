@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
 import pg from 'pg';
-import type { ClientAuth } from '../fleet/index.js';
+import { commandTokenProvider, type ClientAuth, type MintedTokenAuth } from '../fleet/index.js';
 import type { ExternalTarget } from './types.js';
 
 /** What a run needs from its target, embedded or external. */
@@ -8,6 +7,8 @@ export interface RunTarget {
   endpoints: string[];
   sourceUrl: string;
   auth: ClientAuth;
+  /** The same, as plain data a fleet worker thread can be started with. */
+  workerAuth: MintedTokenAuth | { tokenCommand: string };
   /** Databases the Postgres probe reads. */
   databases: Array<{ url: string; label: string }>;
   serviceProcesses(): Array<{ label: string; metricsUrl?: string; pid?: number }>;
@@ -51,10 +52,14 @@ export async function connectExternalTarget(
     await source.end();
   }
   const token = target.token;
-  const auth: ClientAuth =
+  const workerAuth: RunTarget['workerAuth'] =
     token.kind === 'key'
       ? { key: { k: token.k, kid: token.kid, alg: token.alg }, audience: token.audience ?? [target.endpoint] }
-      : { tokenProvider: (sub) => runTokenCommand(token.command, sub) };
+      : { tokenCommand: token.command };
+  const auth: ClientAuth =
+    'tokenCommand' in workerAuth
+      ? { tokenProvider: commandTokenProvider(workerAuth.tokenCommand) }
+      : workerAuth;
   const blind: string[] = [];
   if (!target.metricsUrl) blind.push('no metrics_url: the service Prometheus metrics are not probed');
   if (target.pid === undefined) blind.push('no pid: the service process CPU and RSS are not probed');
@@ -68,6 +73,7 @@ export async function connectExternalTarget(
     endpoints: [target.endpoint],
     sourceUrl: target.sourceDatabaseUrl,
     auth,
+    workerAuth,
     databases: [{ url: target.sourceDatabaseUrl, label: 'source' }],
     serviceProcesses: () => [{ label: 'service', metricsUrl: target.metricsUrl, pid: target.pid }],
     blind,
@@ -76,19 +82,4 @@ export async function connectExternalTarget(
     killReplicator: unsupported,
     async stop() {},
   };
-}
-
-/** Runs the user's token command with SYNCSCALE_USER_ID set; its trimmed stdout is the token. */
-function runTokenCommand(command: string, sub: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/bin/sh',
-      ['-c', command],
-      { env: { ...process.env, SYNCSCALE_USER_ID: sub }, timeout: 30_000 },
-      (error, stdout) => {
-        if (error) reject(new Error(`token command failed for ${sub}: ${error.message}`));
-        else resolve(stdout.trim());
-      },
-    );
-  });
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ExitCode } from '../errors/index.js';
-import { Fleet } from '../fleet/index.js';
+import { Fleet, WorkerFleet, type MergingSink } from '../fleet/index.js';
 import {
   evaluateThresholds,
   MetricName,
@@ -37,7 +37,7 @@ import {
 import { killAllServiceProcesses } from './child-processes.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { connectExternalTarget, type RunTarget as RunningTarget } from './external-target.js';
-import { ClientController } from './client-controller.js';
+import { ClientController, type ClientPool } from './client-controller.js';
 import { formatPlan } from './format-plan.js';
 import { planScenario } from './plan-scenario.js';
 import { ProgressLine } from './progress-line.js';
@@ -51,6 +51,8 @@ export interface RunOptions {
   out: (text: string) => void;
   /** Aborted on Ctrl-C: the run stops, keeps what it gathered and stops every process. */
   signal: AbortSignal;
+  /** Fleet worker threads per API endpoint; 0 (default) runs the clients in this thread. */
+  workers?: number;
   /** Progress line refresh; 0 disables it (tests). */
   progressIntervalMs?: number;
 }
@@ -104,6 +106,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let target: RunningTarget | undefined;
   let scheduler: ProbeScheduler | undefined;
   let fleets: Fleet[] = [];
+  let workerFleets: WorkerFleet[] = [];
+  let pools: ClientPool[];
   let source: pg.Pool | undefined;
   let failure: unknown;
   const startedAt = Date.now();
@@ -146,6 +150,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       target = {
         ...embedded,
         auth: { key: embedded.jwtKey, audience: embedded.audience },
+        workerAuth: { key: embedded.jwtKey, audience: embedded.audience },
         databases: [{ url: embedded.storageUrl, label: 'storage' }],
         blind: [],
       };
@@ -174,22 +179,43 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     scheduler.start();
 
     const running = target;
-    fleets = running.endpoints.map(
-      (endpoint) =>
-        new Fleet({
-          endpoint,
-          auth: running.auth,
-          sink,
-          userId: (index) => users[index % users.length]!,
-          maxConcurrentConnects: 200,
-          signal: stop,
-        }),
-    );
+    const workers = options.workers ?? 0;
+    if (workers > 0) {
+      // Clients in worker threads: each ships merged histograms and sums, never samples.
+      const merging: MergingSink = {
+        add: (sample) => sink.add(sample),
+        mergeTrend: (m, t, p) => registry.mergeTrend(m, t, p),
+      };
+      workerFleets = running.endpoints.flatMap((endpoint) =>
+        Array.from(
+          { length: workers },
+          (_, workerIndex) =>
+            new WorkerFleet(
+              { endpoint, auth: running.workerAuth, users, workerIndex, workers, maxConcurrentConnects: 100 },
+              merging,
+            ),
+        ),
+      );
+      pools = workerFleets;
+    } else {
+      fleets = running.endpoints.map(
+        (endpoint) =>
+          new Fleet({
+            endpoint,
+            auth: running.auth,
+            sink,
+            userId: (index) => users[index % users.length]!,
+            maxConcurrentConnects: 200,
+            signal: stop,
+          }),
+      );
+      pools = fleets;
+    }
 
     for (const phase of scenario.phases) {
       if (stop.aborted) break;
       const record = await runPhase(phase, {
-        fleets,
+        fleets: pools,
         registry,
         running,
         source,
@@ -209,6 +235,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     clearTimeout(deadlineTimer);
     progress.stop();
     for (const fleet of fleets) fleet.stopAll();
+    await Promise.all(workerFleets.map((fleet) => fleet.stopAll()));
     await scheduler?.stop().catch(() => undefined);
     await source?.end().catch(() => undefined);
     await target?.stop().catch(() => killAllServiceProcesses());
@@ -319,7 +346,7 @@ async function reports(runDir: string): Promise<string> {
 }
 
 interface PhaseContext {
-  fleets: Fleet[];
+  fleets: ClientPool[];
   registry: MetricRegistry;
   running: RunningTarget;
   source: pg.Pool;

@@ -66,6 +66,23 @@ describe('syncscale run, end to end on a tiny scenario', () => {
     expect(processesMentioning(dir)).toEqual([]);
   }, 180_000);
 
+  it('runs the clients in worker threads with merged histograms (--workers 2)', async () => {
+    const out = path.join(reports, 'workers');
+    const child = new CliProcess(['run', TINY, '--reports-dir', out, '--workers', '2']);
+    const { code } = await child.exited;
+    expect(code, child.output).toBe(0);
+    const [runId] = fs.readdirSync(out);
+    const results = JSON.parse(fs.readFileSync(path.join(out, runId!, 'results.json'), 'utf8'));
+    const series = results.phases[1].aggregates.series as Array<{
+      metric: string;
+      aggregate: { n?: number };
+    }>;
+    expect(series.find((s) => s.metric === 'checkpoint_latency')!.aggregate.n).toBeGreaterThan(0);
+    expect(series.find((s) => s.metric === 'e2e_latency')!.aggregate.n).toBeGreaterThan(0);
+    expect(results.phases[1].thresholds[0]).toMatchObject({ passed: true });
+    expect(processesMentioning(path.join(out, runId!))).toEqual([]);
+  }, 180_000);
+
   it('exits 99 when a threshold fails, and still writes its results', async () => {
     const failing = path.join(reports, 'failing.yaml');
     fs.writeFileSync(
