@@ -16,6 +16,8 @@ import {
   type WindowAggregates,
 } from '../metrics/index.js';
 import {
+  CgroupProbe,
+  cgroupPathOf,
   PostgresProbe,
   PROBE_METRIC_KINDS,
   ProbeScheduler,
@@ -171,8 +173,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       new SelfProbe({ label: 'generator' }),
       ...target.databases.map((db) => new PostgresProbe(db.url, { label: db.label })),
     ];
+    const ownCgroup = await cgroupPathOf('self');
     for (const p of target.serviceProcesses()) {
-      if (p.pid !== undefined) probes.push(new ProcessProbe(p.pid, p.label));
+      if (p.pid !== undefined) {
+        probes.push(new ProcessProbe(p.pid, p.label));
+        // A containerised service has a cgroup of its own: its memory and CPU as the container sees them.
+        const cgroup = await cgroupPathOf(p.pid);
+        if (cgroup && cgroup !== ownCgroup) probes.push(new CgroupProbe(cgroup, { label: p.label }));
+      }
       if (p.metricsUrl) probes.push(new PrometheusProbe(p.metricsUrl, p.label));
     }
     scheduler = new ProbeScheduler({ probes, sink });
