@@ -1,3 +1,4 @@
+import type { Fit } from './fit-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadProfile } from './profile.js';
@@ -25,7 +26,10 @@ export function writeRecommendations(dir: string, recommendations: Recommendatio
   fs.mkdirSync(dir, { recursive: true });
   const json = path.join(dir, RECOMMENDATIONS_JSON);
   const csv = path.join(dir, RECOMMENDATIONS_CSV);
-  fs.writeFileSync(json, `${JSON.stringify(recommendations, jsonNumbers, 2)}\n`);
+  const fits = Object.fromEntries(
+    Object.entries(recommendations.fits).map(([name, fit]) => [name, withBand(fit)]),
+  );
+  fs.writeFileSync(json, `${JSON.stringify({ ...recommendations, fits }, jsonNumbers, 2)}\n`);
   fs.writeFileSync(csv, recommendationsCsv(recommendations));
   return [json, csv];
 }
@@ -33,4 +37,24 @@ export function writeRecommendations(dir: string, recommendations: Recommendatio
 /** NaN and ±Infinity are not JSON: write null. */
 function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+/**
+ * The prediction band sampled over the measured range and a quarter beyond it, so reports can draw it
+ * (the fit's predict function does not survive JSON).
+ */
+function withBand(fit: Fit): Fit & { band?: Array<{ x: number; value: number; low: number; high: number }> } {
+  if (fit.refused || fit.points.length === 0) return fit;
+  const xs = fit.points.map((p) => p.x);
+  const from = Math.min(...xs);
+  const to = Math.max(...xs) * 1.25;
+  const band: Array<{ x: number; value: number; low: number; high: number }> = [];
+  for (let i = 0; i <= 12; i++) {
+    const x = from + ((to - from) * i) / 12;
+    const predicted = fit.predict(x);
+    if (predicted && [predicted.value, predicted.low, predicted.high].every(Number.isFinite)) {
+      band.push({ x, value: predicted.value, low: predicted.low, high: predicted.high });
+    }
+  }
+  return band.length > 1 ? { ...fit, band } : fit;
 }

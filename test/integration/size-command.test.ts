@@ -40,6 +40,11 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
       fs.readFileSync(path.join(tmp, 'recommendations.json'), 'utf8'),
     ) as Recommendations;
     expect(recs.schemaVersion).toBe(1);
+    // Fits that stand carry their prediction band for the report's charts (predict() does not survive JSON).
+    const withBands = Object.values(
+      recs.fits as Record<string, { refused?: string; band?: unknown[] }>,
+    ).filter((fit) => !fit.refused && Array.isArray(fit.band) && fit.band.length > 1);
+    expect(withBands.length).toBeGreaterThan(0);
     expect(recs.run.runId).toBe('20261128-035239-quickstart');
     expect(recs.profile).toMatchObject({ peakConnections: 2000, designConnections: 2400 });
     if ('infeasible' in recs.api) throw new Error(recs.api.infeasible);
