@@ -42,7 +42,7 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     expect(recs.schemaVersion).toBe(1);
     // Fits that stand carry their prediction band for the report's charts (predict() does not survive JSON).
     const withBands = Object.values(
-      recs.fits as Record<string, { refused?: string; band?: unknown[] }>,
+      recs.fits as unknown as Record<string, { refused?: string; band?: unknown[] }>,
     ).filter((fit) => !fit.refused && Array.isArray(fit.band) && fit.band.length > 1);
     expect(withBands.length).toBeGreaterThan(0);
     expect(recs.run.runId).toBe('20261128-035239-quickstart');
