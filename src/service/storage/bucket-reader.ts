@@ -151,17 +151,28 @@ export async function getParameterSets(
   return rows.flatMap((r) => decodeValues<Array<Record<string, SqliteValue>>>(r.bucket_parameters));
 }
 
-/** Buckets with ops in (after, upTo]: what changed between two checkpoints. */
-export async function getChangedBuckets(
-  db: Queryable,
-  groupId: number,
-  after: bigint,
-  upTo: bigint,
-): Promise<string[]> {
+/**
+ * Buckets with ops after `after`: every bucket a newer checkpoint changed (possibly a few changed by a
+ * checkpoint committed since, which costs a reader one checksum look-up, never a wrong answer).
+ */
+export async function getChangedBuckets(db: Queryable, groupId: number, after: bigint): Promise<string[]> {
   const { rows } = await db.query<{ bucket_name: string }>(
     'SELECT bucket_name FROM powersync.bucket_state WHERE group_id = $1 AND last_op > $2',
     [groupId, after.toString()],
   );
-  void upTo;
   return rows.map((r) => r.bucket_name);
+}
+
+/** Whether parameter-index rows were written in (after, upTo]: dynamic bucket sets must be re-resolved. */
+export async function hasParameterChanges(
+  db: Queryable,
+  groupId: number,
+  after: bigint,
+  upTo: bigint,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM powersync.bucket_parameters WHERE id > $1 AND id <= $2 AND group_id = $3 LIMIT 1',
+    [after.toString(), upTo.toString(), groupId],
+  );
+  return (rowCount ?? 0) > 0;
 }

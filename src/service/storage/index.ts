@@ -45,6 +45,7 @@ export {
   getBucketData,
   getParameterSets,
   getChangedBuckets,
+  hasParameterChanges,
 } from './bucket-reader.js';
 export { createWriteCheckpoint, getProcessedWriteCheckpoint } from './write-checkpoints.js';
 export { encodeValues, decodeValues } from './json-values.js';

@@ -1,6 +1,12 @@
 import pg from 'pg';
 import type { Logger } from '../../logging/index.js';
-import { CHECKPOINT_CHANNEL, getActiveCheckpoint, type Checkpoint } from '../../storage/index.js';
+import {
+  CHECKPOINT_CHANNEL,
+  getActiveCheckpoint,
+  getChangedBuckets,
+  hasParameterChanges,
+  type Checkpoint,
+} from '../../storage/index.js';
 
 /** A new storage checkpoint, turned into per-bucket changes once per process and shared by every stream. */
 export interface CheckpointUpdate {
@@ -123,17 +129,11 @@ export class CheckpointBroadcaster {
     let parametersChanged = true;
     if (sameStream) {
       const [buckets, parameters] = await Promise.all([
-        this.storage.query<{ bucket_name: string }>(
-          'SELECT bucket_name FROM powersync.bucket_state WHERE group_id = $1 AND last_op > $2',
-          [checkpoint.syncRulesId, previous.checkpoint.toString()],
-        ),
-        this.storage.query(
-          'SELECT 1 FROM powersync.bucket_parameters WHERE id > $1 AND id <= $2 AND group_id = $3 LIMIT 1',
-          [previous.checkpoint.toString(), checkpoint.checkpoint.toString(), checkpoint.syncRulesId],
-        ),
+        getChangedBuckets(this.storage, checkpoint.syncRulesId, previous.checkpoint),
+        hasParameterChanges(this.storage, checkpoint.syncRulesId, previous.checkpoint, checkpoint.checkpoint),
       ]);
-      changedBuckets = new Set(buckets.rows.map((r) => r.bucket_name));
-      parametersChanged = (parameters.rowCount ?? 0) > 0;
+      changedBuckets = new Set(buckets);
+      parametersChanged = parameters;
     }
     const writeCheckpoints = await this.readWriteCheckpoints(previous?.lsn ?? null, checkpoint.lsn);
     this.latest = { checkpoint, changedBuckets, parametersChanged, writeCheckpoints };

@@ -42,7 +42,8 @@ export class SyncStream {
   private readonly announced = new Map<string, BucketChecksum>();
   private readonly pending = new Set<string>();
   private buckets: BucketDescription[] = [];
-  private mine = new Set<string>();
+  /** This stream's buckets with their priority and stream index: derived once per bucket resolution. */
+  private mine = new Map<string, { priority: number; stream: number }>();
   private dirty: Set<string> | 'all' = 'all';
   private newest: CheckpointUpdate | null = null;
   private wake: (() => void) | null = null;
@@ -112,7 +113,7 @@ export class SyncStream {
       const changed = update.changedBuckets;
       if (changed === null) this.dirty = 'all';
       else if (this.mine.size <= changed.size) {
-        for (const bucket of this.mine) if (changed.has(bucket)) this.dirty.add(bucket);
+        for (const bucket of this.mine.keys()) if (changed.has(bucket)) this.dirty.add(bucket);
       } else {
         for (const bucket of changed) if (this.mine.has(bucket)) this.dirty.add(bucket);
       }
@@ -162,8 +163,12 @@ export class SyncStream {
       );
     }
     this.buckets = buckets;
-    const next = new Set(buckets.map((b) => b.bucket));
-    if (this.dirty !== 'all') for (const bucket of next) if (!this.mine.has(bucket)) this.dirty.add(bucket);
+    const streamIndex = new Map(config.definitions.map((d, i) => [d.name, i]));
+    const next = new Map(
+      buckets.map((b) => [b.bucket, { priority: b.priority, stream: streamIndex.get(b.definition) ?? 0 }]),
+    );
+    if (this.dirty !== 'all')
+      for (const bucket of next.keys()) if (!this.mine.has(bucket)) this.dirty.add(bucket);
     this.mine = next;
   }
 
@@ -204,17 +209,14 @@ export class SyncStream {
     this.forceNext = false;
     this.sentWriteCheckpoint = writeCheckpoint;
     const lastOpId = checkpoint.toString();
-    const priorityOf = new Map(this.buckets.map((b) => [b.bucket, b.priority]));
-    const definitionIndex = new Map(config.definitions.map((d, i) => [d.name, i]));
-    const streamOf = new Map(this.buckets.map((b) => [b.bucket, definitionIndex.get(b.definition) ?? 0]));
     const describe = (bucket: string) => {
       const value = this.announced.get(bucket)!;
       return {
         bucket,
         checksum: toInt32(value.checksum),
         count: value.count,
-        priority: priorityOf.get(bucket) ?? 3,
-        subscriptions: [{ default: streamOf.get(bucket) ?? 0 }],
+        priority: this.mine.get(bucket)?.priority ?? 3,
+        subscriptions: [{ default: this.mine.get(bucket)?.stream ?? 0 }],
       };
     };
     const wc = writeCheckpoint === undefined ? {} : { write_checkpoint: writeCheckpoint.toString() };
@@ -238,23 +240,17 @@ export class SyncStream {
       });
     }
     for (const bucket of updated) this.pending.add(bucket);
-    await this.sendData(syncRulesId, checkpoint, priorityOf);
+    await this.sendData(syncRulesId, checkpoint);
   }
 
-  private async sendData(
-    syncRulesId: number,
-    checkpoint: bigint,
-    priorityOf: Map<string, number>,
-  ): Promise<void> {
+  private async sendData(syncRulesId: number, checkpoint: bigint): Promise<void> {
     const lastOpId = checkpoint.toString();
-    const priorities = [...new Set([...this.pending].map((b) => priorityOf.get(b) ?? 3))].sort(
-      (a, b) => a - b,
-    );
+    const priorities = [...new Set([...this.pending].map((b) => this.priorityOf(b)))].sort((a, b) => a - b);
     let opsSent = 0;
     let invalidated = false;
     for (let i = 0; i < priorities.length; i++) {
       const priority = priorities[i]!;
-      let queue = [...this.pending].filter((b) => (priorityOf.get(b) ?? 3) === priority);
+      let queue = [...this.pending].filter((b) => this.priorityOf(b) === priority);
       while (queue.length > 0) {
         if (this.ended || this.ctx.signal.aborted) return;
         if (opsSent >= SUPERSEDE_AFTER_OPS && this.superseded(checkpoint)) return;
@@ -323,6 +319,10 @@ export class SyncStream {
       start = end;
     }
     return invalidated;
+  }
+
+  private priorityOf(bucket: string): number {
+    return this.mine.get(bucket)?.priority ?? 3;
   }
 
   /** A newer checkpoint that touches this stream's buckets has arrived. */
