@@ -483,10 +483,8 @@ type Phase = 'head' | 'size' | 'data' | 'crlf' | 'raw' | 'done';
  * NDJSON lines recognised by their first key without JSON parsing. Keeps a few counters and the highest
  * fan-out marker seen in `data` lines; calls `onComplete` for every `checkpoint_complete`.
  */
-export class StreamClient implements IdleStream {
-  status = 0;
-  statusBody = '';
-  contentEncoding: string | undefined;
+/** What both idle clients (HTTP and WebSocket) count, and their wait for a first checkpoint_complete. */
+abstract class IdleStreamBase {
   completes = 0;
   firstCompleteAt = NaN;
   checkpoints = 0;
@@ -494,16 +492,41 @@ export class StreamClient implements IdleStream {
   keepalives = 0;
   otherLines = 0;
   firstOtherLine: string | undefined;
+  closed = false;
+  closedByUs = false;
+  closeReason: string | undefined;
+  closedAt = NaN;
+  private firstWaiters: Array<() => void> = [];
+
+  /** Waits for the first checkpoint_complete: 'ok', or 'failed' (closed, refused, timed out). */
+  async firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.completes === 0 && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.firstWaiters.push(resolve);
+        setTimeout(resolve, Math.min(1000, Math.max(1, deadline - Date.now())));
+      });
+    }
+    if (this.completes > 0) return 'ok';
+    if (!this.closed) this.closeReason = `no checkpoint_complete within ${timeoutMs} ms`;
+    return 'failed';
+  }
+
+  protected wakeFirst(): void {
+    for (const wake of this.firstWaiters.splice(0)) wake();
+  }
+}
+
+export class StreamClient extends IdleStreamBase implements IdleStream {
+  status = 0;
+  statusBody = '';
+  contentEncoding: string | undefined;
   /** Highest marker seen in a data line. */
   markerSeen = 0;
   /** Highest marker already accounted at a checkpoint_complete. */
   markerDone = 0;
   /** Markers up to this one were issued before this client was ready (not counted). */
   readyAfterMarker = 0;
-  closed = false;
-  closedByUs = false;
-  closeReason: string | undefined;
-  closedAt = NaN;
   private readonly socket: net.Socket;
   private phase: Phase = 'head';
   private head = '';
@@ -511,7 +534,6 @@ export class StreamClient implements IdleStream {
   private remaining = 0;
   private pendingLine = '';
   private contentLength = -1;
-  private firstWaiters: Array<() => void> = [];
 
   constructor(
     port: number,
@@ -519,6 +541,7 @@ export class StreamClient implements IdleStream {
     private readonly onComplete: (client: StreamClient, at: number) => void,
     readonly id = 0,
   ) {
+    super();
     const body = '{"raw_data":true}';
     this.socket = net.connect({ host: '127.0.0.1', port });
     this.socket.setNoDelay(true);
@@ -545,20 +568,6 @@ export class StreamClient implements IdleStream {
     });
   }
 
-  /** Waits for the first checkpoint_complete: 'ok', or 'failed' (closed, refused, timed out). */
-  async firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.completes === 0 && !this.closed && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        this.firstWaiters.push(resolve);
-        setTimeout(resolve, Math.min(1000, Math.max(1, deadline - Date.now())));
-      });
-    }
-    if (this.completes > 0) return 'ok';
-    if (!this.closed) this.closeReason = `no checkpoint_complete within ${timeoutMs} ms`;
-    return 'failed';
-  }
-
   close(): void {
     if (this.closed) return;
     this.closedByUs = true;
@@ -568,10 +577,6 @@ export class StreamClient implements IdleStream {
   describe(): string {
     const body = this.statusBody ? ` ${this.statusBody.slice(0, 300)}` : '';
     return `status ${this.status || '-'}${body}; ${this.closeReason ?? 'open'}`;
-  }
-
-  private wakeFirst(): void {
-    for (const wake of this.firstWaiters.splice(0)) wake();
   }
 
   private onData(text: string): void {
@@ -812,31 +817,20 @@ function keepaliveAll(): void {
  * BSON line per PAYLOAD recognised by its first key (no full BSON parse), REQUEST_N to top the credit up to 10
  * when 5 or fewer remain, KEEPALIVE from the shared 20 s interval. No compression (permessage-deflate off).
  */
-export class WsStreamClient implements IdleStream {
-  completes = 0;
-  firstCompleteAt = NaN;
-  checkpoints = 0;
-  dataLines = 0;
-  keepalives = 0;
-  otherLines = 0;
-  firstOtherLine: string | undefined;
-  closed = false;
-  closedByUs = false;
-  closeReason: string | undefined;
-  closedAt = NaN;
+export class WsStreamClient extends IdleStreamBase implements IdleStream {
   /** KEEPALIVE echoes received from the server (answers to the shared interval's KEEPALIVEs). */
   keepaliveEchoes = 0;
   /** Text of an RSocket ERROR frame or a refused upgrade. */
   error: string | undefined;
   private credit = WS_CREDIT;
   private readonly ws: WebSocket;
-  private firstWaiters: Array<() => void> = [];
 
   constructor(
     port: number,
     private token: string,
     readonly id = 0,
   ) {
+    super();
     this.ws = new WebSocket(`ws://127.0.0.1:${port}/sync/stream`, { perMessageDeflate: false });
     this.ws.on('open', () => this.onOpen());
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -858,20 +852,6 @@ export class WsStreamClient implements IdleStream {
       this.closeReason ??= `WebSocket closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`;
       this.wakeFirst();
     });
-  }
-
-  /** Waits for the first checkpoint_complete: 'ok', or 'failed' (closed, refused, timed out). */
-  async firstCheckpoint(timeoutMs: number): Promise<'ok' | 'failed'> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.completes === 0 && !this.closed && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        this.firstWaiters.push(resolve);
-        setTimeout(resolve, Math.min(1000, Math.max(1, deadline - Date.now())));
-      });
-    }
-    if (this.completes > 0) return 'ok';
-    if (!this.closed) this.closeReason = `no checkpoint_complete within ${timeoutMs} ms`;
-    return 'failed';
   }
 
   close(): void {
@@ -978,10 +958,6 @@ export class WsStreamClient implements IdleStream {
   private fail(reason: string): void {
     this.closeReason ??= reason;
     this.ws.terminate();
-  }
-
-  private wakeFirst(): void {
-    for (const wake of this.firstWaiters.splice(0)) wake();
   }
 }
 
