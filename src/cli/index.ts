@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
+import { baselineCommand } from './baseline-command.js';
+import { gateCommand } from './gate-command.js';
 import { processIo, type CliIo } from './io.js';
 import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
@@ -24,6 +26,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program.addCommand(reportCommand(io, (code) => (exitCode = code)));
   program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
   program.addCommand(sizeCommand(io, (code) => (exitCode = code)));
+  program.addCommand(gateCommand(io, (code) => (exitCode = code)));
+  program.addCommand(baselineCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands)

@@ -74,6 +74,18 @@ export const ErrorCodes = {
   SSCALE_E0002: { status: 500, title: 'Storage migration failed' },
   /** Toolkit: invalid command-line usage. */
   SSCALE_E0003: { status: 400, title: 'Invalid command-line usage' },
+  /** Gate: a baseline or candidate names no saved run, baseline file or command. */
+  SSCALE_G0001: { status: 400, title: 'Gate input not found' },
+  /** Gate: the runs compared come from different scenarios (name or phases differ). */
+  SSCALE_G0002: { status: 400, title: 'Gate runs are from different scenarios' },
+  /** Gate: fewer than 3 runs on a side; one statistic per run needs at least 3 per side. */
+  SSCALE_G0003: { status: 400, title: 'Too few runs to compare' },
+  /** Gate: a run is invalid (its load generator saturated or fell behind); invalid runs are never compared. */
+  SSCALE_G0004: { status: 400, title: 'Invalid run in a gate comparison' },
+  /** Gate: the two sides ran on different machines and only machine-dependent metrics were asked for. */
+  SSCALE_G0005: { status: 400, title: 'Runs from different machines' },
+  /** Gate: a baseline or candidate command failed (not exit 0 or 99) or wrote no run. */
+  SSCALE_G0006: { status: 500, title: 'Gate command failed' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -9,6 +9,10 @@ export const ExitCode = {
   FAILURE: 1,
   /** Invalid usage or invalid input file (config, scenario): nothing was started. */
   USAGE: 2,
+  /** Regression gate: at least one metric regressed (its interval lies wholly beyond 1 + δ). */
+  GATE_REGRESSION: 3,
+  /** Regression gate: no regression found, but at least one metric could not be shown equivalent: rerun. */
+  GATE_INCONCLUSIVE: 4,
   /** Thresholds of a run failed (the system under test missed its objective). */
   THRESHOLDS_FAILED: 99,
   /** The run is invalid: the load generator saturated or fell behind schedule. */

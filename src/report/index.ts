@@ -28,3 +28,4 @@ export {
   type LoadedRun,
   type WrittenReports,
 } from './write-reports.js';
+export { renderComparePage, type ComparedMetric, type ComparedRuns } from './compare-page.js';

@@ -18,6 +18,7 @@ import {
 import {
   CgroupProbe,
   cgroupPathOf,
+  machineFingerprint,
   PostgresProbe,
   PROBE_METRIC_KINDS,
   ProbeScheduler,
@@ -113,6 +114,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let source: pg.Pool | undefined;
   let failure: unknown;
   const startedAt = Date.now();
+  // Stored with the results: the regression gate refuses to compare machine-dependent figures across machines.
+  const machine = machineFingerprint();
   const progress = new ProgressLine(options.out, options.progressIntervalMs ?? 2000);
   try {
     const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
@@ -290,6 +293,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         dataset: scenario.dataset,
       },
       plan,
+      machine,
       startedAt: new Date(startedAt).toISOString(),
       finishedAt: new Date().toISOString(),
       status: failure ? 'error' : options.signal.aborted ? 'interrupted' : 'completed',

@@ -38,6 +38,10 @@ beforeAll(async () => {
     endpoint: `http://127.0.0.1:${service.port}`,
     smallConnectionLimit: true,
     bucket: (name) => `1#${name}`,
+    async openConnections() {
+      const metric = await service.metrics.registry.getSingleMetric('powersync_concurrent_connections')?.get();
+      return metric?.values[0]?.value ?? 0;
+    },
     async sql(text, values) {
       await db.source.query(text, values);
     },

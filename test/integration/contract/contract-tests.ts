@@ -193,9 +193,12 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
     it('answers HTTP streams beyond max_concurrent_connections with an empty 429', async (context) => {
       const target = getTarget();
       if (!target.smallConnectionLimit) return context.skip();
+      // Streams closed by earlier tests are released by the server asynchronously: wait for its own count.
+      await waitForOpenConnections(target, 0);
       const streams = await Promise.all([1, 2, 3].map(() => open('frank')));
       try {
         for (const s of streams) expect(s.status).toBe(200);
+        await waitForOpenConnections(target, 3);
         const over = await open('frank');
         expect(over.status).toBe(429);
         await over.waitForEnd();
@@ -205,4 +208,16 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       }
     });
   });
+}
+
+/** Polls the server's open-stream count until it equals `count` (no-op when the target cannot tell). */
+async function waitForOpenConnections(target: SyncTarget, count: number, timeoutMs = 15_000): Promise<void> {
+  if (!target.openConnections) return;
+  const deadline = Date.now() + timeoutMs;
+  let seen = await target.openConnections();
+  while (seen !== count) {
+    if (Date.now() > deadline) throw new Error(`server still counts ${seen} open streams, expected ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    seen = await target.openConnections();
+  }
 }

@@ -13,4 +13,10 @@ export interface SyncTarget {
   bucket(name: string): string;
   /** Whether limits can be tested (the target was started with max_concurrent_connections 3). */
   smallConnectionLimit: boolean;
+  /**
+   * The server's own count of open sync streams (`powersync_concurrent_connections`), when observable.
+   * A closed client stream is released by the server asynchronously; tests that depend on the count wait
+   * for it instead of sleeping.
+   */
+  openConnections?(): Promise<number>;
 }

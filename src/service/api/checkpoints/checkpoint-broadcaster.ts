@@ -22,6 +22,18 @@ export interface CheckpointUpdate {
 type Listener = (update: CheckpointUpdate) => void;
 
 /**
+ * Test-only fault knob: every checkpoint is handed to the streams this many ms late, as if checkpoint
+ * processing were slower by a known amount. It exists so the regression gate's power can be measured
+ * against a slowdown of known size; never set it in a deployment.
+ */
+export const FAULT_CHECKPOINT_DELAY_ENV = 'SYNCSCALE_FAULT_CHECKPOINT_DELAY_MS';
+
+function faultDelayMs(env: NodeJS.ProcessEnv): number {
+  const value = Number(env[FAULT_CHECKPOINT_DELAY_ENV] ?? 0);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/**
  * One LISTEN connection per API process (service.md §4.2): every notification re-reads the active
  * checkpoint, computes what changed with two or three queries, and hands the result to all subscribed
  * streams. Streams never poll storage for checkpoints. A slow fallback poll covers lost notifications.
@@ -35,6 +47,7 @@ export class CheckpointBroadcaster {
   private again = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly faultDelayMs = faultDelayMs(process.env);
 
   constructor(
     private readonly storageUrl: string,
@@ -136,6 +149,7 @@ export class CheckpointBroadcaster {
       parametersChanged = parameters;
     }
     const writeCheckpoints = await this.readWriteCheckpoints(previous?.lsn ?? null, checkpoint.lsn);
+    if (this.faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faultDelayMs));
     this.latest = { checkpoint, changedBuckets, parametersChanged, writeCheckpoints };
     for (const listener of this.listeners) listener(this.latest);
   }

@@ -1,0 +1,262 @@
+import { fingerprintDifferences, type MachineFingerprint } from '../probes/index.js';
+import { ExitCode } from '../errors/index.js';
+import type { GateMetric } from './gate-metrics.js';
+import { GateError, type GateRun } from './run-set.js';
+import {
+  bootstrapRatioOfMedians,
+  holmAdjust,
+  mannWhitneyGreater,
+  median,
+  relativeMad,
+} from './statistics.js';
+
+export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
+
+export interface CompareOptions {
+  /** Tolerated slowdown, e.g. 0.05: a metric regresses when it is surely worse than 1 + δ times baseline. */
+  delta: number;
+  /** Family-wise significance level for the Mann–Whitney tests after Holm–Bonferroni. */
+  alpha: number;
+  /** Confidence level of the bootstrap interval. */
+  level: number;
+  metrics: readonly GateMetric[];
+  /** Compare machine-dependent metrics across different machines anyway. */
+  force: boolean;
+  /** Whether metrics were named explicitly (an unavailable named metric is inconclusive, not skipped). */
+  explicitMetrics?: boolean;
+  seed?: number;
+}
+
+export const MIN_RUNS_PER_SIDE = 3;
+
+export interface MetricVerdict {
+  id: string;
+  label: string;
+  unit: string;
+  worse: 'higher' | 'lower';
+  outcome: Outcome | 'skipped';
+  /** Why skipped or inconclusive, or what the verdict rests on. */
+  reason: string;
+  baseline: number[];
+  candidate: number[];
+  baselineMedian?: number;
+  candidateMedian?: number;
+  /** Relative MAD of each side (run-to-run noise). */
+  baselineSpread?: number;
+  candidateSpread?: number;
+  /** How many times worse the candidate is (median ratio oriented so > 1 is worse), with its interval. */
+  worseRatio?: number;
+  interval?: [number, number];
+  /** One-sided Mann–Whitney U p-value (candidate worse), raw and after Holm–Bonferroni. */
+  p?: number;
+  pAdjusted?: number;
+}
+
+export interface GateVerdict {
+  outcome: Outcome;
+  delta: number;
+  alpha: number;
+  level: number;
+  scenario: string;
+  runs: { baseline: string[]; candidate: string[] };
+  metrics: MetricVerdict[];
+  warnings: string[];
+  machines: { baseline?: MachineFingerprint; candidate?: MachineFingerprint };
+}
+
+/** The exit code of a verdict (errors/exit-codes.ts). */
+export function exitCodeOf(outcome: Outcome): number {
+  return outcome === 'regression'
+    ? ExitCode.GATE_REGRESSION
+    : outcome === 'inconclusive'
+      ? ExitCode.GATE_INCONCLUSIVE
+      : ExitCode.OK;
+}
+
+/** Refuses inputs that cannot be compared: invalid runs, different scenarios, too few runs. */
+export function checkComparable(baseline: readonly GateRun[], candidate: readonly GateRun[]): void {
+  for (const [side, runs] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
+    const invalid = runs.find((r) => !r.valid);
+    if (invalid)
+      throw new GateError(
+        'SSCALE_G0004',
+        `${side} run ${invalid.runId} (${invalid.source}) is invalid: ${invalid.reasons.join('; ') || 'no reason given'}`,
+        ExitCode.RUN_INVALID,
+      );
+    if (runs.length < MIN_RUNS_PER_SIDE)
+      throw new GateError(
+        'SSCALE_G0003',
+        `${side} has ${runs.length} run${runs.length === 1 ? '' : 's'}; the gate needs at least ${MIN_RUNS_PER_SIDE} per side`,
+        ExitCode.USAGE,
+      );
+  }
+  const reference = baseline[0]!.scenario;
+  const key = (s: GateRun['scenario']) => `${s.name} [${s.phases.join(', ')}]`;
+  for (const run of [...baseline, ...candidate]) {
+    if (key(run.scenario) !== key(reference))
+      throw new GateError(
+        'SSCALE_G0002',
+        `run ${run.runId} (${run.source}) is scenario ${key(run.scenario)}, baseline run ${baseline[0]!.runId} is ${key(reference)}`,
+        ExitCode.USAGE,
+      );
+  }
+}
+
+/**
+ * Compares two sets of runs metric by metric, one statistic per run. A metric regresses when the bootstrap
+ * interval of the (worse-oriented) ratio of medians lies wholly above 1 + δ and its Holm-adjusted one-sided
+ * Mann–Whitney p-value is below α; it shows no regression when the interval lies wholly below 1 + δ;
+ * anything else is inconclusive.
+ */
+export function compareRuns(
+  baseline: readonly GateRun[],
+  candidate: readonly GateRun[],
+  options: CompareOptions,
+): GateVerdict {
+  checkComparable(baseline, candidate);
+  const warnings: string[] = [];
+  const machines = { baseline: baseline[0]!.machine, candidate: candidate[0]!.machine };
+  const sameMachine = machineCheck(baseline, candidate, warnings);
+  const verdicts = options.metrics.map((metric) =>
+    measure(metric, baseline, candidate, options, sameMachine),
+  );
+  const tested = verdicts.filter((v) => v.p !== undefined);
+  const adjusted = holmAdjust(tested.map((v) => v.p!));
+  tested.forEach((v, i) => {
+    v.pAdjusted = adjusted[i];
+    decide(v, options);
+  });
+  if (verdicts.every((v) => v.outcome === 'skipped') && !sameMachine && !options.force)
+    throw new GateError(
+      'SSCALE_G0005',
+      `baseline and candidate ran on different machines and every metric asked for is machine-dependent; ${warnings.join('; ')}. Use --force to compare anyway.`,
+      ExitCode.USAGE,
+    );
+  const compared = verdicts.filter((v) => v.outcome !== 'skipped');
+  if (compared.length === 0) warnings.push('no metric could be compared');
+  const outcome: Outcome = verdicts.some((v) => v.outcome === 'regression')
+    ? 'regression'
+    : compared.length === 0 || verdicts.some((v) => v.outcome === 'inconclusive')
+      ? 'inconclusive'
+      : 'no-regression';
+  return {
+    outcome,
+    delta: options.delta,
+    alpha: options.alpha,
+    level: options.level,
+    scenario: baseline[0]!.scenario.name,
+    runs: { baseline: baseline.map((r) => r.runId), candidate: candidate.map((r) => r.runId) },
+    metrics: verdicts,
+    warnings,
+    machines,
+  };
+}
+
+/** True when every run has a fingerprint and they all match; warns otherwise. */
+function machineCheck(baseline: readonly GateRun[], candidate: readonly GateRun[], warnings: string[]): boolean {
+  const all = [...baseline, ...candidate];
+  const missing = all.filter((r) => !r.machine).length;
+  if (missing > 0) {
+    warnings.push(`${missing} run(s) carry no machine fingerprint: cannot check they ran on one machine class`);
+    return true;
+  }
+  const reference = all[0]!.machine!;
+  for (const run of all.slice(1)) {
+    const differences = fingerprintDifferences(reference, run.machine!);
+    if (differences.length > 0) {
+      warnings.push(
+        `run ${run.runId} ran on a different machine than run ${all[0]!.runId}: ` +
+          differences.map((d) => `${d.field} ${d.a} vs ${d.b}`).join(', '),
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
+function valuesOf(runs: readonly GateRun[], id: string): { values: number[]; missing: string[] } {
+  const values: number[] = [];
+  const missing: string[] = [];
+  for (const run of runs) {
+    const v = run.values[id];
+    if (typeof v === 'number' && Number.isFinite(v)) values.push(v);
+    else missing.push(`${run.runId}: ${v && typeof v === 'object' ? v.unavailable : 'not measured'}`);
+  }
+  return { values, missing };
+}
+
+function measure(
+  metric: GateMetric,
+  baselineRuns: readonly GateRun[],
+  candidateRuns: readonly GateRun[],
+  options: CompareOptions,
+  sameMachine: boolean,
+): MetricVerdict {
+  const base = valuesOf(baselineRuns, metric.id);
+  const cand = valuesOf(candidateRuns, metric.id);
+  const verdict: MetricVerdict = {
+    id: metric.id,
+    label: metric.label,
+    unit: metric.unit,
+    worse: metric.worse,
+    outcome: 'skipped',
+    reason: '',
+    baseline: base.values,
+    candidate: cand.values,
+  };
+  const unavailable = options.explicitMetrics ? 'inconclusive' : 'skipped';
+  if (!sameMachine && metric.machineDependent && !options.force) {
+    verdict.reason = 'machine-dependent and the runs came from different machines (--force compares anyway)';
+    return verdict;
+  }
+  if (base.values.length < MIN_RUNS_PER_SIDE || cand.values.length < MIN_RUNS_PER_SIDE) {
+    verdict.outcome = unavailable;
+    verdict.reason = `measured in ${base.values.length} baseline and ${cand.values.length} candidate runs (needs ${MIN_RUNS_PER_SIDE} each): ${[...base.missing, ...cand.missing].slice(0, 2).join('; ')}`;
+    return verdict;
+  }
+  verdict.baselineMedian = median(base.values);
+  verdict.candidateMedian = median(cand.values);
+  verdict.baselineSpread = relativeMad(base.values);
+  verdict.candidateSpread = relativeMad(cand.values);
+  if (verdict.baselineMedian <= 0 || verdict.candidateMedian <= 0) {
+    verdict.outcome = unavailable;
+    verdict.reason = 'a median is zero or negative: a ratio means nothing here';
+    return verdict;
+  }
+  // Orient so that a ratio above 1 is always "worse".
+  const [worseSide, betterSide] =
+    metric.worse === 'higher' ? [cand.values, base.values] : [base.values, cand.values];
+  const interval = bootstrapRatioOfMedians(worseSide, betterSide, {
+    level: options.level,
+    seed: options.seed,
+  });
+  verdict.worseRatio = interval.ratio;
+  verdict.interval = [interval.low, interval.high];
+  verdict.p = mannWhitneyGreater(worseSide, betterSide).p;
+  verdict.outcome = 'inconclusive';
+  return verdict;
+}
+
+function decide(v: MetricVerdict, options: CompareOptions): void {
+  const bound = 1 + options.delta;
+  const [low, high] = v.interval!;
+  const ci = `${pct(options.level)} CI of the ratio [${low.toFixed(3)}, ${high.toFixed(3)}]`;
+  if (low > bound && v.pAdjusted! < options.alpha) {
+    v.outcome = 'regression';
+    v.reason = `${ci} lies above ${bound.toFixed(2)}; Holm-adjusted p ${v.pAdjusted!.toPrecision(2)} < ${options.alpha}`;
+  } else if (high < bound) {
+    v.outcome = 'no-regression';
+    v.reason = `${ci} lies below ${bound.toFixed(2)}`;
+  } else {
+    v.outcome = 'inconclusive';
+    v.reason =
+      low > bound
+        ? `${ci} lies above ${bound.toFixed(2)} but Holm-adjusted p ${v.pAdjusted!.toPrecision(2)} ≥ ${options.alpha}`
+        : `${ci} straddles ${bound.toFixed(2)}`;
+  }
+}
+
+const pct = (level: number) => `${Math.round(level * 100)} %`;
