@@ -3,6 +3,7 @@ import type { SampleSink } from '../metrics/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { ClientMetrics } from './client-metrics.js';
 import type { ConnectGate } from './connect-gate.js';
+import type { SyncObserverFactory } from './sync-observer.js';
 import type { ClientAuth } from './token-source.js';
 import type { Transport } from './transport/stream-transport.js';
 
@@ -38,6 +39,8 @@ export interface ClientEnvironmentOptions {
   userAgent?: string;
   /** For tests: the jitter source. */
   random?: () => number;
+  /** Sees every client's ops (drills); default none, so clients keep no row data. */
+  observer?: SyncObserverFactory;
 }
 
 /** The resolved, shared form: one object per group, referenced (not copied) by each client. */
@@ -55,6 +58,7 @@ export interface ClientEnvironment {
   readonly writeCheckpointTimeoutMs: number;
   readonly userAgent: string;
   readonly random: () => number;
+  readonly observer: SyncObserverFactory | undefined;
 }
 
 export function createClientEnvironment(options: ClientEnvironmentOptions): ClientEnvironment {
@@ -76,5 +80,6 @@ export function createClientEnvironment(options: ClientEnvironmentOptions): Clie
     writeCheckpointTimeoutMs: options.writeCheckpointTimeoutMs ?? 60_000,
     userAgent: options.userAgent ?? 'syncscale-fleet/0.1',
     random: options.random ?? Math.random,
+    observer: options.observer,
   };
 }

@@ -25,3 +25,4 @@ export { readStamp, STAMP_FIELD } from './pending-stamps.js';
 export type { SyncLine, SyncRequestBody, OplogEntry } from './sync-lines.js';
 export { WorkerFleet, type MergingSink } from './worker/worker-fleet.js';
 export { commandTokenProvider } from './token-command.js';
+export type { SyncObserver, SyncObserverFactory } from './sync-observer.js';

@@ -86,7 +86,10 @@ export class SimulatedClient {
   ) {
     this.userId = identity.userId;
     this.clientId = identity.clientId ?? randomUUID();
-    this.session = new SyncSession(env.metrics);
+    this.session = new SyncSession(
+      env.metrics,
+      env.observer?.({ userId: this.userId, clientId: this.clientId }),
+    );
     this.tokens = new TokenSource(env.auth, identity.userId);
     this.backoff = new Backoff(env.backoff, env.random);
     this.signal = identity.signal;

@@ -10,6 +10,7 @@ import type {
   PartialCheckpointCompleteLine,
   SyncLine,
 } from './sync-lines.js';
+import type { SyncObserver } from './sync-observer.js';
 import { SyncState, type CheckpointOutcome } from './sync-state.js';
 import { WriteCheckpointWaiters } from './write-checkpoint.js';
 
@@ -41,7 +42,10 @@ export class SyncSession {
   private checkpointLineAt = -1;
   private completesOnStream = 0;
 
-  constructor(private readonly metrics: ClientMetrics) {}
+  constructor(
+    private readonly metrics: ClientMetrics,
+    private readonly observer?: SyncObserver,
+  ) {}
 
   /** A new stream was started at `startedAt` (a `performance.now()` time). */
   streamStarted(startedAt: number): void {
@@ -76,6 +80,7 @@ export class SyncSession {
   beforeReconnect(): void {
     this.state.rollback();
     this.stamps?.clear();
+    this.observer?.rolledBack();
   }
 
   /**
@@ -102,6 +107,7 @@ export class SyncSession {
 
   private onData(data: DataLine['data']): LineOutcomeValue {
     const count = this.state.applyData(data);
+    this.observer?.data(data.bucket, data.data);
     this.opsReceived += count;
     this.metrics.add(MetricName.opsReceived, count);
     if (hasStamp(data.data)) (this.stamps ??= new PendingStamps()).collect(data.bucket, data.data);
@@ -113,6 +119,7 @@ export class SyncSession {
     const outcome = this.state.complete(lastOpId);
     if (outcome.failed.length > 0) return this.onChecksumFailure(outcome);
     this.checkpointsCompleted++;
+    this.observer?.completed(coversAll);
     this.metrics.add(MetricName.checkpointsCompleted, 1);
     if (this.checkpointLineAt >= 0)
       this.metrics.add(MetricName.checkpointLatency, now - this.checkpointLineAt);
@@ -126,6 +133,10 @@ export class SyncSession {
   private onPartial(lastOpId: string, priority: number): LineOutcomeValue {
     const outcome = this.state.completePartial(lastOpId, priority);
     if (outcome.failed.length > 0) return this.onChecksumFailure(outcome);
+    if (this.observer) {
+      const state = this.state;
+      this.observer.completed((bucket) => state.priorityOf(bucket) <= priority);
+    }
     if (this.stamps && this.stamps.size > 0) {
       const state = this.state;
       this.stamps.release(Date.now(), (bucket) => state.priorityOf(bucket) <= priority, this.recordStamp);
@@ -135,6 +146,7 @@ export class SyncSession {
 
   private onChecksumFailure(outcome: CheckpointOutcome): LineOutcomeValue {
     this.checksumFailures += outcome.failed.length;
+    this.observer?.dropped(outcome.failed);
     this.metrics.add(MetricName.checksumFailures, outcome.failed.length);
     this.stamps?.clear();
     return LineOutcome.ChecksumFailed;
@@ -150,6 +162,10 @@ export class SyncSession {
 }
 
 function visibleAlways(): boolean {
+  return true;
+}
+
+function coversAll(): boolean {
   return true;
 }
 

@@ -34,3 +34,4 @@ export {
   normalCdf,
   relativeMad,
 } from './statistics.js';
+export { recordedTrials } from './recorded-trials.js';

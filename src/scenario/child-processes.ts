@@ -14,7 +14,14 @@ export class ServiceProcess {
   constructor(
     readonly label: string,
     args: string[],
-    options: { heapMb?: number; env?: NodeJS.ProcessEnv; cwd: string; log: Writable },
+    options: {
+      heapMb?: number;
+      env?: NodeJS.ProcessEnv;
+      cwd: string;
+      log: Writable;
+      /** Every output line as it arrives, with its arrival time (`Date.now()`): drills time events by it. */
+      onLine?: (line: string, at: number) => void;
+    },
   ) {
     const nodeArgs = options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : [];
     this.child = spawn(process.execPath, [...nodeArgs, ...args], {
@@ -30,6 +37,7 @@ export class ServiceProcess {
         partial = parts.pop()!;
         for (const line of parts) {
           options.log.write(`[${label}] ${line}\n`);
+          options.onLine?.(line, Date.now());
           if (this.lines.length < 200) this.lines.push(line);
         }
         for (const wake of this.waiters.splice(0)) wake();
@@ -75,7 +83,7 @@ export class ServiceProcess {
   /** SIGTERM, then SIGKILL after the grace period. */
   async stop(graceMs = 35_000): Promise<void> {
     if (!this.alive) return;
-    this.child.kill('SIGTERM');
+    this.signal('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
@@ -83,6 +91,11 @@ export class ServiceProcess {
 
   kill(): void {
     if (this.alive) this.child.kill('SIGKILL');
+  }
+
+  /** Sends a signal without waiting (a drill times what follows). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.alive) this.child.kill(signal);
   }
 }
 

@@ -31,3 +31,17 @@ export {
   type WriteRate,
   type WriteShape,
 } from './types.js';
+export {
+  CLI,
+  loadDataset as createDatasetTables,
+  serviceConfig,
+  waitForActiveCheckpoint,
+} from './embedded-target.js';
+export { ServiceProcess, killAllServiceProcesses, runningServiceProcesses } from './child-processes.js';
+/** Building blocks of file validation, shared with the drill file. */
+export { YamlSource } from './yaml-source.js';
+export { zodProblems, issueMessage } from './zod-problems.js';
+export { formatPath } from './scenario-error.js';
+export { datasetSchema } from './dataset-schema.js';
+export { duration, positiveDuration, positiveCount, positiveRate } from './schema-helpers.js';
+export { RunDirectory } from './run-directory.js';

@@ -178,7 +178,10 @@ export class ReplicationEngine {
     clearInterval(running.refreshTimer);
     clearInterval(running.heartbeatTimer);
     this.jobs.delete(stream.id);
-    await running.lock.release().catch(() => undefined);
+    await running.lock.release().then(
+      () => this.options.log.info(`Released replication lock of stream ${stream.id}`),
+      () => undefined,
+    );
     if (error === undefined || this.stopping) return;
     const message = describeError(error);
     this.options.log.error(`Replication of stream ${stream.id} failed: ${message}`);

@@ -41,12 +41,20 @@ export function replicationLockName(stream: Pick<SyncRulesRecord, 'id' | 'slotNa
   return `sync_rules_${stream.id}_${stream.slotName}`;
 }
 
+/**
+ * Test-only fault knob: a replicator started with this set to 1 never checks the lock (it believes it holds
+ * it at once). It exists so `syncscale drill` can prove it fails a deploy that breaks the lock rule; never set
+ * it in a deployment.
+ */
+export const FAULT_SKIP_LOCK_ENV = 'SYNCSCALE_FAULT_SKIP_LOCK';
+
 /** Takes the stream's lock or throws PSYNC_S1003 (another replicator holds it). */
 export async function acquireReplicationLock(
   db: pg.Pool,
   stream: SyncRulesRecord,
   ttlMs: number,
 ): Promise<StorageLock> {
+  if (process.env[FAULT_SKIP_LOCK_ENV] === '1') return StorageLock.unchecked(db, replicationLockName(stream));
   const lock = await StorageLock.tryAcquire(db, replicationLockName(stream), ttlMs);
   if (!lock)
     throw new ServiceError('PSYNC_S1003', 'Replication stream is locked by another process, standing by.');

@@ -24,6 +24,11 @@ export class StorageLock {
     return rowCount === 1 ? new StorageLock(db, name, lockId) : undefined;
   }
 
+  /** A lock that was never taken (the test-only skip-lock fault): refresh and release touch nothing. */
+  static unchecked(db: pg.Pool, name: string): StorageLock {
+    return new StorageLock(db, name, '00000000-0000-0000-0000-000000000000');
+  }
+
   /** Extends the lease; false when it was lost (expired and taken by another holder). */
   async refresh(): Promise<boolean> {
     const { rowCount } = await this.db.query(

@@ -1,0 +1,337 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import pg from 'pg';
+import { ExitCode } from '../errors/index.js';
+import { Fleet, type ClientAuth } from '../fleet/index.js';
+import { MetricRegistry, type Sample } from '../metrics/index.js';
+import { PROBE_METRIC_KINDS } from '../probes/index.js';
+import { RunDirectory } from '../scenario/index.js';
+import { drillReports } from './drill-report.js';
+import { stepKind, type Drill, type DrillStep } from './drill-file.js';
+import { decide, type DrillResults, type StepRecord } from './drill-verdict.js';
+import { DrillWriter } from './drill-writer.js';
+import { EmbeddedDeployment } from './embedded-deployment.js';
+import { StorageWatch } from './storage-watch.js';
+import { Timeline } from './timeline.js';
+import { verifyClients, type Verification } from './verify-clients.js';
+import { ClientWitness } from './witness.js';
+
+export interface DrillOptions {
+  reportsDir: string;
+  out: (text: string) => void;
+  signal: AbortSignal;
+  /** Extra environment for replicators that steps start (the test-only fault knobs). */
+  newReplicatorEnv?: NodeJS.ProcessEnv;
+}
+
+export interface DrillOutcome {
+  exitCode: number;
+  runDir: string;
+  results: DrillResults | undefined;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+/**
+ * `syncscale drill`: a connected fleet and steady writes throughout, the deploy's steps one after another,
+ * then a settle period and the row-level check of every client against the source; the verdict compares
+ * hand-over, reconnect and correctness figures with the drill's thresholds.
+ */
+export async function runDrill(drill: Drill, options: DrillOptions): Promise<DrillOutcome> {
+  const dir = RunDirectory.create(options.reportsDir, drill.name);
+  options.out(`syncscale drill ${drill.name} → ${dir.path}\n`);
+  const timeline = new Timeline();
+  const registry = new MetricRegistry({ kinds: PROBE_METRIC_KINDS, firstWindow: 'setup' });
+  const reconnectTimes: number[] = [];
+  const sink = {
+    add(sample: Sample) {
+      registry.add(sample);
+      if (sample.metric === 'reconnects') reconnectTimes.push(sample.time);
+    },
+  };
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => deadline.abort(), drill.maxDurationMs);
+  const stop = AbortSignal.any([options.signal, deadline.signal]);
+  const steps: StepRecord[] = [];
+  const witnesses: ClientWitness[] = [];
+  const syncedSeries: Array<{ at: number; synced: number }> = [];
+  let deployment: EmbeddedDeployment | undefined;
+  let watch: StorageWatch | undefined;
+  let writer: DrillWriter | undefined;
+  let fleet: Fleet | undefined;
+  let syncedTimer: NodeJS.Timeout | undefined;
+  let verification: Verification | undefined;
+  let failure: unknown;
+  const startedAt = Date.now();
+  let loadStartedAt = startedAt;
+  try {
+    const syncConfig = await fs.readFile(drill.dataset.syncConfigPath, 'utf8');
+    const users = Array.from({ length: drill.dataset.users }, (_, i) => `user${i}`);
+    let endpoint: string;
+    let sourceUrl: string;
+    let storageUrl: string | undefined;
+    let auth: ClientAuth;
+    if (drill.target.kind === 'embedded') {
+      options.out('Starting embedded Postgres, a replicator and the API processes behind a load balancer…\n');
+      deployment = new EmbeddedDeployment({
+        runDir: dir.path,
+        log: dir.log,
+        timeline,
+        syncConfig,
+        dataset: drill.dataset,
+        apiContainers: drill.target.apiContainers,
+        heapMb: drill.target.heapMb,
+        maxConcurrentConnections: drill.target.maxConcurrentConnections,
+        lockTtlMs: drill.target.lockTtlMs,
+        lockRefreshMs: drill.target.lockRefreshMs,
+        newReplicatorEnv: options.newReplicatorEnv,
+        prepareSource: (url) => seedTodos(url, users, drill.dataset.rowsPerUser, 'seed'),
+      });
+      await deployment.start();
+      endpoint = deployment.balancer.endpoint;
+      sourceUrl = deployment.sourceUrl;
+      storageUrl = deployment.storageUrl;
+      auth = { key: deployment.jwtKey, audience: deployment.audience };
+    } else {
+      endpoint = drill.target.endpoint;
+      sourceUrl = drill.target.sourceUrl;
+      storageUrl = drill.target.storageUrl;
+      auth = { key: { k: drill.target.token.k, kid: drill.target.token.kid }, audience: drill.target.token.audience };
+      // New ids only: the source may hold data of earlier drills or of the application.
+      await seedTodos(sourceUrl, users, drill.dataset.rowsPerUser, `seed-${dir.id}`);
+    }
+    stop.throwIfAborted();
+    if (storageUrl) {
+      watch = new StorageWatch(storageUrl);
+      watch.start();
+    }
+    fleet = new Fleet({
+      endpoint,
+      auth,
+      sink,
+      transport: drill.load.transport,
+      userId: (index) => users[index % users.length]!,
+      maxConcurrentConnects: 100,
+      signal: stop,
+      observer: ({ userId, clientId }) => {
+        const witness = new ClientWitness(userId, clientId);
+        witnesses.push(witness);
+        return witness;
+      },
+    });
+    const clients = drill.load.clients;
+    fleet.add(clients);
+    loadStartedAt = Date.now();
+    const running = fleet;
+    syncedTimer = setInterval(() => syncedSeries.push({ at: Date.now(), synced: running.snapshot().synced }), 100);
+    if (!(await waitFor(() => running.snapshot().synced === clients, 60_000, stop)))
+      throw new Error(`only ${running.snapshot().synced} of ${clients} clients synced within 60 s`);
+    writer = new DrillWriter(sourceUrl, users, drill.load.writesPerSecond, drill.dataset.rowSizeBytes);
+    writer.start();
+    options.out(`${clients} clients synced; writing ${drill.load.writesPerSecond} rows/s; warm-up ${drill.warmupMs / 1000} s\n`);
+    await sleep(drill.warmupMs, stop);
+
+    for (const [index, step] of drill.steps.entries()) {
+      if (stop.aborted) break;
+      const name = `step-${index + 1}-${stepKind(step)}`;
+      registry.beginWindow(name);
+      timeline.add({ at: Date.now(), subject: 'drill', kind: 'step', detail: name });
+      options.out(`[${name}] ${describeStep(step)}\n`);
+      const record = await runStep(step, name, { deployment, fleet: running, clients, timeline, watch, drill, stop, dir });
+      steps.push(record);
+      if (record.error) options.out(`  error: ${record.error}\n`);
+      for (const [key, value] of Object.entries(record.figures)) options.out(`  ${key}: ${value}\n`);
+    }
+    registry.beginWindow('settle');
+    await sleep(drill.settleMs, stop);
+    await writer.stop();
+    // Converged: every client holds every committed row (or the wait ends and the check says what is missing).
+    const deadlineAt = Date.now() + 30_000;
+    for (;;) {
+      verification = await verifyClients(sourceUrl, witnesses);
+      if (verification.missing === 0 || Date.now() > deadlineAt || stop.aborted) break;
+      await sleep(500, stop);
+    }
+  } catch (error) {
+    failure = error;
+    dir.line(`drill failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  } finally {
+    clearTimeout(deadlineTimer);
+    if (syncedTimer) clearInterval(syncedTimer);
+    fleet?.stopAll();
+    await writer?.close();
+    await watch?.stop();
+    await deployment?.close().catch(() => undefined);
+  }
+
+  const endedAt = Date.now();
+  const snapshot = registry.snapshot();
+  const results = decide({
+    drill,
+    startedAt,
+    loadStartedAt,
+    endedAt,
+    timeline,
+    steps,
+    verification,
+    storage: watch ? { advances: watch.checkpointAdvances(), holderChanges: watch.holderChanges() } : undefined,
+    windows: snapshot.windows,
+    cumulative: snapshot.cumulative,
+    writes: writer ? { committed: writer.committed, failed: writer.failed, commits: writer.commits } : undefined,
+    reconnectTimes,
+    synced: syncedSeries,
+    clients: drill.load.clients,
+    failure: failure === undefined ? undefined : failure instanceof Error ? failure.message : String(failure),
+    interrupted: options.signal.aborted,
+    timedOut: deadline.signal.aborted && !options.signal.aborted,
+  });
+  dir.writeJson('drill.json', results);
+  const written = await drillReports(dir.path, results);
+  dir.line(`drill ended: ${results.verdict}`);
+  await dir.close();
+  options.out(`\n${results.summary}\nReports: ${written.join(', ')}\n`);
+  const exitCode = failure || options.signal.aborted ? ExitCode.FAILURE : results.verdict === 'PASS' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
+  return { exitCode, runDir: dir.path, results };
+}
+
+interface StepContext {
+  deployment: EmbeddedDeployment | undefined;
+  fleet: Fleet;
+  clients: number;
+  timeline: Timeline;
+  watch: StorageWatch | undefined;
+  drill: Drill;
+  stop: AbortSignal;
+  dir: RunDirectory;
+}
+
+async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise<StepRecord> {
+  const record: StepRecord = { name, kind: stepKind(step), startedAt: Date.now(), endedAt: 0, figures: {} };
+  try {
+    if ('wait' in step) await sleep(step.wait, ctx.stop);
+    else if ('command' in step) record.figures.exit = String(await shell(step.command, ctx.dir));
+    else {
+      const deployment = ctx.deployment!;
+      if ('start_replicator' in step) {
+        const member = await deployment.startReplicator();
+        record.subject = member.name;
+        const standby = ctx.timeline.first((e) => e.subject === member.name && e.kind === 'standby');
+        record.figures.reported = standby ? 'standby (PSYNC_S1003)' : 'took the lock at once';
+      } else if ('stop_replicator' in step) {
+        await stopReplicator(step.stop_replicator.signal, record, ctx);
+      } else if ('roll_api' in step) {
+        await rollApis(record, ctx);
+      } else if ('migrate' in step) {
+        await deployment.migrate();
+      } else if ('compact' in step) {
+        await deployment.compact();
+      }
+    }
+  } catch (error) {
+    record.error = error instanceof Error ? error.message : String(error);
+  }
+  record.endedAt = Date.now();
+  return record;
+}
+
+/** Stops the oldest replicator and times the hand-over: signal → release/exit → acquired → checkpoint. */
+async function stopReplicator(signal: 'SIGTERM' | 'SIGKILL', record: StepRecord, ctx: StepContext): Promise<void> {
+  const deployment = ctx.deployment!;
+  const old = deployment.oldestReplicator();
+  if (!old) throw new Error('no replicator is running');
+  record.subject = old.name;
+  record.signal = signal;
+  const signalledAt = Date.now();
+  await deployment.stop(old, signal);
+  record.figures.exitMs = String(Date.now() - signalledAt);
+  const ttl = ctx.drill.target.kind === 'embedded' ? ctx.drill.target.lockTtlMs : 60_000;
+  const acquired = await waitFor(
+    () => ctx.timeline.first((e) => e.kind === 'acquired' && e.subject !== old.name && e.subject.startsWith('replicator-'), signalledAt),
+    ttl + 15_000,
+    ctx.stop,
+  );
+  if (!acquired) {
+    record.figures.handover = 'no replicator took over';
+    return;
+  }
+  record.handover = { signalledAt, acquiredAt: acquired.at, newHolder: acquired.subject };
+  const released = ctx.timeline.first((e) => e.subject === old.name && (e.kind === 'released' || e.kind === 'exited'), signalledAt);
+  if (released) record.handover.releasedAt = released.at;
+  const advanced = await waitFor(() => ctx.watch?.checkpointAdvances().find((t) => t >= acquired.at), 15_000, ctx.stop);
+  if (advanced) record.handover.firstCheckpointAt = advanced;
+  record.figures.handoverMs = String(acquired.at - signalledAt);
+  if (advanced) record.figures.firstReplicatedMs = String(advanced - signalledAt);
+}
+
+/** Rolls every API process present at the start, one at a time, timing drain and the reconnect storm. */
+async function rollApis(record: StepRecord, ctx: StepContext): Promise<void> {
+  const deployment = ctx.deployment!;
+  record.rolls = [];
+  for (const member of [...deployment.apis.filter((a) => a.process.alive)]) {
+    const at = Date.now();
+    const { drainMs, replacement } = await deployment.rollApi(member);
+    const back = await waitFor(
+      () => (ctx.fleet.snapshot().synced === ctx.clients ? Date.now() : undefined),
+      ctx.drill.thresholds.clientsBackWithinMs + 10_000,
+      ctx.stop,
+    );
+    record.rolls.push({ process: member.name, replacement: replacement.name, at, drainMs, allBackMs: back ? back - at : undefined });
+    record.figures[`${member.name}`] = `drained in ${drainMs} ms, every client synced again ${back ? `${back - at} ms` : 'never'} after`;
+  }
+}
+
+function shell(command: string, dir: RunDirectory): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => dir.log.write(`[command] ${chunk.toString()}`));
+    child.on('close', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(127));
+  });
+}
+
+/** Polls until `probe` returns a value (not undefined/false) or the timeout passes. */
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number, signal: AbortSignal): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline || signal.aborted) return undefined;
+    await sleep(50, signal);
+  }
+}
+
+function describeStep(step: DrillStep): string {
+  if ('wait' in step) return `wait ${step.wait / 1000} s`;
+  if ('command' in step) return `command: ${step.command}`;
+  if ('stop_replicator' in step) return `stop the oldest replicator with ${step.stop_replicator.signal}`;
+  if ('start_replicator' in step) return 'start a new replicator (it must stand by)';
+  if ('roll_api' in step) return 'roll the API processes one at a time';
+  if ('migrate' in step) return 'migrate up (one-shot job)';
+  return 'compact (one-shot job)';
+}
+
+/** The todos rows every user starts with (`<prefix>-<user>-<i>`). */
+async function seedTodos(sourceUrl: string, users: readonly string[], perUser: number, prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: sourceUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO todos (id, owner_id, payload)
+       SELECT $1 || '-' || u || '-' || g, u, md5(u || g) FROM unnest($2::text[]) u, generate_series(1, $3::int) g
+       ON CONFLICT DO NOTHING`,
+      [prefix, users, perUser],
+    );
+  } finally {
+    await client.end();
+  }
+}
