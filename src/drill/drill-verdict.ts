@@ -12,6 +12,8 @@ export interface StepRecord {
   subject?: string;
   signal?: 'SIGTERM' | 'SIGKILL';
   handover?: { signalledAt: number; releasedAt?: number; acquiredAt: number; firstCheckpointAt?: number; newHolder: string };
+  /** After a command step: when every client was synced again, ms from the step's start (undefined: never). */
+  clientsBackMs?: number;
   rolls?: Array<{ process: string; replacement: string; at: number; drainMs: number; allBackMs?: number }>;
   /** Figures printed as the step ends. */
   figures: Record<string, string>;
@@ -142,6 +144,19 @@ export function decide(input: DecideInput): DrillResults {
       );
     }
   }
+  for (const step of steps.filter((s) => s.kind === 'command')) {
+    check(
+      `clients back after ${step.name}`,
+      step.clientsBackMs !== undefined && step.clientsBackMs <= drill.thresholds.clientsBackWithinMs,
+      step.clientsBackMs === undefined ? 'not every client synced again' : `every client synced ${ms(step.clientsBackMs)} after the step began`,
+      `≤ ${ms(drill.thresholds.clientsBackWithinMs)}`,
+    );
+    const changes = (input.storage?.holderChanges ?? []).filter((c) => c.at >= step.startedAt && c.at <= nextStart(steps, step, input.endedAt));
+    const taken = changes.find((c) => c.lockId !== null);
+    if (changes.length > 0)
+      step.figures.lockTable = changes.map((c) => `+${ms(c.at - step.startedAt)} ${c.lockId ? `holder ${c.lockId.slice(0, 8)}` : 'no holder'}`).join(', ');
+    if (taken) step.figures.newHolderMs = String(taken.at - step.startedAt);
+  }
   for (const step of steps.filter((s) => s.error)) check(`${step.name} ran`, false, step.error!, 'no error');
 
   const v = input.verification;
@@ -198,6 +213,11 @@ export function decide(input: DecideInput): DrillResults {
   };
   results.summary = summaryText(results);
   return results;
+}
+
+function nextStart(steps: readonly StepRecord[], step: StepRecord, end: number): number {
+  const next = steps[steps.indexOf(step) + 1];
+  return next ? next.startedAt : end;
 }
 
 function summaryText(r: DrillResults): string {

@@ -108,6 +108,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       storageUrl = drill.target.storageUrl;
       auth = { key: { k: drill.target.token.k, kid: drill.target.token.kid }, audience: drill.target.token.audience };
       // New ids only: the source may hold data of earlier drills or of the application.
+      await ensureTables(sourceUrl, drill.dataset.lists);
       await seedTodos(sourceUrl, users, drill.dataset.rowsPerUser, `seed-${dir.id}`);
     }
     stop.throwIfAborted();
@@ -219,7 +220,10 @@ async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise
   const record: StepRecord = { name, kind: stepKind(step), startedAt: Date.now(), endedAt: 0, figures: {} };
   try {
     if ('wait' in step) await sleep(step.wait, ctx.stop);
-    else if ('command' in step) record.figures.exit = String(await shell(step.command, ctx.dir));
+    else if ('command' in step) {
+      record.figures.exit = String(await shell(step.command, ctx.dir));
+      await clientsBack(record, ctx);
+    }
     else {
       const deployment = ctx.deployment!;
       if ('start_replicator' in step) {
@@ -290,6 +294,21 @@ async function rollApis(record: StepRecord, ctx: StepContext): Promise<void> {
   }
 }
 
+/**
+ * After a step an operator ran (a command), waits until every client is synced again when some were not,
+ * and records how long that took from the step's start.
+ */
+async function clientsBack(record: StepRecord, ctx: StepContext): Promise<void> {
+  await sleep(1_000, ctx.stop);
+  const back = await waitFor(
+    () => (ctx.fleet.snapshot().synced === ctx.clients ? Date.now() : undefined),
+    ctx.drill.thresholds.clientsBackWithinMs + 10_000,
+    ctx.stop,
+  );
+  record.clientsBackMs = back ? back - record.startedAt : undefined;
+  record.figures.clientsSyncedAgain = back ? `${back - record.startedAt} ms after the step began` : 'not every client';
+}
+
 function shell(command: string, dir: RunDirectory): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -318,6 +337,24 @@ function describeStep(step: DrillStep): string {
   if ('roll_api' in step) return 'roll the API processes one at a time';
   if ('migrate' in step) return 'migrate up (one-shot job)';
   return 'compact (one-shot job)';
+}
+
+/** The drill's tables on an external source, created only when missing (like `syncscale run`'s). */
+async function ensureTables(sourceUrl: string, lists: number): Promise<void> {
+  const client = new pg.Client({ connectionString: sourceUrl });
+  await client.connect();
+  try {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS lists (id text PRIMARY KEY, name text);
+      CREATE TABLE IF NOT EXISTS todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8,
+        updated_at timestamptz DEFAULT now());`);
+    await client.query(
+      `INSERT INTO lists SELECT 'list' || g, 'List ' || g FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
+      [lists],
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** The todos rows every user starts with (`<prefix>-<user>-<i>`). */
