@@ -36,7 +36,7 @@ function buildStream(): object[] {
         id,
         owner_id: 'user1',
         payload: 'x'.repeat(100),
-        _ss_ts: 1700000000000 + c,
+        ss_ts: 1700000000000 + c,
       });
       const sum = putChecksum('todos', id, data);
       ops.push({

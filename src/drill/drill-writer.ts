@@ -45,7 +45,7 @@ export class DrillWriter {
     const payload = randomBytes(Math.max(8, this.rowSizeBytes >> 1)).toString('hex').slice(0, this.rowSizeBytes);
     const done = this.pool
       .query(
-        `INSERT INTO todos (id, owner_id, payload, _ss_ts)
+        `INSERT INTO todos (id, owner_id, payload, ss_ts)
          VALUES ($1, $2, $3, (extract(epoch from clock_timestamp()) * 1000)::int8)`,
         [`drill-${n}`, owner, payload],
       )

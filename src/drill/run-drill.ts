@@ -346,7 +346,7 @@ async function ensureTables(sourceUrl: string, lists: number): Promise<void> {
   try {
     await client.query(`
       CREATE TABLE IF NOT EXISTS lists (id text PRIMARY KEY, name text);
-      CREATE TABLE IF NOT EXISTS todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8,
+      CREATE TABLE IF NOT EXISTS todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, ss_ts int8,
         updated_at timestamptz DEFAULT now());`);
     await client.query(
       `INSERT INTO lists SELECT 'list' || g, 'List ' || g FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,

@@ -74,6 +74,8 @@ export const ErrorCodes = {
   SSCALE_E0002: { status: 500, title: 'Storage migration failed' },
   /** Toolkit: invalid command-line usage. */
   SSCALE_E0003: { status: 400, title: 'Invalid command-line usage' },
+  /** Run: rows were written while clients were connected, but no stamped row (column ss_ts) reached a client: the sync config does not deliver the stamp, so end-to-end latency is not measured. */
+  SSCALE_R0001: { status: 500, title: 'Stamp column not delivered' },
   /** Gate: a baseline or candidate names no saved run, baseline file or command. */
   SSCALE_G0001: { status: 400, title: 'Gate input not found' },
   /** Gate: the runs compared come from different scenarios (name or phases differ). */

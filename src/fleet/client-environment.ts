@@ -5,7 +5,7 @@ import { ClientMetrics } from './client-metrics.js';
 import type { ConnectGate } from './connect-gate.js';
 import type { SyncObserverFactory } from './sync-observer.js';
 import type { ClientAuth } from './token-source.js';
-import type { Transport } from './transport/stream-transport.js';
+import type { StreamCompression, Transport } from './transport/stream-transport.js';
 
 /** Settings shared by a group of simulated clients (everything but the user). */
 export interface ClientEnvironmentOptions {
@@ -41,6 +41,8 @@ export interface ClientEnvironmentOptions {
   random?: () => number;
   /** Sees every client's ops (drills); default none, so clients keep no row data. */
   observer?: SyncObserverFactory;
+  /** What HTTP streams accept: `sdk` (default, gzip, deflate, br as the SDKs' fetch), `gzip` or `none`. */
+  compression?: StreamCompression;
 }
 
 /** The resolved, shared form: one object per group, referenced (not copied) by each client. */
@@ -59,6 +61,7 @@ export interface ClientEnvironment {
   readonly userAgent: string;
   readonly random: () => number;
   readonly observer: SyncObserverFactory | undefined;
+  readonly compression: StreamCompression;
 }
 
 export function createClientEnvironment(options: ClientEnvironmentOptions): ClientEnvironment {
@@ -81,5 +84,6 @@ export function createClientEnvironment(options: ClientEnvironmentOptions): Clie
     userAgent: options.userAgent ?? 'syncscale-fleet/0.1',
     random: options.random ?? Math.random,
     observer: options.observer,
+    compression: options.compression ?? 'sdk',
   };
 }

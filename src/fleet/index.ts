@@ -15,7 +15,12 @@ export {
   type ClientEnvironmentOptions,
 } from './client-environment.js';
 export type { ClientAuth, MintedTokenAuth, ProvidedTokenAuth } from './token-source.js';
-export { TRANSPORTS, type Transport } from './transport/stream-transport.js';
+export {
+  TRANSPORTS,
+  STREAM_COMPRESSIONS,
+  type StreamCompression,
+  type Transport,
+} from './transport/stream-transport.js';
 export { ConnectGate } from './connect-gate.js';
 export type { BackoffOptions } from './backoff.js';
 export { FleetErrorCode, classifyHttpError, classifyRSocketError, psyncCodeOf } from './error-codes.js';

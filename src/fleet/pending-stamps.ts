@@ -1,11 +1,11 @@
 import type { OplogEntry } from './sync-lines.js';
 
 /** The stamp field the write generators put in rows: source commit time, ms since the epoch. */
-export const STAMP_FIELD = '_ss_ts';
+export const STAMP_FIELD = 'ss_ts';
 
-const STAMP = /"_ss_ts"\s*:\s*"?(\d{1,16})/;
+const STAMP = /"ss_ts"\s*:\s*"?(\d{1,16})/;
 
-/** `_ss_ts` of a row's JSON text, read without parsing the row; undefined when absent. */
+/** `ss_ts` of a row's JSON text, read without parsing the row; undefined when absent. */
 export function readStamp(data: string): number | undefined {
   if (!data.includes(STAMP_FIELD)) return undefined;
   const match = STAMP.exec(data);

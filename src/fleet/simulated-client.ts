@@ -234,6 +234,7 @@ export class SimulatedClient {
         agent: env.agent,
         userAgent: env.userAgent,
         connectTimeoutMs: env.connectTimeoutMs,
+        compression: env.compression,
       },
       this.handler,
     );

@@ -52,7 +52,7 @@ interface RoleProcess {
 /** Tables of the dataset; `todos` (per-user buckets) is loaded and written by the writers, `lists` is global. */
 const DATASET_SCHEMA = `
   CREATE TABLE lists (id text PRIMARY KEY, name text);
-  CREATE TABLE todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8,
+  CREATE TABLE todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, ss_ts int8,
     updated_at timestamptz DEFAULT now());
   CREATE INDEX todos_owner ON todos (owner_id);
   CREATE TABLE users (id text PRIMARY KEY, org_id integer);

@@ -14,6 +14,8 @@ export interface RunTarget {
   serviceProcesses(): Array<{ label: string; metricsUrl?: string; pid?: number }>;
   /** What the probes cannot see on this target, said once in results.json. */
   blind: string[];
+  /** Things the user should know about the target (deprecations), printed before the load starts. */
+  notices?: string[];
   compact(): Promise<Record<string, unknown>>;
   restart(role: 'api' | 'replicator'): Promise<void>;
   killReplicator(): Promise<void>;
@@ -23,7 +25,7 @@ export interface RunTarget {
 /** The dataset tables, created only when missing: an external source may already have them. */
 const EXTERNAL_SCHEMA = `
   CREATE TABLE IF NOT EXISTS lists (id text PRIMARY KEY, name text);
-  CREATE TABLE IF NOT EXISTS todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8,
+  CREATE TABLE IF NOT EXISTS todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, ss_ts int8,
     updated_at timestamptz DEFAULT now());
   CREATE TABLE IF NOT EXISTS users (id text PRIMARY KEY, org_id integer);
 `;
@@ -38,8 +40,20 @@ export async function connectExternalTarget(
 ): Promise<RunTarget> {
   const source = new pg.Client({ connectionString: target.sourceDatabaseUrl });
   await source.connect();
+  const notices: string[] = [];
   try {
     await source.query(EXTERNAL_SCHEMA);
+    // Older syncscale stamped `_ss_ts`, which PowerSync's SELECT * drops (it treats `_` columns as internal).
+    const { rows } = await source.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'todos' AND column_name IN ('_ss_ts', 'ss_ts')`,
+    );
+    if (!rows.some((r) => r.column_name === 'ss_ts')) {
+      await source.query('ALTER TABLE todos ADD COLUMN IF NOT EXISTS ss_ts int8');
+      if (rows.some((r) => r.column_name === '_ss_ts'))
+        notices.push(
+          'deprecated: todos has the old stamp column _ss_ts, which PowerSync\'s SELECT * never syncs; syncscale now stamps ss_ts and has added it (drop _ss_ts when no older syncscale uses this source)',
+        );
+    }
     await source.query(
       `INSERT INTO lists SELECT 'list' || g, 'List ' || g FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
       [dataset.lists],
@@ -77,6 +91,7 @@ export async function connectExternalTarget(
     databases: [{ url: target.sourceDatabaseUrl, label: 'source' }],
     serviceProcesses: () => [{ label: 'service', metricsUrl: target.metricsUrl, pid: target.pid }],
     blind,
+    notices,
     compact: unsupported,
     restart: unsupported,
     killReplicator: unsupported,

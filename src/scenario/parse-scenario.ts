@@ -58,6 +58,7 @@ function toScenario(file: ParsedScenarioFile, baseDir: string, sourcePath: strin
     description: file.description,
     ...(sourcePath !== undefined ? { sourcePath } : {}),
     target,
+    compression: file.compression,
     dataset: { ...dataset, syncConfigPath: resolve(baseDir, syncConfig) },
     phases: file.phases,
     limits: { maxDurationMs: file.limits.max_duration },

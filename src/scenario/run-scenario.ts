@@ -78,6 +78,8 @@ interface PhaseRecord {
     Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }
   >;
   aggregates?: WindowAggregates;
+  /** Named problems found in the phase (e.g. SSCALE_R0001: no stamped row reached a client). */
+  problems?: Array<{ code: string; message: string }>;
 }
 
 /**
@@ -132,7 +134,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         });
         keys = loaded.keys;
         // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
-        await pool.query('UPDATE todos SET _ss_ts = NULL WHERE _ss_ts IS NOT NULL');
+        await pool.query('UPDATE todos SET ss_ts = NULL WHERE ss_ts IS NOT NULL');
         dir.line(`dataset: ${loaded.rows} rows in ${loaded.durationMs.toFixed(0)} ms`);
       } finally {
         await pool.end();
@@ -165,6 +167,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       // New keys only: the source may hold data from earlier runs or from the application.
       await loadTodos(target.sourceUrl, `${dir.id}-k`);
       for (const reason of target.blind) dir.line(`probe: ${reason}`);
+      for (const notice of target.notices ?? []) {
+        options.out(`${notice}\n`);
+        dir.line(notice);
+      }
     }
     stop.throwIfAborted();
     dir.line(`target up: ${target.endpoints.join(', ')}`);
@@ -202,7 +208,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           { length: workers },
           (_, workerIndex) =>
             new WorkerFleet(
-              { endpoint, auth: running.workerAuth, users, workerIndex, workers, maxConcurrentConnects: 100 },
+              {
+                endpoint,
+                auth: running.workerAuth,
+                users,
+                workerIndex,
+                workers,
+                maxConcurrentConnects: 100,
+                compression: scenario.compression,
+              },
               merging,
             ),
         ),
@@ -217,6 +231,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
             sink,
             userId: (index) => users[index % users.length]!,
             maxConcurrentConnects: 200,
+            compression: scenario.compression,
             signal: stop,
           }),
       );
@@ -290,6 +305,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         name: scenario.name,
         source: scenario.sourcePath,
         target: scenario.target,
+        compression: scenario.compression,
         dataset: scenario.dataset,
       },
       plan,
@@ -311,6 +327,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   function summaryText(): string {
     const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
     for (const phase of phases) {
+      for (const problem of phase.problems ?? []) lines.push(`  ${phase.name}: [${problem.code}] ${problem.message}`);
       const failed = phase.thresholds.filter((t) => !t.passed);
       lines.push(
         `  ${phase.name}: clients ${phase.targetClients.end}, writes ${phase.writes ? phase.writes.achievedRate.toFixed(1) + ' tx/s' : '-'}` +
@@ -447,6 +464,11 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   await Promise.all(actions);
   record.end = Date.now();
   const window = ctx.registry.snapshot().windows.find((w) => w.name === phase.name);
+  const stampProblem = window && stampNotDelivered(record, window);
+  if (stampProblem) {
+    record.problems = [stampProblem];
+    ctx.dir.line(`phase ${phase.name}: [${stampProblem.code}] ${stampProblem.message}`);
+  }
   if (window) {
     if (parsed.ok) {
       record.thresholds = evaluateThresholds(parsed.thresholds, window).map((r) => ({
@@ -461,6 +483,26 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   }
   ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
   return record;
+}
+
+/**
+ * Rows were written to clients that were connected, yet no stamped row reached any of them: the sync config
+ * does not deliver the stamp column (e.g. it selects named columns without `ss_ts`), so end-to-end latency
+ * cannot be measured. Said by name rather than left as an empty trend.
+ */
+function stampNotDelivered(
+  record: PhaseRecord,
+  window: WindowAggregates,
+): { code: string; message: string } | undefined {
+  const written = record.writes?.transactions ?? 0;
+  if (written === 0 || record.targetClients.end === 0) return undefined;
+  const e2e = window.series.find((s) => s.metric === MetricName.endToEndLatency && s.aggregate.kind === 'trend');
+  const ops = window.series.find((s) => s.metric === MetricName.opsReceived && s.aggregate.kind === 'counter');
+  if (e2e && e2e.aggregate.kind === 'trend' && e2e.aggregate.n > 0) return undefined;
+  return {
+    code: 'SSCALE_R0001',
+    message: `stamp column not delivered: ${written} transactions written while ${record.targetClients.end} clients were connected${ops && ops.aggregate.kind === 'counter' ? ` (${ops.aggregate.count} ops received)` : ''}, but no row carrying ss_ts reached a client — check that the sync config selects column ss_ts of the written table`,
+  };
 }
 
 function rateShape(phase: Phase) {

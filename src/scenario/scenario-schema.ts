@@ -14,6 +14,8 @@ export const scenarioSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][\w.-]*$/, 'expected letters, digits, -, _ or . (it names the run in reports)'),
   description: z.string().default(''),
   target: targetSchema,
+  /** What the clients' HTTP streams accept: `sdk` (as the official SDKs' fetch: gzip, deflate, br), `gzip`, `none`. */
+  compression: z.enum(['sdk', 'gzip', 'none']).default('sdk'),
   dataset: datasetSchema,
   phases: z.array(phaseSchema).min(1),
   limits: z.strictObject({ max_duration: positiveDuration.prefault(DEFAULT_MAX_DURATION) }).prefault({}),

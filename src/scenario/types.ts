@@ -9,6 +9,8 @@ export interface Scenario {
   /** The scenario file (absolute), when loaded from one. */
   sourcePath?: string;
   target: ScenarioTarget;
+  /** What the clients' HTTP streams accept (see scenario-schema.ts). */
+  compression: 'sdk' | 'gzip' | 'none';
   dataset: Dataset;
   phases: Phase[];
   limits: Limits;

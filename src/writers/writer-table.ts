@@ -20,14 +20,14 @@ export interface WriterTableSpec {
   users: readonly string[];
 }
 
-/** The default table shape: `todos(id, owner_id, payload, _ss_ts, updated_at)`, matching fixtures/sync-config. */
+/** The default table shape: `todos(id, owner_id, payload, ss_ts, updated_at)`, matching fixtures/sync-config. */
 export function defaultWriterTable(users: readonly string[], table = 'todos'): WriterTableSpec {
   return {
     table,
     keyColumn: 'id',
     ownerColumn: 'owner_id',
     payloadColumn: 'payload',
-    stampColumn: '_ss_ts',
+    stampColumn: 'ss_ts',
     updatedAtColumn: 'updated_at',
     users,
   };

@@ -33,7 +33,7 @@ describe('syncscale drill against an external target', () => {
     await adminQuery(
       source.url,
       `CREATE TABLE lists (id text PRIMARY KEY, name text);
-       CREATE TABLE todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, _ss_ts int8, updated_at timestamptz DEFAULT now());
+       CREATE TABLE todos (id text PRIMARY KEY, owner_id text NOT NULL, payload text, ss_ts int8, updated_at timestamptz DEFAULT now());
        CREATE TABLE users (id text PRIMARY KEY, org_id integer);
        CREATE TABLE projects (id integer PRIMARY KEY, org_id integer, name text);
        CREATE PUBLICATION powersync FOR ALL TABLES;`,

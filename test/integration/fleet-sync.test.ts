@@ -81,7 +81,7 @@ describe('fleet against the reference service', () => {
 
   beforeAll(async () => {
     db = await createReplicationDatabases('fleet');
-    await db.source.query('ALTER TABLE todos ADD COLUMN _ss_ts int8');
+    await db.source.query('ALTER TABLE todos ADD COLUMN ss_ts int8');
     await db.source.query(
       `INSERT INTO lists SELECT 'l' || g, 'list ' || g FROM generate_series(1, ${LISTS}) g;
        INSERT INTO todos (id, owner_id, title)
@@ -235,7 +235,7 @@ describe('fleet against the reference service', () => {
     await until(() => c.synced, 'first sync');
     const stampedAt = Date.now();
     await db.source.query(
-      `INSERT INTO todos (id, owner_id, title, _ss_ts) VALUES ('stamped', 'u7', 's', $1)`,
+      `INSERT INTO todos (id, owner_id, title, ss_ts) VALUES ('stamped', 'u7', 's', $1)`,
       [stampedAt],
     );
     const observedBy = Date.now();

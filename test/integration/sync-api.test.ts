@@ -175,6 +175,29 @@ describe('sync API of the reference service', () => {
     stream.close();
   });
 
+  it('gzip arrives as one member per burst, which fetch (undici) decodes across later writes', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${service.port}/sync/stream`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Token ${await token('u1')}` },
+      body: '{"raw_data":true}',
+      signal: controller.signal,
+    });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const decoder = new NdjsonDecoder<Record<string, any>>();
+    const lines: Record<string, any>[] = [];
+    const reading = (async () => {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) lines.push(...decoder.push(Buffer.from(chunk)));
+    })().catch(() => undefined);
+    await until(() => lines.find((l) => l.checkpoint_complete));
+    const completes = () => lines.filter((l) => l.checkpoint_complete).length;
+    const before = completes();
+    await db.source.query("INSERT INTO todos (id, owner_id, title) VALUES ('t-gzip-member', 'u1', 'g')");
+    await until(() => (lines.some((l) => JSON.stringify(l).includes('t-gzip-member')) && completes() > before ? true : undefined));
+    controller.abort();
+    await reading;
+  });
+
   it('exports powersync_* and process metrics on the Prometheus port', async () => {
     const stream = post(
       service.port!,

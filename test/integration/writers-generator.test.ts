@@ -101,7 +101,7 @@ describe('WriteGenerator against a real Postgres', () => {
 
     // The key space and the table agree row for row: updates and deletes only ever touched existing keys.
     const { rows } = await pool.query<{ id: string; owner_id: string; payload: string; ts: string }>(
-      'SELECT id, owner_id, payload, _ss_ts::text AS ts FROM todos_rate',
+      'SELECT id, owner_id, payload, ss_ts::text AS ts FROM todos_rate',
     );
     const live = new Set([...dataset.keys.liveIndexes()].map((i) => dataset.keys.key(i)));
     expect(rows.length).toBe(1000 + summary.rowsByOperation.inserted - summary.rowsByOperation.deleted);
@@ -117,7 +117,7 @@ describe('WriteGenerator against a real Postgres', () => {
       }
     }
     const stamped = await pool.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM todos_rate WHERE _ss_ts >= $1 AND updated_at IS NOT NULL',
+      'SELECT count(*)::int AS n FROM todos_rate WHERE ss_ts >= $1 AND updated_at IS NOT NULL',
       [runStart - 50],
     );
     expect(stamped.rows[0]?.n).toBeGreaterThan(

@@ -93,16 +93,16 @@ describe('fleet tokens', () => {
 });
 
 describe('fleet stamps and connect gate', () => {
-  it('reads _ss_ts without parsing the row', () => {
-    expect(readStamp('{"id":"a","_ss_ts":1712345678901}')).toBe(1712345678901);
-    expect(readStamp('{"id":"a","_ss_ts":"1712345678901"}')).toBe(1712345678901);
+  it('reads ss_ts without parsing the row', () => {
+    expect(readStamp('{"id":"a","ss_ts":1712345678901}')).toBe(1712345678901);
+    expect(readStamp('{"id":"a","ss_ts":"1712345678901"}')).toBe(1712345678901);
     expect(readStamp('{"id":"a"}')).toBeUndefined();
   });
 
   it('releases stamps by bucket visibility', () => {
     const stamps = new PendingStamps();
-    stamps.collect('a', [{ op_id: '1', op: 'PUT', data: '{"_ss_ts":100}', checksum: 0 }]);
-    stamps.collect('b', [{ op_id: '2', op: 'PUT', data: '{"_ss_ts":200}', checksum: 0 }]);
+    stamps.collect('a', [{ op_id: '1', op: 'PUT', data: '{"ss_ts":100}', checksum: 0 }]);
+    stamps.collect('b', [{ op_id: '2', op: 'PUT', data: '{"ss_ts":200}', checksum: 0 }]);
     const seen: number[] = [];
     stamps.release(
       1000,

@@ -20,7 +20,7 @@ describe('fleet sync session samples', () => {
       const { samples, metrics } = capture();
       const session = new SyncSession(metrics);
       session.streamStarted(performance.now());
-      const data = '{"id":"t1","_ss_ts":1700000009000,"title":"x"}';
+      const data = '{"id":"t1","ss_ts":1700000009000,"title":"x"}';
       const checksum = putChecksum('todos', 't1', data);
       session.handle({
         checkpoint: { last_op_id: '5', buckets: [{ bucket: B, checksum: toInt32(checksum), priority: 3 }] },

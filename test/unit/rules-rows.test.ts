@@ -32,6 +32,16 @@ describe('evaluateRow on the spec example', () => {
     ]);
   });
 
+  it('SELECT * drops columns whose name starts with _ (the real service treats them as internal)', () => {
+    const rows = config.evaluateRow(table('todos'), { id: 't1', owner_id: 'u1', _internal: 'x', ss_ts: 5 });
+    expect(rows[0]!.data).toBe('{"id":"t1","owner_id":"u1","ss_ts":5}');
+    const named = SyncConfig.parse(
+      'bucket_definitions:\n  b:\n    data:\n      - SELECT id, _internal FROM todos\n',
+      { bucketIdPrefix: '1#' },
+    );
+    expect(named.evaluateRow(table('todos'), { id: 't1', _internal: 'x' })[0]!.data).toBe('{"id":"t1","_internal":"x"}');
+  });
+
   it('moves a row between buckets when the owner changes (two evaluations)', () => {
     const before = buckets(config, 'todos', { id: 't1', owner_id: 'u1' });
     const after = buckets(config, 'todos', { id: 't1', owner_id: 'u2' });

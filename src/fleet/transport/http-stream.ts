@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 import { BsonStreamDecoder, NdjsonDecoder, BSON_STREAM_CONTENT_TYPE } from '../../protocol/index.js';
 import { classifyHttpError, FleetErrorCode } from '../error-codes.js';
 import type { SyncLine } from '../sync-lines.js';
@@ -7,8 +8,36 @@ import {
   endpointUrl,
   type StreamConnection,
   type StreamHandler,
+  type StreamCompression,
   type StreamRequest,
 } from './stream-transport.js';
+
+/** Request headers per compression mode; `sdk` is what `@powersync/node` sends through undici's fetch. */
+const COMPRESSION_HEADERS: Record<StreamCompression, Record<string, string>> = {
+  sdk: {
+    'Accept-Encoding': 'gzip, deflate, br',
+    'X-User-Agent': 'powersync-js/1.1.0 powersync-node syncscale-fleet',
+    'Accept-Language': '*',
+    'Sec-Fetch-Mode': 'cors',
+  },
+  gzip: { 'Accept-Encoding': 'gzip' },
+  none: {},
+};
+
+/** A decompressor for a response's Content-Encoding; undefined for identity. */
+function decompressorFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
 
 /** What current SDKs send (protocol.md §1.2): BSON preferred, NDJSON accepted. */
 export const SDK_ACCEPT = 'application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8';
@@ -26,6 +55,7 @@ export class HttpSyncStream implements StreamConnection {
   private response: http.IncomingMessage | undefined;
   private decoder: NdjsonDecoder<SyncLine> | BsonStreamDecoder<SyncLine> | undefined;
   private errorBody = '';
+  private decompressor: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined;
 
   constructor(
     options: StreamRequest,
@@ -45,6 +75,7 @@ export class HttpSyncStream implements StreamConnection {
         'Content-Length': Buffer.byteLength(body),
         Accept: bson ? SDK_ACCEPT : NDJSON_ACCEPT,
         'User-Agent': options.userAgent,
+        ...COMPRESSION_HEADERS[options.compression ?? 'sdk'],
       },
     });
     this.request.on('response', (response) => this.onResponse(response));
@@ -56,6 +87,7 @@ export class HttpSyncStream implements StreamConnection {
   close(): void {
     this.finished = true;
     this.request.destroy();
+    this.decompressor?.destroy();
   }
 
   drop(): void {
@@ -81,13 +113,23 @@ export class HttpSyncStream implements StreamConnection {
     this.decoder = type.startsWith(BSON_STREAM_CONTENT_TYPE)
       ? new BsonStreamDecoder<SyncLine>()
       : new NdjsonDecoder<SyncLine>();
-    response.on('data', (chunk: Buffer) => this.onChunk(chunk));
+    // Bytes received count what crossed the wire; lines are decoded from the decompressed stream.
+    const decompressor = decompressorFor(response.headers['content-encoding']);
+    if (decompressor) {
+      response.on('data', (chunk: Buffer) => this.handler.onBytes(chunk.length));
+      decompressor.on('data', (chunk: Buffer) => this.onChunk(chunk, false));
+      decompressor.on('error', (error) => {
+        this.fail(FleetErrorCode.protocol, `bad ${response.headers['content-encoding']} body: ${error.message}`);
+      });
+      response.pipe(decompressor);
+      this.decompressor = decompressor;
+    } else response.on('data', (chunk: Buffer) => this.onChunk(chunk, true));
     this.handler.onOpen();
   }
 
-  private onChunk(chunk: Buffer): void {
+  private onChunk(chunk: Buffer, countBytes: boolean): void {
     if (this.finished) return;
-    this.handler.onBytes(chunk.length);
+    if (countBytes) this.handler.onBytes(chunk.length);
     let lines: SyncLine[];
     try {
       lines = this.decoder!.push(chunk);
@@ -114,6 +156,7 @@ export class HttpSyncStream implements StreamConnection {
     if (this.finished) return;
     this.finished = true;
     this.request.destroy();
+    this.decompressor?.destroy();
     this.handler.onFailure(code, detail);
   }
 }

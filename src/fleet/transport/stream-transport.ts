@@ -34,7 +34,16 @@ export interface StreamRequest {
   userAgent: string;
   /** No response headers / first payload within this time → `timeout` (a socket timer during connect only). */
   connectTimeoutMs: number;
+  /** What the HTTP stream accepts (HTTP only; default `sdk`). */
+  compression?: StreamCompression;
 }
+
+/**
+ * `sdk`: what the official JS SDKs send over fetch (undici): `Accept-Encoding: gzip, deflate, br`, so a
+ * PowerSync service gzips every stream; `gzip`: gzip only; `none`: no Accept-Encoding (identity).
+ */
+export type StreamCompression = 'sdk' | 'gzip' | 'none';
+export const STREAM_COMPRESSIONS: readonly StreamCompression[] = ['sdk', 'gzip', 'none'];
 
 /** `<endpoint>/<path>`, keeping a path prefix of the endpoint. */
 export function endpointUrl(endpoint: URL, path: string): URL {

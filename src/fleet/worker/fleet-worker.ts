@@ -18,6 +18,7 @@ const fleet = new Fleet({
   sink: batcher,
   userId: (index) => data.users[(index * data.workers + data.workerIndex) % data.users.length]!,
   maxConcurrentConnects: data.maxConcurrentConnects,
+  compression: data.compression,
 });
 
 const flush = (final: boolean) => {

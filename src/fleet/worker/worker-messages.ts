@@ -1,3 +1,4 @@
+import type { StreamCompression } from '../transport/stream-transport.js';
 import type { Sample, TrendPart } from '../../metrics/index.js';
 import type { MintedTokenAuth } from '../token-source.js';
 import type { Transport } from '../transport/stream-transport.js';
@@ -11,6 +12,7 @@ export interface FleetWorkerData {
   workerIndex: number;
   workers: number;
   maxConcurrentConnects?: number;
+  compression?: StreamCompression;
   /** How often the worker ships its aggregates (ms). */
   flushIntervalMs: number;
 }

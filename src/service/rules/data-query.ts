@@ -96,11 +96,19 @@ export class DataQuery {
   private output(row: SqliteRow): Record<string, SqliteValue> {
     const output: Record<string, SqliteValue> = {};
     for (const column of this.columns) {
-      if (column.kind === 'star') Object.assign(output, row);
+      if (column.kind === 'star') copyPublicColumns(row, output);
       else output[column.name] = column.value.evaluate({ row });
     }
     return output;
   }
+}
+
+/**
+ * `SELECT *` copies every column except those whose name starts with `_`: the real service treats them as
+ * internal and drops them (a column can still be selected by name).
+ */
+function copyPublicColumns(row: SqliteRow, output: Record<string, SqliteValue>): void {
+  for (const name in row) if (name[0] !== '_') output[name] = row[name]!;
 }
 
 /** Values a parameter takes for this row: the intersection over its matches; NULL never matches. */

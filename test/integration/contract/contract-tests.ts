@@ -63,6 +63,25 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       }
     });
 
+    it('SELECT * does not sync columns whose name starts with _', async () => {
+      const target = getTarget();
+      await target.sql('ALTER TABLE todos ADD COLUMN IF NOT EXISTS _hidden text');
+      const stream = await open('dave');
+      try {
+        const state = new ClientState();
+        let next = await syncUntilComplete(stream, state);
+        await target.sql(
+          "INSERT INTO todos (id, owner_id, title, _hidden) VALUES ('t-dave-hidden', 'dave', 'h', 'secret')",
+        );
+        while (!state.objects().has('t-dave-hidden')) next = await syncUntilComplete(stream, state, next);
+        const row = JSON.parse(state.objects().get('t-dave-hidden')!) as Record<string, unknown>;
+        expect(row.title).toBe('h');
+        expect(Object.keys(row).some((k) => k.startsWith('_'))).toBe(false);
+      } finally {
+        stream.close();
+      }
+    });
+
     it('per-user buckets isolate users', async () => {
       const stream = await open('bob');
       try {
