@@ -6,8 +6,14 @@ export interface ApiLimit {
   name: LimitName;
   /** API containers this limit needs (before the HA rule); null when the limit could not be computed. */
   containers: number | null;
-  /** The most connections one container takes under this limit; null when unknown or none fit. */
+  /**
+   * The most connections one container takes under this limit, held to the 95 % band's high edge (the safe
+   * figure used for sizing); null when unknown or none fit.
+   */
   maxConnectionsPerContainer: number | null;
+  /** The same limit at the predicted value (central) and at the band's low edge (optimistic). */
+  central?: number;
+  optimistic?: number;
   /** What the limit compares: e.g. 'predicted RSS high band ≤ 0.7 × 1024 MB'. */
   rule: string;
   note?: string;
@@ -43,15 +49,19 @@ export interface ApiSizing {
   limits: ApiLimit[];
 }
 
-/** Largest m in [1, upper] with predict(m).high ≤ budget (predictions rise with m); 0 when even 1 fails. */
+/**
+ * Largest m in [1, upper] with predict(m)[edge] ≤ budget (predictions rise with m); 0 when even 1 fails.
+ * `edge` high (default) is the safe limit; value and low give the central and optimistic ones.
+ */
 export function maxWithin(
   predict: (x: number) => Prediction | null,
   budget: number,
   upper: number,
+  edge: 'high' | 'value' | 'low' = 'high',
 ): number | null {
   const ok = (m: number) => {
     const p = predict(m);
-    return p ? p.high <= budget : null;
+    return p ? p[edge] <= budget : null;
   };
   const first = ok(1);
   if (first === null) return null;
@@ -83,7 +93,9 @@ function predictedLimit(
       rule,
       note: reason ?? 'no prediction',
     };
-  const m = maxWithin(predict, budget, Math.max(1, input.designConnections));
+  // Searched up to 100 × the design load: a limit beyond the load still says how much room a container has.
+  const upper = Math.max(1, input.designConnections) * 100;
+  const m = maxWithin(predict, budget, upper);
   if (m === null)
     return {
       name,
@@ -105,6 +117,8 @@ function predictedLimit(
     name,
     containers: Math.ceil(input.designConnections / m),
     maxConnectionsPerContainer: m,
+    central: maxWithin(predict, budget, upper, 'value') ?? undefined,
+    optimistic: maxWithin(predict, budget, upper, 'low') ?? undefined,
     rule,
     ...(measured !== undefined && m > measured
       ? { note: `extrapolated: ${m} connections per container is beyond the ${measured} measured` }
@@ -112,18 +126,25 @@ function predictedLimit(
   };
 }
 
-/** API containers = max of the limits, then N+1 and the minimum count; names the binding limit. */
+/** How the configured connection cap compares with the measured limit: a warning, never the answer. */
+export interface CapCheck {
+  cap: number;
+  measuredLimit: number | null;
+  warning?: string;
+}
+
+/**
+ * API containers from the measured limits (memory at the container's budget, CPU at target utilisation,
+ * checkpoint latency at its objective): the smallest connections-per-container among them binds, then N+1
+ * and the minimum count. The configured `max_concurrent_connections` is not a limit here — a recommendation
+ * that divides the load by it restates the configuration — but is compared with the measured limit and
+ * warned about. Only when no limit could be measured does the cap bind, and the note says so.
+ */
 export function sizeApiContainers(
   input: ApiSizingInput,
-): ApiSizing | { infeasible: string; limits: ApiLimit[] } {
+): (ApiSizing & { capCheck: CapCheck; recommendedCap: number | null }) | { infeasible: string; limits: ApiLimit[] } {
   const u = input.targetUtilisation;
-  const limits: ApiLimit[] = [
-    {
-      name: 'connection-cap',
-      containers: Math.ceil(input.designConnections / input.cap),
-      maxConnectionsPerContainer: input.cap,
-      rule: `connections per container ≤ max_concurrent_connections ${input.cap}`,
-    },
+  const measured: ApiLimit[] = [
     predictedLimit(
       'memory',
       input.memory,
@@ -146,10 +167,23 @@ export function sizeApiContainers(
       input,
     ),
   ];
-  const infeasible = limits.find((l) => l.maxConnectionsPerContainer === 0);
-  if (infeasible) return { infeasible: `${infeasible.name}: ${infeasible.note}`, limits };
-  let binding = limits[0]!;
-  for (const limit of limits) if ((limit.containers ?? 0) > (binding.containers ?? 0)) binding = limit;
+  const infeasible = measured.find((l) => l.maxConnectionsPerContainer === 0);
+  if (infeasible) return { infeasible: `${infeasible.name}: ${infeasible.note}`, limits: measured };
+  const known = measured.filter((l) => l.maxConnectionsPerContainer !== null);
+  const measuredLimit = known.length ? Math.min(...known.map((l) => l.maxConnectionsPerContainer!)) : null;
+  const capLimit: ApiLimit = {
+    name: 'connection-cap',
+    containers: measuredLimit === null ? Math.ceil(input.designConnections / input.cap) : null,
+    maxConnectionsPerContainer: input.cap,
+    rule: `connections per container ≤ max_concurrent_connections ${input.cap} (configured)`,
+    note:
+      measuredLimit === null
+        ? 'no limit could be measured: the configured cap binds — this restates the configuration, it is not a measurement'
+        : 'configured, not measured: compared with the measured limit, not used for sizing',
+  };
+  const limits = [...measured, capLimit];
+  let binding: ApiLimit = capLimit;
+  if (measuredLimit !== null) binding = known.find((l) => l.maxConnectionsPerContainer === measuredLimit)!;
   const base = binding.containers ?? 1;
   const withSpare = input.ha.nPlusOne ? base + 1 : base;
   const containers = Math.max(withSpare, input.ha.minContainers);
@@ -161,5 +195,24 @@ export function sizeApiContainers(
     connectionsPerContainer: Math.ceil(input.designConnections / containers),
     connectionsPerContainerOneDown: Math.ceil(input.designConnections / Math.max(1, containers - 1)),
     limits,
+    capCheck: capCheck(input.cap, measuredLimit),
+    recommendedCap: measuredLimit,
   };
+}
+
+function capCheck(cap: number, measuredLimit: number | null): CapCheck {
+  if (measuredLimit === null) return { cap, measuredLimit };
+  if (cap < measuredLimit)
+    return {
+      cap,
+      measuredLimit,
+      warning: `your cap ${cap} leaves ${Math.round((1 - cap / measuredLimit) * 100)} % of the container unused (measured limit ${measuredLimit} connections)`,
+    };
+  if (cap > measuredLimit)
+    return {
+      cap,
+      measuredLimit,
+      warning: `your cap ${cap} exceeds the measured limit ${measuredLimit} connections per container`,
+    };
+  return { cap, measuredLimit };
 }

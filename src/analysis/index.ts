@@ -27,6 +27,7 @@ export {
   type ConnectionLevel,
   type WriteLevel,
 } from './levels.js';
+export { type CapCheck } from './api-containers.js';
 export { fitApiCpuPerConnection, fitApiCpuPerOp, fitApiHeap, fitApiMemory } from './api-fits.js';
 export { fitApiLatency, kneeNote } from './latency-fit.js';
 export { fitUsl, type UslFit } from './usl-fit.js';
@@ -61,7 +62,13 @@ export {
 } from './recommend-api.js';
 export type { CompactionRecommendation, ReplicationRecommendation } from './recommend-backend.js';
 export { MODELLED, type StorageRecommendation } from './recommend-storage.js';
-export { validateMemoryModel, VALIDATION_TOLERANCE, type ModelValidation } from './validation.js';
+export {
+  validateCpuModel,
+  validateMemoryModel,
+  CPU_VALIDATION_TOLERANCE,
+  VALIDATION_TOLERANCE,
+  type ModelValidation,
+} from './validation.js';
 export {
   recommend,
   InvalidRunError,

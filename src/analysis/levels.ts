@@ -30,6 +30,8 @@ export interface ConnectionLevel {
   phase: string;
   /** Target clients at the end of the phase. */
   clients: number;
+  /** Write rate running during the level (0: idle). */
+  writeRate?: number;
   /** p99 checkpoint latency in the phase, ms. */
   checkpointP99Ms?: number;
   api: ApiPoint[];
@@ -60,18 +62,48 @@ export interface CompactionRecord {
 
 const isWritePhase = (p: RunPhase) => (p.writes?.targetRate ?? 0) > 0;
 const isSteady = (p: RunPhase) => p.targetClients.end > 0 && (p.actions?.length ?? 0) === 0;
+const writeRateOf = (p: RunPhase) => p.writes?.targetRate ?? 0;
 
-/** Idle connection levels: clients held, no writes, no actions. Identified by load, not by name. */
+/** Groups phases by a key and returns the group with the most distinct values of `vary` (ties: first key). */
+function widestGroup(
+  phases: readonly RunPhase[],
+  key: (p: RunPhase) => number,
+  vary: (p: RunPhase) => number,
+): RunPhase[] {
+  const groups = new Map<number, RunPhase[]>();
+  for (const p of phases) {
+    const k = key(p);
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(p);
+  }
+  let best: RunPhase[] = [];
+  let bestSpread = 0;
+  for (const k of [...groups.keys()].sort((a, b) => a - b)) {
+    const spread = new Set(groups.get(k)!.map(vary)).size;
+    if (spread > bestSpread) {
+      best = groups.get(k)!;
+      bestSpread = spread;
+    }
+  }
+  return best;
+}
+
+/**
+ * Connection levels: steady phases (clients held, no actions) that differ in clients at one write rate —
+ * idle (no writes) or with a steady write load running, which also measures CPU and checkpoint latency
+ * against connections. When phases at several write rates vary the clients, the rate with the most client
+ * levels is taken. Identified by load, not by name.
+ */
 export function connectionLevels(run: RunResults): ConnectionLevel[] {
   const containers = run.scenario.target.api?.containers ?? 1;
-  return run.phases
-    .filter((p) => isSteady(p) && !isWritePhase(p))
-    .map((p) => ({
-      phase: p.name,
-      clients: p.targetClients.end,
-      checkpointP99Ms: trendOf(p, 'checkpoint_latency')?.p99,
-      api: processesOf(p, 'api-').map((proc) => apiPoint(p, proc, p.targetClients.end / containers)),
-    }));
+  const steady = run.phases.filter(isSteady);
+  return widestGroup(steady, writeRateOf, (p) => p.targetClients.end).map((p) => ({
+    phase: p.name,
+    clients: p.targetClients.end,
+    writeRate: writeRateOf(p),
+    checkpointP99Ms: trendOf(p, 'checkpoint_latency')?.p99,
+    api: processesOf(p, 'api-').map((proc) => apiPoint(p, proc, p.targetClients.end / containers)),
+  }));
 }
 
 function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPoint {
@@ -90,11 +122,13 @@ function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPo
   };
 }
 
-/** Write-rate levels: a write generator running, no actions (a compaction would confound CPU and memory). */
+/**
+ * Write-rate levels: a write generator running, no actions (a compaction would confound CPU and memory), at
+ * one client count (the one with the most distinct write rates).
+ */
 export function writeLevels(run: RunResults): WriteLevel[] {
-  return run.phases
-    .filter((p) => isSteady(p) && isWritePhase(p))
-    .map((p) => {
+  const writing = run.phases.filter((p) => isSteady(p) && isWritePhase(p));
+  return widestGroup(writing, (p) => p.targetClients.end, writeRateOf).map((p) => {
       const replicator = processesOf(p, 'replicator-')[0];
       const tags = replicator ? { process: replicator } : { process: '' };
       const rss = gaugeOf(p, 'process_rss_bytes', tags);

@@ -1,4 +1,10 @@
-import { sizeApiContainers, type ApiLimit, type ApiSizing, type LimitName } from './api-containers.js';
+import {
+  sizeApiContainers,
+  type ApiLimit,
+  type ApiSizing,
+  type CapCheck,
+  type LimitName,
+} from './api-containers.js';
 import type { Fit } from './fit-types.js';
 import type { RunFits } from './fit-run.js';
 import type { ConnectionLevel } from './levels.js';
@@ -30,6 +36,10 @@ export interface ApiRecommendation {
   connectionsPerContainerOneDown: number;
   designConnections: number;
   limits: ApiLimit[];
+  /** The configured cap against the measured limit (a warning when they differ). */
+  capCheck: CapCheck;
+  /** `max_concurrent_connections` to configure: the binding measured limit; null when none was measured. */
+  recommendedCap: number | null;
   heap: HeapCheck;
   /** Shapes that could not carry the load at all, with why. */
   rejectedShapes: { cpu: number; memoryMb: number; reason: string }[];
@@ -82,7 +92,9 @@ export function recommendApi(
   designConnections: number,
 ): ApiRecommendation | { infeasible: string } {
   const rejectedShapes: ApiRecommendation['rejectedShapes'] = [];
-  let best: { sizing: ApiSizing; shape: { cpu: number; memoryMb: number } } | undefined;
+  let best:
+    | { sizing: ApiSizing & { capCheck: CapCheck; recommendedCap: number | null }; shape: { cpu: number; memoryMb: number } }
+    | undefined;
   for (const s of profile.containers.shapes) {
     const shape = { cpu: s.cpu, memoryMb: s.memory_mb };
     const sizing = sizeApiContainers({
@@ -135,6 +147,8 @@ export function recommendApi(
     connectionsPerContainerOneDown: sizing.connectionsPerContainerOneDown,
     designConnections,
     limits: sizing.limits,
+    capCheck: sizing.capCheck,
+    recommendedCap: sizing.recommendedCap,
     heap,
     rejectedShapes,
   };

@@ -11,14 +11,24 @@ import {
 } from './recommend-backend.js';
 import { recommendStorage, type StorageRecommendation } from './recommend-storage.js';
 import type { RunResults } from './run-results.js';
-import { validateMemoryModel, type ModelValidation } from './validation.js';
+import { SYNCSCALE_VERSION } from './version.js';
+import { validateCpuModel, validateMemoryModel, type ModelValidation } from './validation.js';
 
 export const RECOMMENDATIONS_SCHEMA_VERSION = 1;
 
 /** The whole sizing: what `recommendations.json` holds. */
 export interface Recommendations {
   schemaVersion: typeof RECOMMENDATIONS_SCHEMA_VERSION;
-  run: { runId: string; scenario: string; valid: boolean; invalidReasons: string[] };
+  run: {
+    runId: string;
+    scenario: string;
+    /** The service the figures were measured on: the reference service or the external target. */
+    service: string;
+    /** What the clients' HTTP streams accepted (`sdk` = gzip, deflate, br as the official SDKs). */
+    compression: string;
+    valid: boolean;
+    invalidReasons: string[];
+  };
   profile: {
     name: string;
     peakConnections: number;
@@ -32,8 +42,24 @@ export interface Recommendations {
   compaction: CompactionRecommendation;
   storage: StorageRecommendation;
   validation: ModelValidation;
+  /** The CPU model, validated the same way. */
+  cpuValidation: ModelValidation;
   /** Every fit, as evidence (points, estimates, intervals, goodness, refusals). */
   fits: RunFits;
+}
+
+/** What the run measured: which service, and what the clients' streams accepted. */
+function measuredWith(run: RunResults): { service: string; compression: string } {
+  const scenario = run.scenario as { target: { kind?: string; endpoint?: string }; compression?: string };
+  const service =
+    scenario.target.kind === 'external'
+      ? `external target ${scenario.target.endpoint ?? ''}`.trim()
+      : `reference service (syncscale ${SYNCSCALE_VERSION})`;
+  return {
+    service,
+    // Runs before the compression setting existed sent no Accept-Encoding.
+    compression: scenario.compression ?? 'none (run predates the setting)',
+  };
 }
 
 export class InvalidRunError extends Error {
@@ -54,6 +80,7 @@ export function recommend(run: RunResults, profile: CapacityProfile): Recommenda
     run: {
       runId: run.runId,
       scenario: run.scenario.name,
+      ...measuredWith(run),
       valid: run.validity.valid,
       invalidReasons: run.validity.reasons,
     },
@@ -70,6 +97,7 @@ export function recommend(run: RunResults, profile: CapacityProfile): Recommenda
     compaction: recommendCompaction(profile, fits),
     storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes),
     validation: validateMemoryModel(levels),
+    cpuValidation: validateCpuModel(levels),
     fits,
   };
 }

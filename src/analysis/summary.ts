@@ -15,16 +15,40 @@ function table(rows: [string, string][]): string {
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }
 
+/** A measured API limit: connections per container (safe, central and optimistic) and the containers it needs. */
+function limitText(l: {
+  maxConnectionsPerContainer: number | null;
+  central?: number;
+  optimistic?: number;
+  containers: number | null;
+  rule: string;
+  note?: string;
+}): string {
+  if (l.maxConnectionsPerContainer === null) return `— (${l.note ?? 'not determined'})`;
+  const band =
+    l.central !== undefined && l.optimistic !== undefined
+      ? ` (central ${formatNumber(l.central)}, 95 % band ${formatNumber(l.maxConnectionsPerContainer)}–${formatNumber(l.optimistic)})`
+      : '';
+  return `${formatNumber(l.maxConnectionsPerContainer)} conn/container${band} → ${l.containers} containers${l.note ? `; ${l.note}` : ''}`;
+}
+
 /** The terminal summary of a sizing: one short table. */
 export function formatSummary(recs: Recommendations): string {
   const { api, replication: r, compaction: c, storage: s, validation: v, profile: p } = recs;
   const rows: [string, string][] = [];
   if ('infeasible' in api) rows.push(['API containers', `none fits: ${api.infeasible}`]);
   else {
-    const limits = api.limits.map((l) => `${l.name} ${l.containers ?? '—'}`).join(', ');
     rows.push([
       'API containers',
-      `${api.containers.value} × ${api.shape.cpu} vCPU / ${api.shape.memoryMb} MB; binds: ${api.binding} (${limits}; +${api.haAdded} HA)`,
+      `${api.containers.value} × ${api.shape.cpu} vCPU / ${api.shape.memoryMb} MB; binds: ${api.binding} (+${api.haAdded} HA)`,
+    ]);
+    for (const l of api.limits.filter((x) => x.name !== 'connection-cap'))
+      rows.push([`  ${l.name} limit`, limitText(l)]);
+    rows.push([
+      'Connection cap',
+      api.recommendedCap === null
+        ? `no limit measured: the configured ${api.capCheck.cap} binds (not a measurement)`
+        : `set max_concurrent_connections: ${api.recommendedCap} (measured)${api.capCheck.warning ? `; warning: ${api.capCheck.warning}` : ''}`,
     ]);
     rows.push([
       'API heap',
@@ -48,5 +72,10 @@ export function formatSummary(recs: Recommendations): string {
     `${s.mongodb.nodes} nodes × ${show(s.mongodb.memoryMbPerNode)} RAM, ${show(s.mongodb.diskMbPerNode)} disk (${s.mongodb.label})`,
   ]);
   rows.push(['Validation', v.message]);
-  return `Sizing for profile "${p.name}" (${p.peakConnections} peak connections, design ${p.designConnections}; ${p.peakTxPerSecond} tx/s) from run ${recs.run.runId}\n${table(rows)}\n`;
+  rows.push(['', recs.cpuValidation.message]);
+  const measured = `Measured on: ${recs.run.service}; client streams: compression ${recs.run.compression}`;
+  const reference = recs.run.service.startsWith('reference service')
+    ? '\n  These figures are for the reference service, not PowerSync: run the same scenario against your deployment\n  (target.external, or docker-compose.bench.yml) for figures of the real service.'
+    : '';
+  return `Sizing for profile "${p.name}" (${p.peakConnections} peak connections, design ${p.designConnections}; ${p.peakTxPerSecond} tx/s) from run ${recs.run.runId}\n${measured}${reference}\n${table(rows)}\n`;
 }

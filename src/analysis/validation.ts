@@ -1,14 +1,22 @@
-import { fitApiMemory } from './api-fits.js';
-import type { ConnectionLevel } from './levels.js';
+import { fitApiCpuPerConnection, fitApiMemory } from './api-fits.js';
+import type { Fit } from './fit-types.js';
+import type { ApiPoint, ConnectionLevel } from './levels.js';
 import { formatNumber } from './linear-fit.js';
 
 /** The memory prediction must be within this share of the measured value at the held-out level. */
 export const VALIDATION_TOLERANCE = 0.15;
+/** CPU is noisier (a share averaged over a phase on a shared machine): a wider tolerance. */
+export const CPU_VALIDATION_TOLERANCE = 0.3;
 
 export interface ModelValidation {
-  metric: 'api-memory';
+  metric: 'api-memory' | 'api-cpu';
   heldOutConnections: number | null;
   fittedOn: number[];
+  /** Predicted and measured value at the held-out level, in `unit`. */
+  predicted: number | null;
+  measured: number | null;
+  unit: string;
+  /** Kept for older readers of recommendations.json: the memory figures in MB. */
   predictedMb: number | null;
   measuredMb: number | null;
   /** (predicted − measured) / measured × 100. */
@@ -18,50 +26,93 @@ export interface ModelValidation {
   message: string;
 }
 
+interface ModelSpec {
+  metric: ModelValidation['metric'];
+  name: string;
+  unit: string;
+  tolerance: number;
+  fit: (levels: readonly ConnectionLevel[]) => Fit;
+  value: (point: ApiPoint) => number | undefined;
+}
+
+const MEMORY: ModelSpec = {
+  metric: 'api-memory',
+  name: 'memory',
+  unit: 'MB',
+  tolerance: VALIDATION_TOLERANCE,
+  fit: (levels) => fitApiMemory(levels),
+  value: (a) => a.rssMb,
+};
+const CPU: ModelSpec = {
+  metric: 'api-cpu',
+  name: 'CPU',
+  unit: 'cores',
+  tolerance: CPU_VALIDATION_TOLERANCE,
+  fit: (levels) => fitApiCpuPerConnection(levels),
+  value: (a) => a.cpuCores,
+};
+
 /** Fits memory on the lower connection levels and predicts the highest one, held out. */
-export function validateMemoryModel(
+export function validateMemoryModel(levels: readonly ConnectionLevel[], invalidReason?: string): ModelValidation {
+  return validateModel(MEMORY, levels, invalidReason);
+}
+
+/** Fits CPU on the lower connection levels and predicts the highest one, held out. */
+export function validateCpuModel(levels: readonly ConnectionLevel[], invalidReason?: string): ModelValidation {
+  return validateModel(CPU, levels, invalidReason);
+}
+
+function validateModel(
+  spec: ModelSpec,
   levels: readonly ConnectionLevel[],
   invalidReason?: string,
 ): ModelValidation {
   const xs = [...new Set(levels.flatMap((l) => l.api.map((a) => a.connections)))].sort((a, b) => a - b);
   const held = xs[xs.length - 1];
   const base = {
-    metric: 'api-memory' as const,
+    metric: spec.metric,
     heldOutConnections: held ?? null,
     fittedOn: xs.slice(0, -1),
+    predicted: null,
+    measured: null,
+    unit: spec.unit,
     predictedMb: null,
     measuredMb: null,
     errorPercent: null,
     withinTolerance: null,
-    tolerancePercent: VALIDATION_TOLERANCE * 100,
+    tolerancePercent: spec.tolerance * 100,
   };
-  if (invalidReason) return { ...base, message: `not validated: the run is invalid: ${invalidReason}` };
+  if (invalidReason) return { ...base, message: `${spec.name} not validated: the run is invalid: ${invalidReason}` };
   if (held === undefined || xs.length < 4)
     return {
       ...base,
-      message: `not validated: ${xs.length} connection levels, at least 4 needed (3 to fit, 1 held out)`,
+      message: `${spec.name} not validated: ${xs.length} connection levels, at least 4 needed (3 to fit, 1 held out)`,
     };
   const lower = levels.map((l) => ({ ...l, api: l.api.filter((a) => a.connections < held) }));
-  const fit = fitApiMemory(lower);
-  const heldPoints = levels.flatMap((l) =>
-    l.api.filter((a) => a.connections === held && a.rssMb !== undefined),
+  const fit = spec.fit(lower);
+  const heldValues = levels.flatMap((l) =>
+    l.api.filter((a) => a.connections === held && spec.value(a) !== undefined).map((a) => spec.value(a)!),
   );
-  const measured = heldPoints.reduce((s, a) => s + a.rssMb!, 0) / Math.max(1, heldPoints.length);
+  const measured = heldValues.reduce((s, v) => s + v, 0) / Math.max(1, heldValues.length);
   const p = fit.predict(held);
-  if (!p || !heldPoints.length)
+  const mb = (v: number | null) => (spec.metric === 'api-memory' ? v : null);
+  if (!p || !heldValues.length)
     return {
       ...base,
-      measuredMb: heldPoints.length ? measured : null,
-      message: `not validated: the fit on the lower levels was refused: ${fit.refused ?? 'no points'}`,
+      measured: heldValues.length ? measured : null,
+      measuredMb: mb(heldValues.length ? measured : null),
+      message: `${spec.name} not validated: the fit on the lower levels was refused: ${fit.refused ?? 'no points'}`,
     };
   const error = ((p.value - measured) / measured) * 100;
-  const within = Math.abs(error) <= VALIDATION_TOLERANCE * 100;
+  const within = Math.abs(error) <= spec.tolerance * 100;
   return {
     ...base,
-    predictedMb: p.value,
-    measuredMb: measured,
+    predicted: p.value,
+    measured,
+    predictedMb: mb(p.value),
+    measuredMb: mb(measured),
     errorPercent: error,
     withinTolerance: within,
-    message: `memory at ${held} connections predicted ${formatNumber(p.value)} MB from ${base.fittedOn.join(', ')}; measured ${formatNumber(measured)} MB: error ${formatNumber(error)} % ${within ? 'within' : 'EXCEEDS'} ±${VALIDATION_TOLERANCE * 100} %`,
+    message: `${spec.name} at ${held} connections predicted ${formatNumber(p.value)} ${spec.unit} from ${base.fittedOn.join(', ')}; measured ${formatNumber(measured)} ${spec.unit}: error ${formatNumber(error)} % ${within ? 'within' : 'EXCEEDS'} ±${spec.tolerance * 100} %`,
   };
 }

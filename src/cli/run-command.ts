@@ -46,6 +46,17 @@ async function run(
     io.stdout(`${scenarioModule.formatPlan(scenarioModule.planScenario(scenario))}\n`);
     return ExitCode.OK;
   }
+  if (scenario.target.kind === 'external') {
+    // Every declared part must answer before any load starts: a named error, and nothing to clean up.
+    const { checkExternalTarget, TargetCheckError } = await import('../scenario/external-checks.js');
+    try {
+      await checkExternalTarget(scenario.target);
+    } catch (error) {
+      if (!(error instanceof TargetCheckError)) throw error;
+      io.stderr(`${error.message}\n`);
+      return ExitCode.USAGE;
+    }
+  }
   const { runScenario } = await import('../scenario/run-scenario.js');
   const { killAllServiceProcesses } = await import('../scenario/child-processes.js');
   const interrupt = new AbortController();

@@ -76,6 +76,8 @@ export const ErrorCodes = {
   SSCALE_E0003: { status: 400, title: 'Invalid command-line usage' },
   /** Run: rows were written while clients were connected, but no stamped row (column ss_ts) reached a client: the sync config does not deliver the stamp, so end-to-end latency is not measured. */
   SSCALE_R0001: { status: 500, title: 'Stamp column not delivered' },
+  /** Run: an external target's declared part (source or storage database, a pid, a metrics URL) does not answer; nothing was started. */
+  SSCALE_T0001: { status: 400, title: 'External target not reachable as declared' },
   /** Gate: a baseline or candidate names no saved run, baseline file or command. */
   SSCALE_G0001: { status: 400, title: 'Gate input not found' },
   /** Gate: the runs compared come from different scenarios (name or phases differ). */

@@ -110,7 +110,11 @@ export class SyncSession {
     this.observer?.data(data.bucket, data.data);
     this.opsReceived += count;
     this.metrics.add(MetricName.opsReceived, count);
-    if (hasStamp(data.data)) (this.stamps ??= new PendingStamps()).collect(data.bucket, data.data);
+    // End-to-end latency is about changes reaching a client that is already in sync: rows a stream downloads
+    // before its first checkpoint completes (initial sync, catching up after a reconnect) were written before
+    // the client could see them, and would time the connect, not the pipeline.
+    if (this.completesOnStream > 0 && hasStamp(data.data))
+      (this.stamps ??= new PendingStamps()).collect(data.bucket, data.data);
     return LineOutcome.None;
   }
 

@@ -25,3 +25,10 @@ export { CgroupProbe, cgroupPathOf, type CgroupProbeOptions } from './cgroup-pro
 export { BlindProbe } from './blind-probe.js';
 export { ProbeScheduler, type ProbeSchedulerOptions, type ProbeSchedulerStats } from './probe-scheduler.js';
 export { machineFingerprint, fingerprintDifferences, type MachineFingerprint } from './machine-fingerprint.js';
+export {
+  MongoDbProbe,
+  mongoSamples,
+  pingMongoDb,
+  MONGODB_BUCKET_COLLECTIONS,
+  type MongoReading,
+} from './mongodb-probe.js';

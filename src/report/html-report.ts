@@ -1,6 +1,6 @@
 import { chartPanels, type ChartPanel } from './chart-specs.js';
 import { escapeHtml } from './format.js';
-import { recommendationRows } from './recommendations.js';
+import { measuredOnText, recommendationRows } from './recommendations.js';
 import { renderSvg } from './render-svg.js';
 import type { RunResults } from './run-results.js';
 import {
@@ -51,6 +51,7 @@ export async function renderHtmlReport(results: RunResults, recommendations?: un
       'Gauges sampled every second: last (min–max).',
     ),
     tableSection('Compaction', compactionTable(results), 'No compaction ran.'),
+    measuredOnText(recommendations) ? `<p class="panel valid">${escapeHtml(measuredOnText(recommendations)!)}</p>` : '',
     recRows.length > 0
       ? tableSection('Recommendations', recommendationTable(recRows), '')
       : '<h2>Recommendations</h2><p class="no-data">None yet: run <code>syncscale size</code> to add recommendations.</p>',

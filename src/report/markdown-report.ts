@@ -1,5 +1,5 @@
 import { mdCell } from './format.js';
-import { recommendationRows } from './recommendations.js';
+import { measuredOnText, recommendationRows } from './recommendations.js';
 import type { RunResults } from './run-results.js';
 import {
   compactionTable,
@@ -34,6 +34,8 @@ export function renderMarkdownReport(results: RunResults, recommendations?: unkn
   );
   section(out, 'Compaction', compactionTable(results), [], 'No compaction ran.');
   out.push('## Recommendations', '');
+  const measuredOn = measuredOnText(recommendations);
+  if (measuredOn) out.push(`> ${measuredOn}`, '');
   const rows = recommendations === undefined ? [] : recommendationRows(recommendations);
   if (rows.length > 0) {
     out.push(...markdownTable(recommendationTable(rows)), '');

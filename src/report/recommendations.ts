@@ -175,3 +175,17 @@ export function toMiBFromUnit(value: number, unit: string): number {
   if (u === 'gib') return value * 1024;
   return value;
 }
+
+/**
+ * The line every sizing output carries: the service the figures were measured on and the clients' stream
+ * compression; for the reference service, where to get figures of the real one.
+ */
+export function measuredOnText(recommendations: unknown): string | undefined {
+  const run = (recommendations as { run?: { service?: unknown; compression?: unknown } } | undefined)?.run;
+  if (!run || typeof run.service !== 'string') return undefined;
+  const compression = typeof run.compression === 'string' ? `; client streams: compression ${run.compression}` : '';
+  const reference = run.service.startsWith('reference service')
+    ? ' These figures are for the reference service, not PowerSync: run the same scenario against your deployment (`target.external`, or `docker-compose.bench.yml`) for figures of the real service.'
+    : '';
+  return `Measured on: ${run.service}${compression}.${reference}`;
+}

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { commandTokenProvider, type ClientAuth, type MintedTokenAuth } from '../fleet/index.js';
-import type { ExternalTarget } from './types.js';
+import type { ExternalProcess, ExternalTarget } from './types.js';
 
 /** What a run needs from its target, embedded or external. */
 export interface RunTarget {
@@ -11,6 +12,8 @@ export interface RunTarget {
   workerAuth: MintedTokenAuth | { tokenCommand: string };
   /** Databases the Postgres probe reads. */
   databases: Array<{ url: string; label: string }>;
+  /** Bucket storage in MongoDB, read by the MongoDB probe. */
+  mongodbStorageUrl?: string;
   serviceProcesses(): Array<{ label: string; metricsUrl?: string; pid?: number }>;
   /** What the probes cannot see on this target, said once in results.json. */
   blind: string[];
@@ -75,26 +78,76 @@ export async function connectExternalTarget(
       ? { tokenProvider: commandTokenProvider(workerAuth.tokenCommand) }
       : workerAuth;
   const blind: string[] = [];
-  if (!target.metricsUrl) blind.push('no metrics_url: the service Prometheus metrics are not probed');
-  if (target.pid === undefined) blind.push('no pid: the service process CPU and RSS are not probed');
-  blind.push(
-    'bucket storage is not reachable from the scenario: storage sizes come from the service metrics only',
-  );
+  const labelled = labelProcesses(target.processes);
+  if (labelled.length === 0)
+    blind.push('no processes declared: service CPU, memory and Prometheus metrics are not probed');
+  for (const p of labelled) {
+    if (p.pid === undefined) blind.push(`${p.label}: no pid, so CPU and RSS come from its metrics only, if it exports process_*`);
+    if (!p.metricsUrl) blind.push(`${p.label}: no metrics_url, so connections, heap and replication figures are not probed`);
+  }
+  if (!target.storage)
+    blind.push('bucket storage not declared (target.external.storage): storage sizes come from the service metrics only');
+  const compactCommand = target.processes.find((p) => p.role === 'compact' && p.command)?.command;
   const unsupported = async () => {
-    throw new Error('actions are not available on an external target');
+    throw new Error('this action is not available on an external target');
   };
+  const databases: RunTarget['databases'] = [{ url: target.sourceDatabaseUrl, label: 'source' }];
+  if (target.storage?.kind === 'postgres') databases.push({ url: target.storage.url, label: 'storage' });
   return {
     endpoints: [target.endpoint],
     sourceUrl: target.sourceDatabaseUrl,
     auth,
     workerAuth,
-    databases: [{ url: target.sourceDatabaseUrl, label: 'source' }],
-    serviceProcesses: () => [{ label: 'service', metricsUrl: target.metricsUrl, pid: target.pid }],
+    databases,
+    mongodbStorageUrl: target.storage?.kind === 'mongodb' ? target.storage.url : undefined,
+    serviceProcesses: () => labelled.map(({ label, pid, metricsUrl }) => ({ label, pid, metricsUrl })),
     blind,
     notices,
-    compact: unsupported,
+    compact: compactCommand ? () => runCompactCommand(compactCommand) : unsupported,
     restart: unsupported,
     killReplicator: unsupported,
     async stop() {},
   };
+}
+
+/**
+ * Probe labels by role, as the sizing model reads them: `api-<i>` and `replicator-<j>` in declaration order.
+ * A unified process serves and replicates, so it is probed under both labels.
+ */
+export function labelProcesses(
+  processes: readonly ExternalProcess[],
+): Array<{ label: string; role: ExternalProcess['role']; pid?: number; metricsUrl?: string }> {
+  let api = 0;
+  let replicator = 0;
+  const out: Array<{ label: string; role: ExternalProcess['role']; pid?: number; metricsUrl?: string }> = [];
+  for (const p of processes) {
+    if (p.role === 'compact') continue;
+    if (p.role === 'api' || p.role === 'unified') out.push({ label: `api-${api++}`, role: p.role, pid: p.pid, metricsUrl: p.metricsUrl });
+    if (p.role === 'replicator' || p.role === 'unified')
+      out.push({ label: `replicator-${replicator++}`, role: p.role, pid: p.pid, metricsUrl: p.metricsUrl });
+  }
+  return out;
+}
+
+/** Runs the declared compact command; its result is the last JSON line it printed (syncscale's own compact prints one) and its duration. */
+function runCompactCommand(command: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-65_536)));
+    child.stderr.on('data', () => undefined);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`compact command exited with ${code}`));
+      const json = out.trim().split('\n').reverse().find((l) => l.startsWith('{') && l.endsWith('}'));
+      let result: Record<string, unknown> = {};
+      try {
+        result = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+      } catch {
+        result = {};
+      }
+      resolve({ ...result, commandDurationMs: Date.now() - started, durationMs: result.durationMs ?? Date.now() - started });
+    });
+  });
 }

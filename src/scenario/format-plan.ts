@@ -9,12 +9,19 @@ export interface FormatPlanOptions {
 }
 
 /** The plan as text for `syncscale run --dry-run`: the target, the schedule table, thresholds and checks. */
+const COMPRESSION_TEXT = {
+  sdk: 'gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)',
+  gzip: 'gzip (compression: gzip)',
+  none: 'no compression (compression: none)',
+} as const;
+
 export function formatPlan(plan: RunPlan, options: FormatPlanOptions = {}): string {
   const cwd = options.cwd ?? process.cwd();
   const { dataset } = plan;
   const lines = [
     `Scenario ${plan.name}${plan.description ? ` — ${plan.description.trim().split('\n')[0]}` : ''}`,
     `Target:   ${describeTarget(plan.target)}`,
+    `Clients:  HTTP streams accept ${COMPRESSION_TEXT[plan.compression ?? 'sdk']}`,
     `Dataset:  ${dataset.users} users × ${dataset.rowsPerUser} rows of ${dataset.rowSizeBytes} B, ${dataset.lists} lists; ` +
       `sync config ${relative(cwd, dataset.syncConfigPath) || dataset.syncConfigPath}`,
     `Duration: phases ${formatDuration(plan.phasesMs)} + setup ≈ ${formatDuration(plan.setupAllowanceMs)} ` +

@@ -18,6 +18,7 @@ export {
   type ClientShape,
   type Dataset,
   type EmbeddedTarget,
+  type ExternalProcess,
   type ExternalTarget,
   type KeyChoice,
   type Limits,

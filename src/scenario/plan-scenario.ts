@@ -50,6 +50,7 @@ export function planScenario(scenario: Scenario): RunPlan {
     name: scenario.name,
     description: scenario.description,
     target: scenario.target,
+    compression: scenario.compression,
     dataset: scenario.dataset,
     phases,
     actions: phases.flatMap((phase) => phase.actions),

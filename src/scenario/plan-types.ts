@@ -13,6 +13,8 @@ export interface RunPlan {
   name: string;
   description: string;
   target: ScenarioTarget;
+  /** What the clients' HTTP streams accept. */
+  compression?: 'sdk' | 'gzip' | 'none';
   dataset: Dataset;
   phases: PhasePlan[];
   /** Every action, in time order, with its offset from the start of the first phase. */

@@ -19,6 +19,7 @@ import {
   CgroupProbe,
   cgroupPathOf,
   machineFingerprint,
+  MongoDbProbe,
   PostgresProbe,
   PROBE_METRIC_KINDS,
   ProbeScheduler,
@@ -181,6 +182,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const probes: Probe[] = [
       new SelfProbe({ label: 'generator' }),
       ...target.databases.map((db) => new PostgresProbe(db.url, { label: db.label })),
+      ...(target.mongodbStorageUrl ? [new MongoDbProbe(target.mongodbStorageUrl, { label: 'storage' })] : []),
     ];
     const ownCgroup = await cgroupPathOf('self');
     for (const p of target.serviceProcesses()) {
@@ -316,6 +318,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
       validity: { valid: reasons.length === 0, reasons },
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
+      observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: phases.map((p) => ({
         ...p,
         aggregates: snapshot.windows.find((w) => w.name === p.name) ?? p.aggregates,
@@ -483,6 +486,29 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   }
   ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
   return record;
+}
+
+/** Where each service process's figures came from: /proc (its pid), its metrics, or nowhere. */
+function observedSources(
+  cumulative: WindowAggregates,
+  labels: readonly string[],
+): Record<string, Record<string, '/proc' | 'metrics' | 'unavailable'>> {
+  const has = (metric: string, label: string) =>
+    cumulative.series.some((s) => s.metric === metric && s.tags.process === label);
+  const pick = (label: string, proc: string | undefined, metrics: string[]) =>
+    proc && has(proc, label) ? '/proc' : metrics.some((m) => has(m, label)) ? 'metrics' : 'unavailable';
+  const out: Record<string, Record<string, '/proc' | 'metrics' | 'unavailable'>> = {};
+  for (const label of labels) {
+    out[label] = {
+      rss: pick(label, 'process_rss_bytes', ['process_resident_memory_bytes']),
+      cpu: pick(label, 'process_cpu_seconds', ['process_cpu_seconds_total']),
+      heap: pick(label, undefined, ['nodejs_heap_size_used_bytes']),
+      connections: pick(label, undefined, ['powersync_concurrent_connections']),
+      operations_synced: pick(label, undefined, ['powersync_operations_synced_total']),
+      replication_lag: pick(label, undefined, ['powersync_replication_lag_seconds']),
+    };
+  }
+  return out;
 }
 
 /**

@@ -76,7 +76,13 @@ function actionChecks(scenario: Scenario, phase: PhasePlan): PlanCheck[] {
     const at = ['phases', phase.index, 'actions', index];
     const { action } = planned;
     if (target.kind === 'external') {
-      const message = `${planned.label} needs an embedded target: syncscale does not control an external deployment`;
+      // The compact job is a command the user declares; restarts and kills stay with the operator.
+      if (action.kind === 'compact' && target.processes.some((p) => p.role === 'compact' && p.command))
+        return [];
+      const message =
+        action.kind === 'compact'
+          ? `${planned.label} on an external target needs a process with role compact and its command`
+          : `${planned.label} needs an embedded target: syncscale does not control an external deployment`;
       return [planCheck('error', at, message)];
     }
     if (action.kind === 'kill_replicator') {

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { exactlyOneOf, positiveCount } from './schema-helpers.js';
-import type { EmbeddedTarget, ExternalTarget, ScenarioTarget, TokenSource } from './types.js';
+import type {
+  EmbeddedTarget,
+  ExternalProcess,
+  ExternalTarget,
+  ScenarioTarget,
+  TokenSource,
+} from './types.js';
 
 const embedded = z
   .strictObject({
@@ -57,22 +63,66 @@ const token = exactlyOneOf(
     return { kind: 'command', command: value.command ?? '' };
   });
 
+const mongodbUrl = z.url({ protocol: /^mongodb(\+srv)?$/, error: urlError('a mongodb:// or mongodb+srv://') });
+
+/** One process of the deployment: its role, and how to observe (pid, metrics) or run it (command). */
+const process = z
+  .strictObject({
+    role: z.enum(['api', 'replicator', 'unified', 'compact']),
+    pid: positiveCount.optional(),
+    metrics_url: httpUrl.optional(),
+    /** For `compact`: the command that runs the compact job (e.g. `docker compose run --rm compact`). */
+    command: z.string().min(1).optional(),
+  })
+  .refine((p) => p.role === 'compact' || p.pid !== undefined || p.metrics_url !== undefined, {
+    message: 'give pid and/or metrics_url so the process can be observed',
+  })
+  .refine((p) => p.role !== 'compact' || p.command !== undefined, {
+    message: 'a compact process needs the command that runs the job',
+    path: ['command'],
+  });
+
+const storage = exactlyOneOf(
+  z.strictObject({ postgres_url: postgresUrl.optional(), mongodb_url: mongodbUrl.optional() }),
+  ['postgres_url', 'mongodb_url'],
+);
+
 const external = z
   .strictObject({
     endpoint: httpUrl,
     source_database_url: postgresUrl,
     token,
+    /** Bucket storage, when the scenario can reach it (it is often not the source database). */
+    storage: storage.optional(),
+    processes: z.array(process).optional(),
+    /** Shorthand for one unified process (older scenarios). */
     metrics_url: httpUrl.optional(),
     pid: positiveCount.optional(),
   })
-  .transform((value): ExternalTarget => ({
-    kind: 'external',
-    endpoint: value.endpoint,
-    sourceDatabaseUrl: value.source_database_url,
-    token: value.token,
-    metricsUrl: value.metrics_url,
-    pid: value.pid,
-  }));
+  .transform((value): ExternalTarget => {
+    const processes: ExternalProcess[] = (value.processes ?? []).map((p) => ({
+      role: p.role,
+      pid: p.pid,
+      metricsUrl: p.metrics_url,
+      command: p.command,
+    }));
+    if (value.pid !== undefined || value.metrics_url !== undefined)
+      processes.push({ role: 'unified', pid: value.pid, metricsUrl: value.metrics_url });
+    return {
+      kind: 'external',
+      endpoint: value.endpoint,
+      sourceDatabaseUrl: value.source_database_url,
+      token: value.token,
+      storage: value.storage?.postgres_url
+        ? { kind: 'postgres', url: value.storage.postgres_url }
+        : value.storage?.mongodb_url
+          ? { kind: 'mongodb', url: value.storage.mongodb_url }
+          : undefined,
+      processes,
+      metricsUrl: value.metrics_url,
+      pid: value.pid,
+    };
+  });
 
 /** `target`: `embedded` (the default, every field defaulted) or `external` (endpoint never defaulted). */
 export const targetSchema = z

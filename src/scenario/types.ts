@@ -48,10 +48,23 @@ export interface ExternalTarget {
   /** The source Postgres the dataset is loaded into and the writers write to. */
   sourceDatabaseUrl: string;
   token: TokenSource;
-  /** The service's Prometheus endpoint, when reachable. */
+  /** Bucket storage, when reachable: probed for its size (Postgres) or dbStats (MongoDB). */
+  storage?: { kind: 'postgres' | 'mongodb'; url: string };
+  /** The deployment's processes by role (a unified process counts as API and replicator). */
+  processes: ExternalProcess[];
+  /** The service's Prometheus endpoint, when reachable (shorthand for one unified process). */
   metricsUrl?: string;
-  /** A service process id on this machine, for CPU and memory probes. */
+  /** A service process id on this machine, for CPU and memory probes (shorthand, as metricsUrl). */
   pid?: number;
+}
+
+/** A process of an external deployment: observed through its pid (/proc) and/or its metrics URL. */
+export interface ExternalProcess {
+  role: 'api' | 'replicator' | 'unified' | 'compact';
+  pid?: number;
+  metricsUrl?: string;
+  /** The command that runs it (the compact job). */
+  command?: string;
 }
 
 export type TokenAlgorithm = 'HS256' | 'HS384' | 'HS512';

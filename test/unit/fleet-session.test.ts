@@ -43,8 +43,30 @@ describe('fleet sync session samples', () => {
       expect(of(samples, 'checkpoints_completed').map((s) => s.value)).toEqual([1]);
       expect(of(samples, 'checkpoint_latency').map((s) => s.value)).toEqual([50]);
       expect(of(samples, 'first_checkpoint').map((s) => s.value)).toEqual([50]);
-      // Stamped at …9000, visible at …10050.
-      expect(of(samples, 'e2e_latency').map((s) => s.value)).toEqual([1050]);
+      // A stamped row of the initial sync is not timed: it was written before the client could see it.
+      expect(of(samples, 'e2e_latency')).toEqual([]);
+      // Once in sync, a stamped change is: stamped at …9000 + 1000, visible at …10050 + 100.
+      const next = '{"id":"t1","ss_ts":1700000010000,"title":"y"}';
+      const nextChecksum = putChecksum('todos', 't1', next);
+      session.handle({
+        checkpoint_diff: {
+          last_op_id: '6',
+          updated_buckets: [{ bucket: B, checksum: toInt32((checksum + nextChecksum) >>> 0), priority: 3 }],
+          removed_buckets: [],
+        },
+      });
+      session.handle({
+        data: {
+          bucket: B,
+          after: '5',
+          next_after: '6',
+          has_more: false,
+          data: [{ op_id: '6', op: 'PUT', object_type: 'todos', object_id: 't1', subkey: 's', data: next, checksum: nextChecksum }],
+        },
+      });
+      vi.advanceTimersByTime(100);
+      expect(session.handle({ checkpoint_complete: { last_op_id: '6' } })).toBe(LineOutcome.Completed);
+      expect(of(samples, 'e2e_latency').map((s) => s.value)).toEqual([150]);
       expect(samples.every((s) => s.tags?.phase === 'p1')).toBe(true);
       expect(session.synced).toBe(true);
     } finally {

@@ -39,6 +39,7 @@ describe('parseScenario: a minimal file gets every default', () => {
         api: { containers: 1, heapMb: 512, maxConcurrentConnections: 200 },
         postgres: { dataDir: undefined },
       },
+      compression: 'sdk',
       dataset: { users: 100, rowsPerUser: 10, rowSizeBytes: 256, lists: 10, syncConfigPath },
       phases: [
         {

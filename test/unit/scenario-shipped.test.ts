@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { loadDrill } from '../../src/drill/index.js';
 import {
   formatPlan,
   loadScenario,
@@ -13,8 +14,9 @@ import {
 const scenariosDir = fileURLToPath(new URL('../../scenarios', import.meta.url));
 const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const files = readdirSync(scenariosDir).filter(
-  (name) => name.endsWith('.yaml') && !name.startsWith('profile-'),
+  (name) => name.endsWith('.yaml') && !name.startsWith('profile-') && !name.startsWith('drill-'),
 );
+const drills = readdirSync(scenariosDir).filter((name) => name.startsWith('drill-') && name.endsWith('.yaml'));
 
 async function planOf(name: string): Promise<RunPlan> {
   return planScenario(await loadScenario(join(scenariosDir, name), { env: {} }));
@@ -31,6 +33,12 @@ describe('shipped scenarios', () => {
     const plan = await planOf(name);
     expect(plan.checks).toEqual([]);
     expect(plan.name).toBe(name.replace(/\.yaml$/, ''));
+  });
+
+  it.each(drills)('drill %s validates', (name) => {
+    const drill = loadDrill(join(scenariosDir, name), {});
+    expect(drill.name).toBe(name.replace(/\.yaml$/, ''));
+    expect(drill.steps.length).toBeGreaterThan(0);
   });
 
   it('quickstart finishes within 3 minutes with the setup allowance, and feeds the sizing model', async () => {
