@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -535,11 +536,15 @@ export class StreamClient extends IdleStreamBase implements IdleStream {
   private pendingLine = '';
   private contentLength = -1;
 
+  private gunzip: zlib.Gunzip | undefined;
+
   constructor(
     port: number,
     token: string,
     private readonly onComplete: (client: StreamClient, at: number) => void,
     readonly id = 0,
+    /** Ask for gzip (`Accept-Encoding: gzip`, as the SDKs' fetch does) and decompress what comes back. */
+    private readonly gzip = false,
   ) {
     super();
     const body = '{"raw_data":true}';
@@ -548,7 +553,9 @@ export class StreamClient extends IdleStreamBase implements IdleStream {
     this.socket.on('connect', () => {
       this.socket.write(
         `POST /sync/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Token ${token}\r\n` +
-          `Content-Type: application/json\r\nAccept: application/x-ndjson\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+          `Content-Type: application/json\r\nAccept: application/x-ndjson\r\n` +
+          (this.gzip ? 'Accept-Encoding: gzip\r\n' : '') +
+          `Content-Length: ${body.length}\r\n\r\n${body}`,
       );
     });
     this.socket.on('data', (buffer: Buffer) => this.onData(buffer.toString('latin1')));
@@ -616,7 +623,7 @@ export class StreamClient extends IdleStreamBase implements IdleStream {
         }
         case 'data': {
           const take = Math.min(this.remaining, text.length - i);
-          this.feed(text.slice(i, i + take));
+          this.body(text.slice(i, i + take));
           this.remaining -= take;
           i += take;
           if (this.remaining === 0) {
@@ -633,7 +640,7 @@ export class StreamClient extends IdleStreamBase implements IdleStream {
           break;
         }
         case 'raw': {
-          this.feed(text.slice(i));
+          this.body(text.slice(i));
           i = text.length;
           break;
         }
@@ -656,8 +663,18 @@ export class StreamClient extends IdleStreamBase implements IdleStream {
       if (name === 'content-encoding' && value !== 'identity') this.contentEncoding = value;
     }
     this.phase = chunked ? 'size' : 'raw';
-    if (this.contentEncoding) this.fail(`unexpected Content-Encoding ${this.contentEncoding}`);
+    if (this.contentEncoding === 'gzip' && this.gzip) {
+      this.gunzip = zlib.createGunzip();
+      this.gunzip.on('data', (chunk: Buffer) => this.feed(chunk.toString('latin1')));
+      this.gunzip.on('error', (error) => this.fail(`gzip: ${error.message}`));
+    } else if (this.contentEncoding) this.fail(`unexpected Content-Encoding ${this.contentEncoding}`);
     else if (this.status !== 200 && this.contentLength === 0) this.fail('error response');
+  }
+
+  /** Body bytes (latin1 text): through gunzip when the stream is compressed. */
+  private body(text: string): void {
+    if (this.gunzip) this.gunzip.write(Buffer.from(text, 'latin1'));
+    else this.feed(text);
   }
 
   private feed(text: string): void {

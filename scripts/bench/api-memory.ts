@@ -10,7 +10,8 @@
  * per connection are least-squares slopes over the levels, checked against the issue's must (5,000
  * connections at ≤ 64 KB each) and goal (10,000 at ≤ 24 KB each). Starts its own embedded Postgres and stops
  * it, and the child, at the end; all traffic stays on 127.0.0.1.
- * Usage: npm run bench:api-memory [-- --transport http|websocket --levels 0,1000,2500,5000,10000
+ * With `--compression gzip` the HTTP clients ask for gzip as the SDKs do (the service then gzips each stream).
+ * Usage: npm run bench:api-memory [-- --transport http|websocket --compression none|gzip --levels 0,1000,2500,5000,10000
  *   --max-connections N --heap-mb 800 --in-flight 200 --settle-ms 3000 --hold-s 35]
  */
 import { parseArgs } from 'node:util';
@@ -37,6 +38,7 @@ import {
 const { values: args } = parseArgs({
   options: {
     transport: { type: 'string', default: 'http' },
+    compression: { type: 'string', default: 'none' },
     levels: { type: 'string', default: '0,1000,2500,5000,10000' },
     'settle-ms': { type: 'string', default: '3000' },
     'max-connections': { type: 'string' },
@@ -49,6 +51,11 @@ const { values: args } = parseArgs({
   },
 });
 const TRANSPORT = args.transport;
+const COMPRESSION = args.compression;
+if (COMPRESSION !== 'none' && COMPRESSION !== 'gzip') {
+  console.error(`--compression must be none or gzip, not ${COMPRESSION}`);
+  process.exit(2);
+}
 if (TRANSPORT !== 'http' && TRANSPORT !== 'websocket') {
   console.error(`--transport must be http or websocket, not ${TRANSPORT}`);
   process.exit(2);
@@ -150,7 +157,7 @@ let environment: BenchEnvironment | undefined;
 try {
   console.log(`load average (1/5/15 min) at start: ${loadAverage()}`);
   console.log(
-    `api-memory: ${TRANSPORT} idle streams, levels ${LEVELS.join(' → ')}, max_concurrent_connections ` +
+    `api-memory: ${TRANSPORT}${COMPRESSION === 'gzip' ? ' gzip' : ''} idle streams, levels ${LEVELS.join(' → ')}, max_concurrent_connections ` +
       `${MAX_CONNECTIONS}, --max-old-space-size=${HEAP_MB}, ${IN_FLIGHT} opening at a time`,
   );
   const env = await startEnvironment({
@@ -167,7 +174,8 @@ try {
 
   const create =
     TRANSPORT === 'http'
-      ? (index: number, token: string) => new StreamClient(env.port, token, () => undefined, index)
+      ? (index: number, token: string) =>
+          new StreamClient(env.port, token, () => undefined, index, COMPRESSION === 'gzip')
       : (index: number, token: string) => new WsStreamClient(env.port, token, index);
 
   const results: LevelResult[] = [];

@@ -143,7 +143,11 @@ export function writeLevels(run: RunResults): WriteLevel[] {
         replicatorRssMb: rss ? rss.last / MB : undefined,
         lagMaxSeconds: gaugeOf(p, 'powersync_replication_lag_seconds', tags)?.max,
         e2eP99Ms: trendOf(p, 'e2e_latency')?.p99,
-        databaseBytes: gaugeOf(p, 'pg_database_bytes', { database: 'storage' })?.last,
+        // Bucket storage in Postgres, or in MongoDB (an external target's storage.mongodb_url).
+        databaseBytes: (
+          gaugeOf(p, 'pg_database_bytes', { database: 'storage' }) ??
+          gaugeOf(p, 'mongodb_database_bytes', { database: 'storage' })
+        )?.last,
         rowsReplicated: gaugeOf(p, 'powersync_rows_replicated_total', tags)?.last,
         ...apiLoad(p),
       };

@@ -42,3 +42,25 @@ describe('gate calibration on recorded runs', () => {
     expect(count(outcomes, 'regression')).toBe(5);
   });
 });
+
+/** 20 runs of one build (recorded after the service's gzip members; `npm run bench:gate-record -- --runs 20 --delays 0`). */
+const sameBuild = (
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '../fixtures/gate/recorded-aa.json'), 'utf8')) as {
+    runs: Record<string, GateRun[]>;
+  }
+).runs['0']!;
+
+describe('gate equivalence on recorded runs of one build', () => {
+  it('with k large enough, an identical build ends "no regression", not "inconclusive"', () => {
+    // API RSS per connection moves ±9 % run to run here: at k = 10 its interval fits within δ = 10 %.
+    const rss = GATE_METRICS.filter((m) => m.id === 'api_rss_per_connection');
+    const outcomes = recordedTrials(sameBuild, sameBuild, { ...options, delta: 0.1, metrics: rss, k: 10, trials: 10, seed: 21 });
+    expect(count(outcomes, 'no-regression')).toBeGreaterThanOrEqual(9);
+    expect(count(outcomes, 'regression')).toBe(0);
+  });
+
+  it('k = 10 A/A over every metric raises no false alarm', () => {
+    const outcomes = recordedTrials(sameBuild, sameBuild, { ...options, k: 10, trials: 10, seed: 22 });
+    expect(count(outcomes, 'regression')).toBe(0);
+  });
+});
