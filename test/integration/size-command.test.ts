@@ -34,7 +34,11 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
       io,
     );
     expect(code, io.err).toBe(0);
-    expect(io.out).toMatch(/API containers\s+25 × 1 vCPU \/ 1024 MB; binds: connection-cap/);
+    // The measured latency limit binds, not the profile's cap (100), which only gets a warning.
+    expect(io.out).toMatch(/API containers\s+9 × 1 vCPU \/ 1024 MB; binds: latency/);
+    expect(io.out).toMatch(/latency limit\s+330 conn\/container \(central 426, 95 % band 330–628\)/);
+    expect(io.out).toContain('set max_concurrent_connections: 330 (measured); warning: your cap 100 leaves 70 % of the container unused');
+    expect(io.out).toContain('Measured on: reference service (syncscale 0.1.0)');
     expect(io.out).toMatch(/modelled, not measured/);
     const recs = JSON.parse(
       fs.readFileSync(path.join(tmp, 'recommendations.json'), 'utf8'),
@@ -48,9 +52,10 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     expect(recs.run.runId).toBe('20261128-035239-quickstart');
     expect(recs.profile).toMatchObject({ peakConnections: 2000, designConnections: 2400 });
     if ('infeasible' in recs.api) throw new Error(recs.api.infeasible);
-    // 2,400 design connections / cap 100 = 24, N+1 → 25.
-    expect(recs.api).toMatchObject({ binding: 'connection-cap', baseContainers: 24, haAdded: 1 });
-    expect(recs.api.containers.value).toBe(25);
+    // 2,400 design connections / 330 per container (latency objective, band high edge) = 8, N+1 → 9.
+    expect(recs.api).toMatchObject({ binding: 'latency', baseContainers: 8, haAdded: 1, recommendedCap: 330 });
+    expect(recs.api.containers.value).toBe(9);
+    expect(recs.run.service).toBe('reference service (syncscale 0.1.0)');
     expect(recs.api.heap.nodeOptions).toBe('--max-old-space-size=819');
     // Idle RSS did not grow with connections in this short run: the fit refuses and says why.
     expect(recs.fits.apiMemory.refused).toMatch(/non-positive slope/);
@@ -61,13 +66,15 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     expect(recs.validation.message).toMatch(/not validated|error/);
     const csv = fs.readFileSync(path.join(tmp, 'recommendations.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(CSV_COLUMNS.join(','));
-    expect(csv.some((line) => line.startsWith('api.containers,25,containers'))).toBe(true);
+    expect(csv.some((line) => line.startsWith('api.containers,9,containers'))).toBe(true);
+    expect(csv.some((line) => line.startsWith('api.recommended_max_concurrent_connections,330,'))).toBe(true);
+    expect(csv.some((line) => line.startsWith('measured_on,reference service'))).toBe(true);
   });
 
   it('sizeRun returns the same recommendations and text for the end of syncscale run', () => {
     const { recommendations, text } = sizeRun(RUN, PROFILE);
     expect(text).toMatch(/^Sizing for profile "mid-size-app"/);
-    expect(recommendations.api).toHaveProperty('binding', 'connection-cap');
+    expect(recommendations.api).toHaveProperty('binding', 'latency');
   });
 
   it('refuses an invalid run with exit 98 and the reasons', async () => {

@@ -183,9 +183,10 @@ describe('formatPlan: the dry-run text', () => {
   it('prints the target, totals, the schedule table, thresholds and checks', () => {
     const text = formatPlan(planScenario(schedule), { cwd: repoDir });
     const lines = text.split('\n');
-    expect(lines.slice(0, 5)).toEqual([
+    expect(lines.slice(0, 6)).toEqual([
       'Scenario schedule',
       'Target:   embedded reference service: 1 replicator(s), 1 API container(s) × 512 MB heap, max 200 connections each',
+      'Clients:  HTTP streams accept gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)',
       'Dataset:  100 users × 10 rows of 256 B, 10 lists; sync config fixtures/sync-config.yaml',
       'Duration: phases 4m + setup ≈ 41s = 4m41s (max_duration 1h)',
       'Levels:   connections 50, 100; writes 5, 10, 20, 40 tx/s; compactions 1',

@@ -323,6 +323,8 @@ phases:
       endpoint: 'https://sync.example.com',
       sourceDatabaseUrl: 'postgres://u:p@db:5432/app',
       token: { kind: 'key', k: 'c2VjcmV0', kid: 'dev', alg: 'HS256', audience: ['app'] },
+      storage: undefined,
+      processes: [],
       metricsUrl: undefined,
       pid: undefined,
     });
@@ -338,8 +340,17 @@ phases:
       {
         path: 'phases[0].actions[0]',
         line: 12,
-        message: 'compact needs an embedded target: syncscale does not control an external deployment',
+        message: 'compact on an external target needs a process with role compact and its command',
       },
     ]);
+    const withRestart = `${text}    actions: [{ at: 1s, restart: api }]\n`;
+    expect(problemsOf(withRestart, env)[0]!.message).toBe(
+      'restart api needs an embedded target: syncscale does not control an external deployment',
+    );
+    const withCompactJob = withAction.replace(
+      '    token:',
+      '    processes: [{ role: compact, command: "docker compose run --rm compact" }]\n    token:',
+    );
+    expect(parse(withCompactJob, env).phases[0]!.actions).toHaveLength(1);
   });
 });

@@ -71,23 +71,22 @@ describe('shipped scenarios', () => {
 
   it('quickstart dry-run text shows the schedule', async () => {
     const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
-    expect(text).toContain('Duration: phases 1m51s + setup ≈ 41s = 2m32s (max_duration 3m)\n');
-    expect(text).toContain(
-      'Levels:   connections 50, 100, 150, 300, 500; writes 20, 50, 100 tx/s; compactions 1\n',
-    );
+    expect(text).toContain('Duration: phases 1m51s + setup ≈ 42s = 2m33s (max_duration 3m)\n');
+    expect(text).toContain('Levels:   connections 250, 500, 1000, 2000; writes 10, 20, 50, 100 tx/s; compactions 1\n');
+    expect(text).toContain('Clients:  HTTP streams accept gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)');
     const rows = text
       .split('\n')
       .filter((line) => /^\d+ /.test(line))
       .map((line) => line.split(/\s{2,}/).slice(1, 8));
     expect(rows).toEqual([
-      ['connections-50', '0:00', '15s', '50', 'http-bson', '-', '-'],
-      ['connections-150', '0:15', '15s', '150', 'http-bson', '-', '-'],
-      ['connections-300', '0:30', '15s', '300', 'http-bson', '-', '-'],
-      ['connections-500', '0:45', '15s', '500', 'http-bson', '-', '-'],
-      ['writes-20', '1:00', '12s', '100', 'http-bson', '20', '-'],
-      ['writes-50', '1:12', '12s', '100', 'http-bson', '50', '-'],
-      ['writes-100', '1:24', '12s', '100', 'http-bson', '100', '-'],
-      ['compaction', '1:36', '15s', '100', 'http-bson', '20', '+3s compact'],
+      ['connections-250', '0:00', '15s', '250', 'http-bson', '10', '-'],
+      ['connections-500', '0:15', '15s', '500', 'http-bson', '10', '-'],
+      ['connections-1000', '0:30', '15s', '1000', 'http-bson', '10', '-'],
+      ['connections-2000', '0:45', '18s', '2000', 'http-bson', '10', '-'],
+      ['writes-20', '1:03', '12s', '500', 'http-bson', '20', '-'],
+      ['writes-50', '1:15', '12s', '500', 'http-bson', '50', '-'],
+      ['writes-100', '1:27', '12s', '500', 'http-bson', '100', '-'],
+      ['compaction', '1:39', '12s', '500', 'http-bson', '20', '+2s compact'],
     ]);
   });
 

@@ -101,7 +101,13 @@ export class HttpSyncStream implements StreamConnection {
     // The connect timeout ends with the headers: an open stream holds no timer (silence is the fleet's watchdog).
     this.request.setTimeout(0);
     response.on('error', () => undefined); // reported through 'close'
-    response.on('close', () => this.onResponseClosed());
+    response.on('close', () => {
+      // A compressed body is decoded asynchronously: its last lines (a final token_expires_in: 0) come out of
+      // the decompressor after the response has closed, and must be handled before the end is.
+      const d = this.decompressor;
+      if (d && response.complete && !d.readableEnded && !d.destroyed) d.once('end', () => this.onResponseClosed());
+      else this.onResponseClosed();
+    });
     if (response.statusCode !== 200) {
       response.setEncoding('utf8');
       response.on('data', (text: string) => {
