@@ -6,7 +6,9 @@
  * event-loop delay are measured over an idle window (HTTP clients receive a `token_expires_in` line every
  * ~20 s; RSocket clients send a KEEPALIVE every 20 s). Reports the time to connect each step and the
  * connect_time / first_checkpoint percentiles (HDR histograms), errors by code, and the service's RSS/CPU.
- * Usage: npm run bench:fleet [-- --levels 1000,5000,10000 --transport http-ndjson|http-bson|websocket
+ * `--compression sdk` (default, as the SDKs: the service gzips each stream and every client holds a gunzip
+ * stream) or `none`.
+ * Usage: npm run bench:fleet [-- --levels 1000,5000,10000 --transport http-ndjson|http-bson|websocket --compression sdk|gzip|none
  *        --idle-s 30 --max-connects 200 --max-connections 12000]
  */
 import fs from 'node:fs';
@@ -16,7 +18,13 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
-import { Fleet, TRANSPORTS, type Transport } from '../../src/fleet/index.js';
+import {
+  Fleet,
+  STREAM_COMPRESSIONS,
+  TRANSPORTS,
+  type StreamCompression,
+  type Transport,
+} from '../../src/fleet/index.js';
 import type { Sample, SampleSink } from '../../src/metrics/index.js';
 import {
   AUDIENCE,
@@ -34,6 +42,7 @@ const { values: args } = parseArgs({
   options: {
     levels: { type: 'string', default: '1000,5000,10000' },
     transport: { type: 'string', default: 'http-ndjson' },
+    compression: { type: 'string', default: 'sdk' },
     'idle-s': { type: 'string', default: '30' },
     'max-connects': { type: 'string', default: '200' },
     'max-connections': { type: 'string', default: '12000' },
@@ -47,6 +56,9 @@ const LEVELS = args.levels
   .sort((a, b) => a - b);
 const TRANSPORT = args.transport as Transport;
 if (!TRANSPORTS.includes(TRANSPORT)) throw new Error(`--transport must be one of ${TRANSPORTS.join(', ')}`);
+const COMPRESSION = args.compression as StreamCompression;
+if (!STREAM_COMPRESSIONS.includes(COMPRESSION))
+  throw new Error(`--compression must be one of ${STREAM_COMPRESSIONS.join(', ')}`);
 const IDLE_MS = Number(args['idle-s']) * 1000;
 const LEVEL_TIMEOUT_MS = Number(args['level-timeout-s']) * 1000;
 
@@ -149,7 +161,7 @@ try {
       .join(' / ')} on ${os.cpus().length} cores`,
   );
   console.log(
-    `fleet-idle: ${LEVELS.join(' → ')} idle ${TRANSPORT} clients; max_concurrent_connections ${args['max-connections']}; ` +
+    `fleet-idle: ${LEVELS.join(' → ')} idle ${TRANSPORT} clients (compression ${COMPRESSION}); max_concurrent_connections ${args['max-connections']}; ` +
       `open files ${openFilesLimit()}; ephemeral ports ${fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–')}`,
   );
   const env = await startEnvironment({
@@ -169,6 +181,7 @@ try {
     auth: { key: env.key, audience: AUDIENCE },
     sink,
     transport: TRANSPORT,
+    compression: COMPRESSION,
     userId: (i) => `u${i}`,
     maxConcurrentConnects: Number(args['max-connects']),
   });
@@ -241,7 +254,7 @@ try {
   }
 
   console.log(
-    `\nfleet idle cost, ${TRANSPORT}, one fleet process (baseline RSS ${(base.rss / 1048576).toFixed(0)} MB, heap ${(base.heap / 1048576).toFixed(0)} MB):\n`,
+    `\nfleet idle cost, ${TRANSPORT}, compression ${COMPRESSION}, one fleet process (baseline RSS ${(base.rss / 1048576).toFixed(0)} MB, heap ${(base.heap / 1048576).toFixed(0)} MB):\n`,
   );
   console.log(
     table(

@@ -77,4 +77,23 @@ export {
 } from './recommend.js';
 export { recommendationsCsv, CSV_COLUMNS } from './recommendations-csv.js';
 export { formatSummary } from './summary.js';
-export { sizeRun, writeRecommendations, RECOMMENDATIONS_CSV, RECOMMENDATIONS_JSON } from './size-run.js';
+export {
+  loadCalibration,
+  sizeRun,
+  writeRecommendations,
+  RECOMMENDATIONS_CSV,
+  RECOMMENDATIONS_JSON,
+} from './size-run.js';
+export {
+  calibrate,
+  checkCalibration,
+  CalibrationError,
+  shapeDifferences,
+  shapeOf,
+  translateFits,
+  type Calibration,
+  type CalibrationCheck,
+  type CalibrationShape,
+  type DimensionName,
+  type DimensionRatio,
+} from './calibration.js';

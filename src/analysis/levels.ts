@@ -64,7 +64,10 @@ const isWritePhase = (p: RunPhase) => (p.writes?.targetRate ?? 0) > 0;
 const isSteady = (p: RunPhase) => p.targetClients.end > 0 && (p.actions?.length ?? 0) === 0;
 const writeRateOf = (p: RunPhase) => p.writes?.targetRate ?? 0;
 
-/** Groups phases by a key and returns the group with the most distinct values of `vary` (ties: first key). */
+/**
+ * Groups phases by a key and returns the group with the most distinct values of `vary`; on a tie, the group
+ * measured longest (short settle phases between levels do not outweigh the levels themselves).
+ */
 function widestGroup(
   phases: readonly RunPhase[],
   key: (p: RunPhase) => number,
@@ -78,11 +81,15 @@ function widestGroup(
   }
   let best: RunPhase[] = [];
   let bestSpread = 0;
+  let bestSeconds = 0;
   for (const k of [...groups.keys()].sort((a, b) => a - b)) {
-    const spread = new Set(groups.get(k)!.map(vary)).size;
-    if (spread > bestSpread) {
-      best = groups.get(k)!;
+    const group = groups.get(k)!;
+    const spread = new Set(group.map(vary)).size;
+    const seconds = group.reduce((sum, p) => sum + phaseSeconds(p), 0);
+    if (spread > bestSpread || (spread === bestSpread && seconds > bestSeconds)) {
+      best = group;
       bestSpread = spread;
+      bestSeconds = seconds;
     }
   }
   return best;

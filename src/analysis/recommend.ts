@@ -11,6 +11,7 @@ import {
 } from './recommend-backend.js';
 import { recommendStorage, type StorageRecommendation } from './recommend-storage.js';
 import type { RunResults } from './run-results.js';
+import { translateFits, type Calibration } from './calibration.js';
 import { SYNCSCALE_VERSION } from './version.js';
 import { validateCpuModel, validateMemoryModel, type ModelValidation } from './validation.js';
 
@@ -49,14 +50,16 @@ export interface Recommendations {
 }
 
 /** What the run measured: which service, and what the clients' streams accepted. */
-function measuredWith(run: RunResults): { service: string; compression: string } {
+function measuredWith(run: RunResults, calibration?: Calibration): { service: string; compression: string } {
   const scenario = run.scenario as { target: { kind?: string; endpoint?: string }; compression?: string };
   const service =
     scenario.target.kind === 'external'
       ? `external target ${scenario.target.endpoint ?? ''}`.trim()
       : `reference service (syncscale ${SYNCSCALE_VERSION})`;
   return {
-    service,
+    service: calibration
+      ? `${calibration.real.service} — translated from ${service} by calibration (reference run ${calibration.reference.runId}, real run ${calibration.real.runId})`
+      : service,
     // Runs before the compression setting existed sent no Accept-Encoding.
     compression: scenario.compression ?? 'none (run predates the setting)',
   };
@@ -67,10 +70,15 @@ export class InvalidRunError extends Error {
 }
 
 /** Sizes a deployment for `profile` from a valid run. Throws InvalidRunError on an invalid run. */
-export function recommend(run: RunResults, profile: CapacityProfile): Recommendations {
+export function recommend(
+  run: RunResults,
+  profile: CapacityProfile,
+  options: { calibration?: Calibration } = {},
+): Recommendations {
   const invalid = invalidReasonOf(run);
   if (invalid) throw new InvalidRunError(`refusing to size from an invalid run (${run.runId}): ${invalid}`);
-  const fits = fitRun(run);
+  const calibration = options.calibration;
+  const fits = calibration ? translateFits(fitRun(run), calibration) : fitRun(run);
   const levels = connectionLevels(run);
   const writes = writeLevels(run);
   const peak = peakConnections(profile);
@@ -80,7 +88,7 @@ export function recommend(run: RunResults, profile: CapacityProfile): Recommenda
     run: {
       runId: run.runId,
       scenario: run.scenario.name,
-      ...measuredWith(run),
+      ...measuredWith(run, calibration),
       valid: run.validity.valid,
       invalidReasons: run.validity.reasons,
     },

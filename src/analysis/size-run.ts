@@ -1,6 +1,7 @@
 import type { Fit } from './fit-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { CalibrationError, shapeDifferences, shapeOf, type Calibration } from './calibration.js';
 import { loadProfile } from './profile.js';
 import { recommend, type Recommendations } from './recommend.js';
 import { recommendationsCsv } from './recommendations-csv.js';
@@ -14,10 +15,19 @@ export const RECOMMENDATIONS_CSV = 'recommendations.csv';
 export function sizeRun(
   runDir: string,
   profilePath: string,
+  options: { calibrationPath?: string; force?: boolean } = {},
 ): { recommendations: Recommendations; text: string } {
   const run = loadRunResults(runDir);
   const profile = loadProfile(profilePath);
-  const recommendations = recommend(run, profile);
+  const calibration = options.calibrationPath ? loadCalibration(options.calibrationPath) : undefined;
+  if (calibration) {
+    const differences = shapeDifferences(calibration.shape, shapeOf(run));
+    if (differences.length > 0 && !options.force)
+      throw new CalibrationError(
+        `[SSCALE_C0001] the calibration does not fit this run's scenario shape: ${differences.join('; ')}. Make a calibration for this shape, or pass --force to apply it anyway.`,
+      );
+  }
+  const recommendations = recommend(run, profile, { calibration });
   return { recommendations, text: formatSummary(recommendations) };
 }
 
@@ -57,4 +67,17 @@ function withBand(fit: Fit): Fit & { band?: Array<{ x: number; value: number; lo
     }
   }
   return band.length > 1 ? { ...fit, band } : fit;
+}
+
+/** Reads a calibration.json written by `syncscale calibrate`. */
+export function loadCalibration(file: string): Calibration {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CalibrationError(`[SSCALE_C0002] cannot read calibration ${file}: ${(error as Error).message}`);
+  }
+  if ((data as { kind?: unknown }).kind !== 'syncscale-calibration')
+    throw new CalibrationError(`[SSCALE_C0002] ${file} is not a calibration written by syncscale calibrate`);
+  return data as Calibration;
 }

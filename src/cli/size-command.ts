@@ -12,25 +12,42 @@ export function sizeCommand(io: CliIo, setExitCode: (code: number) => void): Com
     .requiredOption('--from <run-dir>', 'run directory written by syncscale run (holds results.json)')
     .requiredOption('--profile <profile>', 'capacity profile (YAML), e.g. scenarios/profile-default.yaml')
     .option('--out <dir>', 'where to write recommendations.json and .csv (default: the run directory)')
-    .action(async (flags: { from: string; profile: string; out?: string }) => {
+    .option('--calibration <file>', 'translate a reference-service run to a real service (syncscale calibrate)')
+    .option('--force', 'apply a calibration made on a different scenario shape')
+    .action(async (flags: SizeFlags) => {
       setExitCode(await size(flags, io));
     });
 }
 
-async function size(flags: { from: string; profile: string; out?: string }, io: CliIo): Promise<number> {
+interface SizeFlags {
+  from: string;
+  profile: string;
+  out?: string;
+  calibration?: string;
+  force?: boolean;
+}
+
+async function size(flags: SizeFlags, io: CliIo): Promise<number> {
   const analysis = await import('../analysis/index.js');
   const from = path.resolve(io.cwd, flags.from);
   const profile = path.resolve(io.cwd, flags.profile);
   let result;
   try {
-    result = analysis.sizeRun(from, profile);
+    result = analysis.sizeRun(from, profile, {
+      calibrationPath: flags.calibration ? path.resolve(io.cwd, flags.calibration) : undefined,
+      force: flags.force,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof analysis.InvalidRunError) {
       io.stderr(`${message}\n`);
       return ExitCode.RUN_INVALID;
     }
-    if (error instanceof analysis.ProfileError || error instanceof analysis.RunInputError) {
+    if (
+      error instanceof analysis.ProfileError ||
+      error instanceof analysis.RunInputError ||
+      error instanceof analysis.CalibrationError
+    ) {
       io.stderr(`${message}\n`);
       return ExitCode.USAGE;
     }

@@ -78,6 +78,10 @@ export const ErrorCodes = {
   SSCALE_R0001: { status: 500, title: 'Stamp column not delivered' },
   /** Run: an external target's declared part (source or storage database, a pid, a metrics URL) does not answer; nothing was started. */
   SSCALE_T0001: { status: 400, title: 'External target not reachable as declared' },
+  /** Calibration: it was made on a different scenario shape (transport, compression, sync config buckets) than the run sized; `--force` applies it anyway. */
+  SSCALE_C0001: { status: 400, title: 'Calibration does not fit the run' },
+  /** Calibration: the file cannot be read or is not a syncscale calibration. */
+  SSCALE_C0002: { status: 400, title: 'Calibration unreadable' },
   /** Gate: a baseline or candidate names no saved run, baseline file or command. */
   SSCALE_G0001: { status: 400, title: 'Gate input not found' },
   /** Gate: the runs compared come from different scenarios (name or phases differ). */

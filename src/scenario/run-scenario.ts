@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parse as parseYaml } from 'yaml';
 import { ExitCode } from '../errors/index.js';
 import { Fleet, WorkerFleet, type MergingSink } from '../fleet/index.js';
 import {
@@ -119,9 +120,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const startedAt = Date.now();
   // Stored with the results: the regression gate refuses to compare machine-dependent figures across machines.
   const machine = machineFingerprint();
+  /** Bucket definitions of the sync config: part of the scenario shape a calibration depends on. */
+  let syncConfigBuckets: number | null = null;
   const progress = new ProgressLine(options.out, options.progressIntervalMs ?? 2000);
   try {
     const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
+    syncConfigBuckets = bucketDefinitionCount(syncConfig);
     const users = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
     const table = defaultWriterTable(users);
     let keys: Awaited<ReturnType<typeof loadDataset>>['keys'] | undefined;
@@ -308,6 +312,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         source: scenario.sourcePath,
         target: scenario.target,
         compression: scenario.compression,
+        syncConfig: { buckets: syncConfigBuckets },
         dataset: scenario.dataset,
       },
       plan,
@@ -529,6 +534,15 @@ function stampNotDelivered(
     code: 'SSCALE_R0001',
     message: `stamp column not delivered: ${written} transactions written while ${record.targetClients.end} clients were connected${ops && ops.aggregate.kind === 'counter' ? ` (${ops.aggregate.count} ops received)` : ''}, but no row carrying ss_ts reached a client — check that the sync config selects column ss_ts of the written table`,
   };
+}
+
+function bucketDefinitionCount(text: string): number | null {
+  try {
+    const parsed = parseYaml(text) as { bucket_definitions?: Record<string, unknown> } | null;
+    return parsed?.bucket_definitions ? Object.keys(parsed.bucket_definitions).length : null;
+  } catch {
+    return null;
+  }
 }
 
 function rateShape(phase: Phase) {

@@ -191,10 +191,10 @@ describe('formatPlan: the dry-run text', () => {
       'Duration: phases 4m + setup ≈ 41s = 4m41s (max_duration 1h)',
       'Levels:   connections 50, 100; writes 5, 10, 20, 40 tx/s; compactions 1',
     ]);
-    expect(lines[6]).toMatch(
+    expect(lines[7]).toMatch(
       /^#\s+phase\s+start\s+duration\s+clients\s+transport\s+writes\/s\s+actions\s+thresholds$/,
     );
-    const rows = lines.slice(8, 12).map((line) => line.split(/\s{2,}/));
+    const rows = lines.slice(9, 13).map((line) => line.split(/\s{2,}/));
     expect(rows).toEqual([
       ['1', 'ramp-up', '0:00', '1m', '0→100', 'http-bson', '0→20', '-', '-'],
       ['2', 'steps', '1:00', '1m30s', '100', 'http-bson', '10|20|40 steps ×3 rows', '+45s compact', '1'],

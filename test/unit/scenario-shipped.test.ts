@@ -71,7 +71,7 @@ describe('shipped scenarios', () => {
 
   it('quickstart dry-run text shows the schedule', async () => {
     const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
-    expect(text).toContain('Duration: phases 1m51s + setup ≈ 42s = 2m33s (max_duration 3m)\n');
+    expect(text).toContain('Duration: phases 1m50s + setup ≈ 42s = 2m32s (max_duration 3m)\n');
     expect(text).toContain('Levels:   connections 250, 500, 1000, 2000; writes 10, 20, 50, 100 tx/s; compactions 1\n');
     expect(text).toContain('Clients:  HTTP streams accept gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)');
     const rows = text
@@ -79,14 +79,18 @@ describe('shipped scenarios', () => {
       .filter((line) => /^\d+ /.test(line))
       .map((line) => line.split(/\s{2,}/).slice(1, 8));
     expect(rows).toEqual([
-      ['connections-250', '0:00', '15s', '250', 'http-bson', '10', '-'],
-      ['connections-500', '0:15', '15s', '500', 'http-bson', '10', '-'],
-      ['connections-1000', '0:30', '15s', '1000', 'http-bson', '10', '-'],
-      ['connections-2000', '0:45', '18s', '2000', 'http-bson', '10', '-'],
-      ['writes-20', '1:03', '12s', '500', 'http-bson', '20', '-'],
-      ['writes-50', '1:15', '12s', '500', 'http-bson', '50', '-'],
-      ['writes-100', '1:27', '12s', '500', 'http-bson', '100', '-'],
-      ['compaction', '1:39', '12s', '500', 'http-bson', '20', '+2s compact'],
+      ['connect-250', '0:00', '5s', '250', 'http-bson', '-', '-'],
+      ['connections-250', '0:05', '12s', '250', 'http-bson', '10', '-'],
+      ['connect-500', '0:17', '5s', '500', 'http-bson', '-', '-'],
+      ['connections-500', '0:22', '12s', '500', 'http-bson', '10', '-'],
+      ['connect-1000', '0:34', '5s', '1000', 'http-bson', '-', '-'],
+      ['connections-1000', '0:39', '12s', '1000', 'http-bson', '10', '-'],
+      ['connect-2000', '0:51', '5s', '2000', 'http-bson', '-', '-'],
+      ['connections-2000', '0:56', '14s', '2000', 'http-bson', '10', '-'],
+      ['writes-20', '1:10', '10s', '500', 'http-bson', '20', '-'],
+      ['writes-50', '1:20', '10s', '500', 'http-bson', '50', '-'],
+      ['writes-100', '1:30', '10s', '500', 'http-bson', '100', '-'],
+      ['compaction', '1:40', '10s', '500', 'http-bson', '20', '+2s compact'],
     ]);
   });
 

@@ -14,6 +14,10 @@ import { oplogEntry, storedSize } from './oplog-lines.js';
 import type { SharedDataReader } from './shared-data-reader.js';
 import type { SyncLine, SyncStreamContext } from './stream-types.js';
 import { TokenExpiry } from './token-expiry.js';
+import { costKnobFrom, spendCheckpointCpu, streamBallast } from './cost-knob.js';
+
+/** The test-only cost knobs (cost-knob.ts), read once per process. */
+const COST_KNOB = costKnobFrom(process.env);
 
 export interface SyncStreamDeps {
   storage: pg.Pool;
@@ -75,6 +79,7 @@ export class SyncStream {
     this.initialWriteCheckpoint =
       (await getProcessedWriteCheckpoint(this.deps.storage, this.userKey)) ?? undefined;
     const unsubscribe = this.deps.broadcaster.subscribe((update) => this.onUpdate(update));
+    const ballast = streamBallast(COST_KNOB);
     const expiry = new TokenExpiry(this.ctx, () => this.end());
     const onAbort = () => this.end();
     this.ctx.signal.addEventListener('abort', onAbort);
@@ -89,6 +94,7 @@ export class SyncStream {
           await this.resolveBuckets(config, update);
         }
         await this.processCheckpoint(config, update, full);
+        spendCheckpointCpu(COST_KNOB);
         full = false;
         await new Promise((resolve) => setTimeout(resolve, ITERATION_PAUSE_MS));
         const next = await this.nextUpdate(update);
@@ -98,6 +104,7 @@ export class SyncStream {
     } finally {
       unsubscribe();
       expiry.stop();
+      void ballast?.length; // held until the stream ends
       this.ctx.signal.removeEventListener('abort', onAbort);
     }
   }
