@@ -52,9 +52,11 @@ export interface Recommendations {
 /** What the run measured: which service, and what the clients' streams accepted. */
 function measuredWith(run: RunResults, calibration?: Calibration): { service: string; compression: string } {
   const scenario = run.scenario as { target: { kind?: string; endpoint?: string }; compression?: string };
+  const reported = (run as { targetService?: { name?: string; version?: string } }).targetService;
+  const says = reported ? ` (${[reported.name, reported.version].filter(Boolean).join(' ')})` : ' (version not reported)';
   const service =
     scenario.target.kind === 'external'
-      ? `external target ${scenario.target.endpoint ?? ''}`.trim()
+      ? `external target ${scenario.target.endpoint ?? ''}${says}`
       : `reference service (syncscale ${SYNCSCALE_VERSION})`;
   return {
     service: calibration

@@ -32,6 +32,17 @@ function limitText(l: {
   return `${formatNumber(l.maxConnectionsPerContainer)} conn/container${band} → ${l.containers} containers${l.note ? `; ${l.note}` : ''}`;
 }
 
+/** A fit's slope with its unit and 95 % interval, converted to KB for memory per connection. */
+function slopeText(fit: { refused?: string; estimates: Array<{ name: string; value: number; unit: string; interval?: [number, number] }> } | undefined): string | undefined {
+  const e = fit && !fit.refused ? fit.estimates[0] : undefined;
+  if (!e) return undefined;
+  const kb = e.unit === 'MB/connection';
+  const k = kb ? 1024 : 1;
+  const unit = kb ? 'KB/connection' : e.unit;
+  const band = e.interval ? ` [${formatNumber(e.interval[0] * k)}–${formatNumber(e.interval[1] * k)}]` : '';
+  return `${e.name} ${formatNumber(e.value * k)} ${unit}${band}`;
+}
+
 /** The terminal summary of a sizing: one short table. */
 export function formatSummary(recs: Recommendations): string {
   const { api, replication: r, compaction: c, storage: s, validation: v, profile: p } = recs;
@@ -42,8 +53,11 @@ export function formatSummary(recs: Recommendations): string {
       'API containers',
       `${api.containers.value} × ${api.shape.cpu} vCPU / ${api.shape.memoryMb} MB; binds: ${api.binding} (+${api.haAdded} HA)`,
     ]);
-    for (const l of api.limits.filter((x) => x.name !== 'connection-cap'))
-      rows.push([`  ${l.name} limit`, limitText(l)]);
+    const fitOf = { memory: recs.fits.apiMemory, cpu: recs.fits.apiCpuPerConnection, latency: recs.fits.apiLatency };
+    for (const l of api.limits.filter((x) => x.name !== 'connection-cap')) {
+      const slope = slopeText(fitOf[l.name as keyof typeof fitOf]);
+      rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}`]);
+    }
     rows.push([
       'Connection cap',
       api.recommendedCap === null
@@ -57,7 +71,7 @@ export function formatSummary(recs: Recommendations): string {
   }
   rows.push([
     'Replication',
-    `${show(r.cpuCores)}, ${show(r.memoryMb)} at ${formatNumber(r.designTxPerSecond)} tx/s; max sustained ${show(r.maxSustainedTxPerSecond)} (headroom ${show(r.headroom)})`,
+    `${show(r.cpuCores)} (fit over ${recs.fits.replicationCpu.levels} write levels), ${show(r.memoryMb)} at ${formatNumber(r.designTxPerSecond)} tx/s; max sustained ${show(r.maxSustainedTxPerSecond)} (headroom ${show(r.headroom)})`,
   ]);
   rows.push([
     'Compaction',

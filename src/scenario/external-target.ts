@@ -19,6 +19,8 @@ export interface RunTarget {
   blind: string[];
   /** Things the user should know about the target (deprecations), printed before the load starts. */
   notices?: string[];
+  /** What the service says it is (`target_info` labels of its metrics), when it says. */
+  reported?: { name?: string; version?: string };
   compact(): Promise<Record<string, unknown>>;
   restart(role: 'api' | 'replicator'): Promise<void>;
   killReplicator(): Promise<void>;
@@ -91,6 +93,7 @@ export async function connectExternalTarget(
   const unsupported = async () => {
     throw new Error('this action is not available on an external target');
   };
+  const reported = await reportedService(labelled.map((p) => p.metricsUrl).filter((u): u is string => !!u));
   const databases: RunTarget['databases'] = [{ url: target.sourceDatabaseUrl, label: 'source' }];
   if (target.storage?.kind === 'postgres') databases.push({ url: target.storage.url, label: 'storage' });
   return {
@@ -103,6 +106,7 @@ export async function connectExternalTarget(
     serviceProcesses: () => labelled.map(({ label, pid, metricsUrl }) => ({ label, pid, metricsUrl })),
     blind,
     notices,
+    reported,
     compact: compactCommand ? () => runCompactCommand(compactCommand) : unsupported,
     restart: unsupported,
     killReplicator: unsupported,
@@ -150,4 +154,23 @@ function runCompactCommand(command: string): Promise<Record<string, unknown>> {
       resolve({ ...result, commandDurationMs: Date.now() - started, durationMs: result.durationMs ?? Date.now() - started });
     });
   });
+}
+
+/**
+ * The service's name and version from the OpenTelemetry `target_info` series of its metrics (the real
+ * service exports its resource attributes there); undefined when no metrics URL answers with one.
+ */
+async function reportedService(urls: readonly string[]): Promise<{ name?: string; version?: string } | undefined> {
+  for (const url of urls) {
+    try {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text();
+      const line = text.split('\n').find((l) => l.startsWith('target_info{'));
+      if (!line) continue;
+      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1];
+      return { name: label('service_name'), version: label('service_version') };
+    } catch {
+      // the next URL, if any
+    }
+  }
+  return undefined;
 }

@@ -322,6 +322,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       status: failure ? 'error' : options.signal.aborted ? 'interrupted' : 'completed',
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
       validity: { valid: reasons.length === 0, reasons },
+      targetService: target?.reported,
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: phases.map((p) => ({

@@ -230,6 +230,18 @@ describe('fleet against the reference service', () => {
     ws.stop();
   }, 40_000);
 
+  it('SDK-shaped clients ask for gzip and decode it; the same sync costs more wire bytes without', async () => {
+    const sdk = client('u8', 'gzip-sdk', { transport: 'http-ndjson' });
+    const plain = client('u8', 'gzip-none', { transport: 'http-ndjson', compression: 'none' });
+    await until(() => sdk.synced && plain.synced, 'first sync');
+    expect(sdk.stats().opsReceived).toBe(plain.stats().opsReceived);
+    expect(sdk.stats().checksumFailures + plain.stats().checksumFailures).toBe(0);
+    // Bytes received count what crossed the wire: gzip is smaller for the same lines.
+    expect(sdk.stats().bytesReceived).toBeLessThan(plain.stats().bytesReceived);
+    sdk.stop();
+    plain.stop();
+  });
+
   it('measures end-to-end latency of a stamped row from its source commit', async () => {
     const c = client('u7', 'e2e', { transport: 'http-bson' });
     await until(() => c.synced, 'first sync');

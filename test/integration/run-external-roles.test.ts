@@ -123,7 +123,8 @@ limits:
     const size = new CliProcess(['size', '--from', runDir, '--profile', path.resolve(__dirname, '../../scenarios/profile-default.yaml')]);
     expect((await size.exited).code, size.output).toBe(0);
     const recs = JSON.parse(fs.readFileSync(path.join(runDir, 'recommendations.json'), 'utf8'));
-    expect(recs.run.service).toContain('external target');
+    // The version the service reports (target_info, as the real service's OpenTelemetry exporter).
+    expect(recs.run.service).toMatch(/^external target http:\/\/127.0.0.1:\d+ \(syncscale-reference-service 0.1.0\)$/);
     // Both API processes at three connection levels: the fit sees 6 points, never "0 distinct levels".
     expect(recs.fits.apiMemory.n).toBeGreaterThanOrEqual(6);
     expect(recs.fits.apiMemory.refused ?? '').not.toMatch(/0 distinct/);

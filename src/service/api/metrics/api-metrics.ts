@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ReplicationMetrics } from '../../replication/index.js';
 
@@ -34,6 +35,13 @@ export class ServiceMetrics implements ApiMetrics {
     options: { replication?: ReplicationMetrics; storageSizes?: () => Promise<StorageSizes> } = {},
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // As the real service's OpenTelemetry exporter: the service's name and version as target_info labels.
+    new Gauge({
+      name: 'target_info',
+      help: 'Target metadata',
+      labelNames: ['service_name', 'service_version'],
+      registers: [this.registry],
+    }).set({ service_name: 'syncscale-reference-service', service_version: SERVICE_VERSION }, 1);
     this.connections = new Gauge({
       name: 'powersync_concurrent_connections',
       help: 'Open sync streams (HTTP and each RSocket stream)',
@@ -148,3 +156,8 @@ export class ServiceMetrics implements ApiMetrics {
     return server;
   }
 }
+
+/** This package's version, reported in target_info. */
+const SERVICE_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
