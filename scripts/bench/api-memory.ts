@@ -78,10 +78,20 @@ const MIN_SAMPLES = 5;
 const MAX_SAMPLES = 20;
 const STABLE_SPREAD = 0.02;
 /** Issue 3: must 5,000 connections at ≤ 64 KB each; goal 10,000 at ≤ 24 KB each. */
-const TARGETS = [
-  { name: 'must', connections: 5000, kb: 64 },
-  { name: 'goal', connections: 10000, kb: 24 },
-];
+/**
+ * Identity streams: 5,000 at ≤ 64 KB (must), 10,000 at ≤ 24 KB (goal). Gzip streams (as SDK clients get):
+ * ≤ 64 KB (must) and ≤ 24 KB (goal) per idle stream, fitted over the levels up to 2,000.
+ */
+const TARGETS =
+  COMPRESSION === 'gzip'
+    ? [
+        { name: 'gzip must', connections: 2000, kb: 64 },
+        { name: 'gzip goal', connections: 2000, kb: 24 },
+      ]
+    : [
+        { name: 'must', connections: 5000, kb: 64 },
+        { name: 'goal', connections: 10000, kb: 24 },
+      ];
 
 interface LevelResult {
   target: number;

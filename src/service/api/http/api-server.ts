@@ -95,7 +95,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     res.on('close', onClose);
     const onShutdown = () => abort.abort();
     options.shutdownSignal.addEventListener('abort', onShutdown);
-    // gzip as one member per event-loop turn (gzip-members.ts): an idle stream holds no compressor state.
+    // gzip with one fresh compressor per event-loop turn (gzip-members.ts): an idle stream holds none.
     const members = gzip ? new GzipMembers(res, (n) => options.metrics.bytesSent(n)) : undefined;
     const sink: LineSink = {
       write: async (line) => {
@@ -119,7 +119,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         signal: abort.signal,
         sink,
       });
-      members?.flush();
+      members?.end();
       res.end();
     } catch (error) {
       // Mid-stream errors are not reported in-band over HTTP: the stream is cut and the client reconnects.

@@ -3,20 +3,35 @@ import zlib from 'node:zlib';
 
 /**
  * One-shot compressor settings: a 4 KiB window and small hash tables are plenty for sync lines, and make
- * each member's short-lived deflate state (~24 KB) cheap to set up.
+ * each segment's short-lived deflate state (~24 KB, freed at once) cheap to set up.
  */
-const MEMBER_OPTIONS: zlib.ZlibOptions = { level: 6, windowBits: 12, memLevel: 5 };
+const SEGMENT_OPTIONS: zlib.ZlibOptions = {
+  level: 6,
+  windowBits: 12,
+  memLevel: 5,
+  finishFlush: zlib.constants.Z_SYNC_FLUSH,
+};
+
+/** gzip header (RFC 1952 §2.3): deflate, no flags, no mtime, OS unix. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
+/** A final, empty fixed-Huffman deflate block: ends the deflate data. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
 
 /**
- * gzip for a long-lived stream as a series of gzip members (RFC 1952 §2.2: a gzip file is a series of
- * members, and decoders concatenate them): the lines written in one turn of the event loop are compressed
- * together, with a one-shot compressor, into one complete member (header, deflate data, trailer). An idle
- * stream therefore holds no deflate state at all — a streaming compressor holds ~100–200 KB per stream for
- * its whole life. Node's zlib, undici's fetch and browsers decode multi-member gzip.
+ * gzip for a long-lived stream without a compressor per stream. The response is one gzip member whose
+ * deflate data is a series of independently compressed segments: the lines written in one turn of the event
+ * loop are compressed by a fresh raw deflater and sync-flushed (so the segment ends on a byte boundary, with
+ * no final-block bit and no reference to earlier data — a valid continuation of any deflate stream,
+ * RFC 1951). Between bursts a stream holds only a running CRC-32 and byte count; a streaming compressor
+ * holds ~100–200 KB per stream for its whole life. The end writes a final empty block and the trailer.
+ * One member matters: Chromium's decoder stops after the first member of a multi-member body.
  */
 export class GzipMembers {
   private pending: Buffer[] = [];
   private scheduled = false;
+  private started = false;
+  private crc = 0;
+  private size = 0;
   /** False while the response's buffer is full: the caller waits for 'drain'. */
   private writable = true;
 
@@ -25,7 +40,7 @@ export class GzipMembers {
     private readonly onSent: (bytes: number) => void,
   ) {}
 
-  /** Queues bytes for the next member; returns false when the response is backpressured. */
+  /** Queues bytes for the next segment; returns false when the response is backpressured. */
   write(bytes: Buffer): boolean {
     this.pending.push(bytes);
     if (!this.scheduled) {
@@ -35,15 +50,32 @@ export class GzipMembers {
     return this.writable;
   }
 
-  /** Compresses what is queued into one member and writes it. */
+  /** Compresses what is queued into one segment and writes it (with the header, the first time). */
   flush(): void {
     this.scheduled = false;
     if (this.pending.length === 0 || this.res.destroyed) return;
     const input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
-    const member = zlib.gzipSync(input, MEMBER_OPTIONS);
-    this.onSent(member.length);
-    this.writable = this.res.write(member);
+    this.crc = zlib.crc32(input, this.crc);
+    this.size = (this.size + input.length) >>> 0;
+    const segment = zlib.deflateRawSync(input, SEGMENT_OPTIONS);
+    this.send(this.started ? segment : Buffer.concat([GZIP_HEADER, segment]));
+    this.started = true;
+  }
+
+  /** Writes what is queued, then the final block and the trailer (CRC-32, size mod 2^32). */
+  end(): void {
+    this.flush();
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    trailer.writeUInt32LE(this.size, 4);
+    this.send(Buffer.concat([this.started ? Buffer.alloc(0) : GZIP_HEADER, FINAL_BLOCK, trailer]));
+    this.started = true;
+  }
+
+  private send(chunk: Buffer): void {
+    this.onSent(chunk.length);
+    this.writable = this.res.write(chunk);
     if (!this.writable) this.res.once('drain', () => (this.writable = true));
   }
 }
