@@ -54,7 +54,13 @@ fs.mkdirSync(path.dirname(args.out), { recursive: true });
 fs.writeFileSync(
   args.out,
   JSON.stringify(
-    { scenario: args.scenario, recordedAt: new Date().toISOString(), machine: machineFingerprint(), delaysMs: DELAYS, runs: recorded },
+    {
+      scenario: args.scenario,
+      recordedAt: new Date().toISOString(),
+      machine: machineFingerprint(),
+      delaysMs: DELAYS,
+      runs: recorded,
+    },
     null,
     1,
   ) + '\n',

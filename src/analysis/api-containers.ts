@@ -142,7 +142,9 @@ export interface CapCheck {
  */
 export function sizeApiContainers(
   input: ApiSizingInput,
-): (ApiSizing & { capCheck: CapCheck; recommendedCap: number | null }) | { infeasible: string; limits: ApiLimit[] } {
+):
+  | (ApiSizing & { capCheck: CapCheck; recommendedCap: number | null })
+  | { infeasible: string; limits: ApiLimit[] } {
   const u = input.targetUtilisation;
   const measured: ApiLimit[] = [
     predictedLimit(

@@ -64,7 +64,9 @@ export function shapeOf(run: RunResults): CalibrationShape {
     compression?: string;
     syncConfig?: { buckets?: number };
   };
-  const plan = (run as { plan?: { phases?: Array<{ clients?: { transports?: Array<{ transport: string }> } }> } }).plan;
+  const plan = (
+    run as { plan?: { phases?: Array<{ clients?: { transports?: Array<{ transport: string }> } }> } }
+  ).plan;
   const transports = [
     ...new Set((plan?.phases ?? []).flatMap((p) => (p.clients?.transports ?? []).map((t) => t.transport))),
   ].sort();
@@ -80,7 +82,9 @@ export function shapeOf(run: RunResults): CalibrationShape {
 export function shapeDifferences(calibrated: CalibrationShape, run: CalibrationShape): string[] {
   const out: string[] = [];
   if (calibrated.transports.join(',') !== run.transports.join(','))
-    out.push(`transport: calibrated with ${calibrated.transports.join('+') || 'none'}, run uses ${run.transports.join('+') || 'none'}`);
+    out.push(
+      `transport: calibrated with ${calibrated.transports.join('+') || 'none'}, run uses ${run.transports.join('+') || 'none'}`,
+    );
   if (calibrated.compression !== run.compression)
     out.push(`compression: calibrated with ${calibrated.compression}, run uses ${run.compression}`);
   if (
@@ -88,14 +92,21 @@ export function shapeDifferences(calibrated: CalibrationShape, run: CalibrationS
     run.syncConfigBuckets !== null &&
     calibrated.syncConfigBuckets !== run.syncConfigBuckets
   )
-    out.push(`sync config: calibrated with ${calibrated.syncConfigBuckets} bucket definitions, run has ${run.syncConfigBuckets}`);
+    out.push(
+      `sync config: calibrated with ${calibrated.syncConfigBuckets} bucket definitions, run has ${run.syncConfigBuckets}`,
+    );
   return out;
 }
 
 /** Bootstrap distribution of (slope, intercept) ratios of two point sets, Theil–Sen on each resample. */
-function lineRatios(ref: readonly Point[], real: readonly Point[], seed: number): { slopes: number[]; intercepts: number[] } {
+function lineRatios(
+  ref: readonly Point[],
+  real: readonly Point[],
+  seed: number,
+): { slopes: number[]; intercepts: number[] } {
   const random = seededRandom(seed);
-  const resample = (points: readonly Point[]) => points.map(() => points[Math.floor(random() * points.length)]!);
+  const resample = (points: readonly Point[]) =>
+    points.map(() => points[Math.floor(random() * points.length)]!);
   const slopes: number[] = [];
   const intercepts: number[] = [];
   for (let i = 0; i < REPLICATES; i++) {
@@ -128,7 +139,11 @@ const LINEAR: LinearSpec[] = [
  * data cannot support a ratio (too few levels, a flat or non-positive estimate, n = 1 on one side) is listed
  * in `notEstimated` with the reason.
  */
-export function calibrate(reference: RunResults, real: RunResults, services: { reference: string; real: string }): Calibration {
+export function calibrate(
+  reference: RunResults,
+  real: RunResults,
+  services: { reference: string; real: string },
+): Calibration {
   const refShape = shapeOf(reference);
   const realShape = shapeOf(real);
   if (refShape.scenario !== realShape.scenario)
@@ -159,7 +174,10 @@ export function calibrate(reference: RunResults, real: RunResults, services: { r
     const boot = lineRatios(fa.points, fb.points, 0xca1 + i);
     const add = (name: DimensionName, ref: number, rl: number, samples: number[], unit: string) => {
       if (!(ref > 0) || !(rl > 0)) {
-        notEstimated.push({ name, reason: `not positive on both services (reference ${ref}, real ${rl} ${unit}): no ratio` });
+        notEstimated.push({
+          name,
+          reason: `not positive on both services (reference ${ref}, real ${rl} ${unit}): no ratio`,
+        });
         return;
       }
       dimensions.push({
@@ -168,14 +186,30 @@ export function calibrate(reference: RunResults, real: RunResults, services: { r
         reference: ref,
         real: rl,
         ratio: rl / ref,
-        ...(samples.length >= REPLICATES / 4 ? { interval: interval95(samples) } : { note: 'too few usable bootstrap resamples for an interval' }),
+        ...(samples.length >= REPLICATES / 4
+          ? { interval: interval95(samples) }
+          : { note: 'too few usable bootstrap resamples for an interval' }),
       });
     };
     add(spec.slope, la!.slope, lb!.slope, boot.slopes, `${fa.y.unit}/${fa.x.unit}`);
     if (spec.intercept) add(spec.intercept, la!.intercept, lb!.intercept, boot.intercepts, fa.y.unit);
   });
-  single('replication_max_rate', a.replicationMaxRate, b.replicationMaxRate, dimensions, notEstimated, 'tx/s');
-  single('compaction_ops_per_second', a.compactionDuration, b.compactionDuration, dimensions, notEstimated, 'op/s');
+  single(
+    'replication_max_rate',
+    a.replicationMaxRate,
+    b.replicationMaxRate,
+    dimensions,
+    notEstimated,
+    'tx/s',
+  );
+  single(
+    'compaction_ops_per_second',
+    a.compactionDuration,
+    b.compactionDuration,
+    dimensions,
+    notEstimated,
+    'op/s',
+  );
   single('compaction_peak_memory', a.compactionMemory, b.compactionMemory, dimensions, notEstimated, 'MB');
   return {
     kind: 'syncscale-calibration',
@@ -233,14 +267,26 @@ function scaled(p: Prediction, r: DimensionRatio | undefined): Prediction {
  * high edges taken at the ratios' interval edges. A dimension the calibration could not estimate leaves the
  * fit refused, saying so.
  */
-function translateLinear(fit: Fit, calibration: Calibration, slope: DimensionName, intercept?: DimensionName): Fit {
+function translateLinear(
+  fit: Fit,
+  calibration: Calibration,
+  slope: DimensionName,
+  intercept?: DimensionName,
+): Fit {
   if (fit.refused) return fit;
   const rs = calibration.dimensions.find((d) => d.name === slope);
   const ri = intercept ? calibration.dimensions.find((d) => d.name === intercept) : rs;
-  const line = fit.estimates.length >= 2 ? { slope: fit.estimates[0]!.value, intercept: fit.estimates[1]!.value } : undefined;
+  const line =
+    fit.estimates.length >= 2
+      ? { slope: fit.estimates[0]!.value, intercept: fit.estimates[1]!.value }
+      : undefined;
   if (!rs || !line) {
     const reason = calibration.notEstimated.find((n) => n.name === slope)?.reason ?? 'not in the calibration';
-    return { ...fit, refused: `not translated: the calibration has no ${slope} ratio (${reason})`, predict: () => null };
+    return {
+      ...fit,
+      refused: `not translated: the calibration has no ${slope} ratio (${reason})`,
+      predict: () => null,
+    };
   }
   const riUse = ri ?? rs;
   const label = `translated by calibration (real/reference): ${slope} ×${rs.ratio.toPrecision(3)}${intercept ? `, ${intercept} ×${riUse.ratio.toPrecision(3)}` : ''}`;
@@ -248,7 +294,14 @@ function translateLinear(fit: Fit, calibration: Calibration, slope: DimensionNam
     ...fit,
     description: `${fit.description} — ${label}`,
     estimates: [
-      { ...fit.estimates[0]!, value: line.slope * rs.ratio, interval: rs.interval && fit.estimates[0]!.interval ? [fit.estimates[0]!.interval[0] * rs.interval[0], fit.estimates[0]!.interval[1] * rs.interval[1]] : undefined },
+      {
+        ...fit.estimates[0]!,
+        value: line.slope * rs.ratio,
+        interval:
+          rs.interval && fit.estimates[0]!.interval
+            ? [fit.estimates[0]!.interval[0] * rs.interval[0], fit.estimates[0]!.interval[1] * rs.interval[1]]
+            : undefined,
+      },
       { ...fit.estimates[1]!, value: line.intercept * riUse.ratio },
       ...fit.estimates.slice(2),
     ],
@@ -309,10 +362,25 @@ export function translateFits(fits: RunFits, calibration: Calibration): RunFits 
     apiMemory: translateLinear(fits.apiMemory, calibration, 'api_rss_per_connection', 'api_baseline_rss'),
     // The heap follows memory (assumption: the real service's heap grows as its RSS does).
     apiHeap: translateLinear(fits.apiHeap, calibration, 'api_rss_per_connection', 'api_baseline_rss'),
-    apiCpuPerConnection: translateLinear(fits.apiCpuPerConnection, calibration, 'api_cpu_per_connection', 'api_baseline_cpu'),
+    apiCpuPerConnection: translateLinear(
+      fits.apiCpuPerConnection,
+      calibration,
+      'api_cpu_per_connection',
+      'api_baseline_cpu',
+    ),
     apiCpuPerOp: translateLinear(fits.apiCpuPerOp, calibration, 'api_cpu_per_op'),
-    apiLatency: translateLinear(fits.apiLatency, calibration, 'checkpoint_latency_per_connection', 'checkpoint_latency_baseline'),
-    replicationCpu: translateLinear(fits.replicationCpu, calibration, 'replication_cpu_per_op', 'replication_baseline_cpu'),
+    apiLatency: translateLinear(
+      fits.apiLatency,
+      calibration,
+      'checkpoint_latency_per_connection',
+      'checkpoint_latency_baseline',
+    ),
+    replicationCpu: translateLinear(
+      fits.replicationCpu,
+      calibration,
+      'replication_cpu_per_op',
+      'replication_baseline_cpu',
+    ),
     compactionMemory: scaleFit(fits.compactionMemory, 'compaction_peak_memory'),
     compactionDuration: slowerBy(fits.compactionDuration, byName('compaction_ops_per_second')),
   };
@@ -345,7 +413,9 @@ export function checkCalibration(
   calibration: Calibration,
   reference: RunResults,
   real: RunResults,
-  connectionLevelsOf: (run: RunResults) => Array<{ api: Array<{ connections: number; rssMb?: number; cpuCores?: number }> }>,
+  connectionLevelsOf: (
+    run: RunResults,
+  ) => Array<{ api: Array<{ connections: number; rssMb?: number; cpuCores?: number }> }>,
 ): CalibrationCheck {
   const translated = translateFits(fitRun(reference), calibration);
   const points = connectionLevelsOf(real).flatMap((l) => l.api);
@@ -359,7 +429,14 @@ export function checkCalibration(
       const measured = value(p);
       const predicted = fit.predict(p.connections)?.value;
       if (measured === undefined || predicted === undefined || !(measured > 0)) return [];
-      return [{ connections: p.connections, predicted, measured, errorPercent: ((predicted - measured) / measured) * 100 }];
+      return [
+        {
+          connections: p.connections,
+          predicted,
+          measured,
+          errorPercent: ((predicted - measured) / measured) * 100,
+        },
+      ];
     });
     const max = levels.length ? Math.max(...levels.map((l) => Math.abs(l.errorPercent))) : null;
     const within = max === null ? null : max <= tolerance;

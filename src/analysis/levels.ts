@@ -136,29 +136,29 @@ function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPo
 export function writeLevels(run: RunResults): WriteLevel[] {
   const writing = run.phases.filter((p) => isSteady(p) && isWritePhase(p));
   return widestGroup(writing, (p) => p.targetClients.end, writeRateOf).map((p) => {
-      const replicator = processesOf(p, 'replicator-')[0];
-      const tags = replicator ? { process: replicator } : { process: '' };
-      const rss = gaugeOf(p, 'process_rss_bytes', tags);
-      const writes = p.writes!;
-      const rowsPerTx = writes.transactions && writes.rows ? writes.rows / writes.transactions : 1;
-      return {
-        phase: p.name,
-        targetRate: writes.targetRate,
-        achievedRate: writes.achievedRate,
-        rowsPerSecond: writes.achievedRowsRate ?? writes.achievedRate * rowsPerTx,
-        replicatorCpuCores: replicator ? cpuCores(p, replicator) : undefined,
-        replicatorRssMb: rss ? rss.last / MB : undefined,
-        lagMaxSeconds: gaugeOf(p, 'powersync_replication_lag_seconds', tags)?.max,
-        e2eP99Ms: trendOf(p, 'e2e_latency')?.p99,
-        // Bucket storage in Postgres, or in MongoDB (an external target's storage.mongodb_url).
-        databaseBytes: (
-          gaugeOf(p, 'pg_database_bytes', { database: 'storage' }) ??
-          gaugeOf(p, 'mongodb_database_bytes', { database: 'storage' })
-        )?.last,
-        rowsReplicated: gaugeOf(p, 'powersync_rows_replicated_total', tags)?.last,
-        ...apiLoad(p),
-      };
-    });
+    const replicator = processesOf(p, 'replicator-')[0];
+    const tags = replicator ? { process: replicator } : { process: '' };
+    const rss = gaugeOf(p, 'process_rss_bytes', tags);
+    const writes = p.writes!;
+    const rowsPerTx = writes.transactions && writes.rows ? writes.rows / writes.transactions : 1;
+    return {
+      phase: p.name,
+      targetRate: writes.targetRate,
+      achievedRate: writes.achievedRate,
+      rowsPerSecond: writes.achievedRowsRate ?? writes.achievedRate * rowsPerTx,
+      replicatorCpuCores: replicator ? cpuCores(p, replicator) : undefined,
+      replicatorRssMb: rss ? rss.last / MB : undefined,
+      lagMaxSeconds: gaugeOf(p, 'powersync_replication_lag_seconds', tags)?.max,
+      e2eP99Ms: trendOf(p, 'e2e_latency')?.p99,
+      // Bucket storage in Postgres, or in MongoDB (an external target's storage.mongodb_url).
+      databaseBytes: (
+        gaugeOf(p, 'pg_database_bytes', { database: 'storage' }) ??
+        gaugeOf(p, 'mongodb_database_bytes', { database: 'storage' })
+      )?.last,
+      rowsReplicated: gaugeOf(p, 'powersync_rows_replicated_total', tags)?.last,
+      ...apiLoad(p),
+    };
+  });
 }
 
 function apiLoad(p: RunPhase): { apiCpuCores?: number; apiOpsPerSecond?: number } {

@@ -93,7 +93,10 @@ export function recommendApi(
 ): ApiRecommendation | { infeasible: string } {
   const rejectedShapes: ApiRecommendation['rejectedShapes'] = [];
   let best:
-    | { sizing: ApiSizing & { capCheck: CapCheck; recommendedCap: number | null }; shape: { cpu: number; memoryMb: number } }
+    | {
+        sizing: ApiSizing & { capCheck: CapCheck; recommendedCap: number | null };
+        shape: { cpu: number; memoryMb: number };
+      }
     | undefined;
   for (const s of profile.containers.shapes) {
     const shape = { cpu: s.cpu, memoryMb: s.memory_mb };

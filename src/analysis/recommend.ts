@@ -53,7 +53,9 @@ export interface Recommendations {
 function measuredWith(run: RunResults, calibration?: Calibration): { service: string; compression: string } {
   const scenario = run.scenario as { target: { kind?: string; endpoint?: string }; compression?: string };
   const reported = (run as { targetService?: { name?: string; version?: string } }).targetService;
-  const says = reported ? ` (${[reported.name, reported.version].filter(Boolean).join(' ')})` : ' (version not reported)';
+  const says = reported
+    ? ` (${[reported.name, reported.version].filter(Boolean).join(' ')})`
+    : ' (version not reported)';
   const service =
     scenario.target.kind === 'external'
       ? `external target ${scenario.target.endpoint ?? ''}${says}`

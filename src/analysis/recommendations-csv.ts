@@ -62,26 +62,39 @@ export function recommendationsCsv(recs: Recommendations): string {
     q.assumptions.join('; '),
   ]);
   const empty = () => CSV_COLUMNS.map(() => '' as string | number);
-  const row = (item: string, value: number | string, unit: string, fields: Partial<Record<(typeof CSV_COLUMNS)[number], string | number>>) => {
+  const row = (
+    item: string,
+    value: number | string,
+    unit: string,
+    fields: Partial<Record<(typeof CSV_COLUMNS)[number], string | number>>,
+  ) => {
     const r = empty();
     r[0] = item;
     r[1] = value;
     r[2] = unit;
-    for (const [key, v] of Object.entries(fields)) r[CSV_COLUMNS.indexOf(key as (typeof CSV_COLUMNS)[number])] = v ?? '';
+    for (const [key, v] of Object.entries(fields))
+      r[CSV_COLUMNS.indexOf(key as (typeof CSV_COLUMNS)[number])] = v ?? '';
     return r;
   };
   const extra: Array<Array<string | number>> = [
     row('measured_on', recs.run.service, '', { note: `client streams: compression ${recs.run.compression}` }),
   ];
   if (!('infeasible' in recs.api)) {
-    for (const limit of recs.api.limits.filter((l) => l.name !== 'connection-cap' && l.maxConnectionsPerContainer !== null))
+    for (const limit of recs.api.limits.filter(
+      (l) => l.name !== 'connection-cap' && l.maxConnectionsPerContainer !== null,
+    ))
       extra.push(
-        row(`api.limit.${limit.name}`, limit.central ?? limit.maxConnectionsPerContainer!, 'connections/container', {
-          low: limit.maxConnectionsPerContainer!,
-          high: cell(limit.optimistic),
-          source: 'fit',
-          note: limit.rule,
-        }),
+        row(
+          `api.limit.${limit.name}`,
+          limit.central ?? limit.maxConnectionsPerContainer!,
+          'connections/container',
+          {
+            low: limit.maxConnectionsPerContainer!,
+            high: cell(limit.optimistic),
+            source: 'fit',
+            note: limit.rule,
+          },
+        ),
       );
     extra.push(
       row('api.recommended_max_concurrent_connections', recs.api.recommendedCap ?? '', 'connections', {

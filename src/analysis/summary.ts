@@ -33,7 +33,14 @@ function limitText(l: {
 }
 
 /** A fit's slope with its unit and 95 % interval, converted to KB for memory per connection. */
-function slopeText(fit: { refused?: string; estimates: Array<{ name: string; value: number; unit: string; interval?: [number, number] }> } | undefined): string | undefined {
+function slopeText(
+  fit:
+    | {
+        refused?: string;
+        estimates: Array<{ name: string; value: number; unit: string; interval?: [number, number] }>;
+      }
+    | undefined,
+): string | undefined {
   const e = fit && !fit.refused ? fit.estimates[0] : undefined;
   if (!e) return undefined;
   const kb = e.unit === 'MB/connection';
@@ -53,7 +60,11 @@ export function formatSummary(recs: Recommendations): string {
       'API containers',
       `${api.containers.value} × ${api.shape.cpu} vCPU / ${api.shape.memoryMb} MB; binds: ${api.binding} (+${api.haAdded} HA)`,
     ]);
-    const fitOf = { memory: recs.fits.apiMemory, cpu: recs.fits.apiCpuPerConnection, latency: recs.fits.apiLatency };
+    const fitOf = {
+      memory: recs.fits.apiMemory,
+      cpu: recs.fits.apiCpuPerConnection,
+      latency: recs.fits.apiLatency,
+    };
     for (const l of api.limits.filter((x) => x.name !== 'connection-cap')) {
       const slope = slopeText(fitOf[l.name as keyof typeof fitOf]);
       rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}`]);
@@ -88,8 +99,9 @@ export function formatSummary(recs: Recommendations): string {
   rows.push(['Validation', v.message]);
   rows.push(['', recs.cpuValidation.message]);
   const measured = `Measured on: ${recs.run.service}; client streams: compression ${recs.run.compression}`;
-  const reference = recs.run.service.startsWith('reference service') && !recs.run.service.includes('translated')
-    ? '\n  These figures are for the reference service, not PowerSync: run the same scenario against your deployment\n  (target.external, or docker-compose.bench.yml) for figures of the real service.'
-    : '';
+  const reference =
+    recs.run.service.startsWith('reference service') && !recs.run.service.includes('translated')
+      ? '\n  These figures are for the reference service, not PowerSync: run the same scenario against your deployment\n  (target.external, or docker-compose.bench.yml) for figures of the real service.'
+      : '';
   return `Sizing for profile "${p.name}" (${p.peakConnections} peak connections, design ${p.designConnections}; ${p.peakTxPerSecond} tx/s) from run ${recs.run.runId}\n${measured}${reference}\n${table(rows)}\n`;
 }

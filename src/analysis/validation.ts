@@ -54,12 +54,18 @@ const CPU: ModelSpec = {
 };
 
 /** Fits memory on the lower connection levels and predicts the highest one, held out. */
-export function validateMemoryModel(levels: readonly ConnectionLevel[], invalidReason?: string): ModelValidation {
+export function validateMemoryModel(
+  levels: readonly ConnectionLevel[],
+  invalidReason?: string,
+): ModelValidation {
   return validateModel(MEMORY, levels, invalidReason);
 }
 
 /** Fits CPU on the lower connection levels and predicts the highest one, held out. */
-export function validateCpuModel(levels: readonly ConnectionLevel[], invalidReason?: string): ModelValidation {
+export function validateCpuModel(
+  levels: readonly ConnectionLevel[],
+  invalidReason?: string,
+): ModelValidation {
   return validateModel(CPU, levels, invalidReason);
 }
 
@@ -83,7 +89,8 @@ function validateModel(
     withinTolerance: null,
     tolerancePercent: spec.tolerance * 100,
   };
-  if (invalidReason) return { ...base, message: `${spec.name} not validated: the run is invalid: ${invalidReason}` };
+  if (invalidReason)
+    return { ...base, message: `${spec.name} not validated: the run is invalid: ${invalidReason}` };
   if (held === undefined || xs.length < 4)
     return {
       ...base,
@@ -111,7 +118,9 @@ function validateModel(
       message: `${spec.name} not validated: no line through the lower levels (${fit.refused ?? 'no points'})`,
     };
   const p = { value: predictedValue };
-  const refusedNote = fit.refused ? ` (robust line only: the fit was refused for sizing: ${fit.refused})` : '';
+  const refusedNote = fit.refused
+    ? ` (robust line only: the fit was refused for sizing: ${fit.refused})`
+    : '';
   const error = ((p.value - measured) / measured) * 100;
   const within = Math.abs(error) <= spec.tolerance * 100;
   return {

@@ -23,7 +23,10 @@ export function baselineCommand(io: CliIo, setExitCode: (code: number) => void):
 
 async function load(sources: string[], io: CliIo, check = true) {
   const gate = await import('../gate/index.js');
-  const runs = gate.loadGateRuns(sources.map((s) => path.resolve(io.cwd, s)), 'baseline');
+  const runs = gate.loadGateRuns(
+    sources.map((s) => path.resolve(io.cwd, s)),
+    'baseline',
+  );
   // A baseline is compared later: it must hold enough valid runs of one scenario. Showing needs none of that.
   if (check) gate.checkComparable(runs, runs);
   return { gate, runs };
@@ -63,7 +66,8 @@ async function show(sources: string[], io: CliIo): Promise<number> {
   });
 }
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 
 async function guarded(io: CliIo, body: () => Promise<number>): Promise<number> {
   const gate = await import('../gate/index.js');

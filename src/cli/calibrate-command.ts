@@ -20,7 +20,10 @@ export function calibrateCommand(io: CliIo, setExitCode: (code: number) => void)
     .requiredOption('--real <run-dir>', 'run of the same scenario on the real deployment (external target)')
     .option('--out <file>', 'where to write the calibration', 'calibration.json')
     .option('--check-reference <run-dir>', 'a second reference run (another connection range or write mix) …')
-    .option('--check-real <run-dir>', '… and its real counterpart: report how well the calibration predicts it')
+    .option(
+      '--check-real <run-dir>',
+      '… and its real counterpart: report how well the calibration predicts it',
+    )
     .action(async (flags: CalibrateFlags) => setExitCode(await run(flags, io)));
 }
 
@@ -41,9 +44,14 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
     }
     const serviceOf = (r: typeof reference) => {
       const target = (r.scenario as { target: { kind?: string; endpoint?: string } }).target;
-      return target.kind === 'external' ? `external target ${target.endpoint ?? ''}`.trim() : 'reference service';
+      return target.kind === 'external'
+        ? `external target ${target.endpoint ?? ''}`.trim()
+        : 'reference service';
     };
-    const calibration = analysis.calibrate(reference, real, { reference: serviceOf(reference), real: serviceOf(real) });
+    const calibration = analysis.calibrate(reference, real, {
+      reference: serviceOf(reference),
+      real: serviceOf(real),
+    });
     const lines = [
       `Calibration of ${calibration.real.service} (run ${real.runId}) against the ${calibration.reference.service} (run ${reference.runId}), scenario ${calibration.shape.scenario}:`,
     ];

@@ -37,7 +37,10 @@ export function gateCommand(io: CliIo, setExitCode: (code: number) => void): Com
     .option('--alpha <level>', 'family-wise significance level (Holm–Bonferroni)', '0.05')
     .option('--metrics <ids>', 'comma-separated gate metrics (default: all measurable)')
     .option('--force', 'compare machine-dependent metrics of runs from different machines')
-    .option('--out <dir>', 'where gate.json, gate.md, junit.xml and compare.html go (default reports/gate-<time>)')
+    .option(
+      '--out <dir>',
+      'where gate.json, gate.md, junit.xml and compare.html go (default reports/gate-<time>)',
+    )
     .action(async (flags: GateFlags) => setExitCode(await gate(flags, io)));
 }
 
@@ -56,14 +59,17 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
   const alpha = Number(flags.alpha);
   const problems: string[] = [];
   if (!Number.isInteger(runs) || runs < 1) problems.push(`--runs ${flags.runs}: a whole number ≥ 3`);
-  if (!Number.isInteger(maxRuns) || maxRuns < runs) problems.push(`--max-runs ${flags.maxRuns}: a whole number ≥ --runs`);
-  if (delta === undefined || delta <= 0 || delta >= 1) problems.push(`--delta ${flags.delta}: a percentage between 0 and 100, e.g. 5%`);
+  if (!Number.isInteger(maxRuns) || maxRuns < runs)
+    problems.push(`--max-runs ${flags.maxRuns}: a whole number ≥ --runs`);
+  if (delta === undefined || delta <= 0 || delta >= 1)
+    problems.push(`--delta ${flags.delta}: a percentage between 0 and 100, e.g. 5%`);
   if (!(alpha > 0 && alpha < 1)) problems.push(`--alpha ${flags.alpha}: between 0 and 1`);
   if (problems.length) {
     io.stderr(`[SSCALE_E0003] Invalid command-line usage:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
     return ExitCode.USAGE;
   }
-  const resolve = (p: string) => (io.cwd && !path.isAbsolute(p) && !/\s/.test(p) ? path.resolve(io.cwd, p) : p);
+  const resolve = (p: string) =>
+    io.cwd && !path.isAbsolute(p) && !/\s/.test(p) ? path.resolve(io.cwd, p) : p;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const outDir = path.resolve(io.cwd, flags.out ?? path.join('reports', `gate-${stamp}`));
   const interrupt = new AbortController();
@@ -77,7 +83,10 @@ async function gate(flags: GateFlags, io: CliIo): Promise<number> {
       maxRuns,
       delta: delta!,
       alpha,
-      metrics: flags.metrics?.split(',').map((m) => m.trim()).filter(Boolean),
+      metrics: flags.metrics
+        ?.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
       force: flags.force ?? false,
       outDir,
       signal: interrupt.signal,

@@ -12,7 +12,10 @@ export function sizeCommand(io: CliIo, setExitCode: (code: number) => void): Com
     .requiredOption('--from <run-dir>', 'run directory written by syncscale run (holds results.json)')
     .requiredOption('--profile <profile>', 'capacity profile (YAML), e.g. scenarios/profile-default.yaml')
     .option('--out <dir>', 'where to write recommendations.json and .csv (default: the run directory)')
-    .option('--calibration <file>', 'translate a reference-service run to a real service (syncscale calibrate)')
+    .option(
+      '--calibration <file>',
+      'translate a reference-service run to a real service (syncscale calibrate)',
+    )
     .option('--force', 'apply a calibration made on a different scenario shape')
     .action(async (flags: SizeFlags) => {
       setExitCode(await size(flags, io));

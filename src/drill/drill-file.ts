@@ -20,7 +20,9 @@ const TRANSPORTS = ['http-ndjson', 'http-bson', 'websocket'] as const;
 const stepSchema = z.union([
   z.strictObject({ start_replicator: z.strictObject({}).prefault({}) }),
   z.strictObject({
-    stop_replicator: z.strictObject({ signal: z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM') }).prefault({}),
+    stop_replicator: z
+      .strictObject({ signal: z.enum(['SIGTERM', 'SIGKILL']).default('SIGTERM') })
+      .prefault({}),
   }),
   z.strictObject({ roll_api: z.strictObject({}).prefault({}) }),
   z.strictObject({ migrate: z.strictObject({}).prefault({}) }),
@@ -37,7 +39,9 @@ const embeddedSchema = z.strictObject({
       max_concurrent_connections: positiveCount.default(500),
     })
     .prefault({}),
-  lock: z.strictObject({ ttl: positiveDuration.default(10_000), refresh: positiveDuration.default(3_000) }).prefault({}),
+  lock: z
+    .strictObject({ ttl: positiveDuration.default(10_000), refresh: positiveDuration.default(3_000) })
+    .prefault({}),
 });
 
 const externalSchema = z.strictObject({
@@ -46,13 +50,22 @@ const externalSchema = z.strictObject({
   source_database_url: z.string().min(1),
   /** Bucket storage (Postgres): the lock table is read from it. */
   storage_database_url: z.string().min(1).optional(),
-  token: z.strictObject({ k: z.string().min(1), kid: z.string().min(1), audience: z.string().default('syncscale') }),
+  token: z.strictObject({
+    k: z.string().min(1),
+    kid: z.string().min(1),
+    audience: z.string().default('syncscale'),
+  }),
 });
 
 const drillSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
-  target: z.union([z.strictObject({ embedded: embeddedSchema.prefault({}) }), z.strictObject({ external: externalSchema })]).prefault({ embedded: {} }),
+  target: z
+    .union([
+      z.strictObject({ embedded: embeddedSchema.prefault({}) }),
+      z.strictObject({ external: externalSchema }),
+    ])
+    .prefault({ embedded: {} }),
   dataset: datasetSchema,
   load: z
     .strictObject({
@@ -87,9 +100,28 @@ export interface Drill {
   description?: string;
   sourcePath?: string;
   target:
-    | { kind: 'embedded'; apiContainers: number; heapMb: number; maxConcurrentConnections: number; lockTtlMs: number; lockRefreshMs: number }
-    | { kind: 'external'; endpoint: string; sourceUrl: string; storageUrl?: string; token: { k: string; kid: string; audience: string } };
-  dataset: { users: number; rowsPerUser: number; rowSizeBytes: number; lists: number; syncConfigPath: string };
+    | {
+        kind: 'embedded';
+        apiContainers: number;
+        heapMb: number;
+        maxConcurrentConnections: number;
+        lockTtlMs: number;
+        lockRefreshMs: number;
+      }
+    | {
+        kind: 'external';
+        endpoint: string;
+        sourceUrl: string;
+        storageUrl?: string;
+        token: { k: string; kid: string; audience: string };
+      };
+  dataset: {
+    users: number;
+    rowsPerUser: number;
+    rowSizeBytes: number;
+    lists: number;
+    syncConfigPath: string;
+  };
   load: { clients: number; transport: (typeof TRANSPORTS)[number]; writesPerSecond: number };
   warmupMs: number;
   steps: DrillStep[];
@@ -118,12 +150,18 @@ export function loadDrill(path: string, env: NodeJS.ProcessEnv = process.env): D
     text = readFileSync(sourcePath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError([{ path: '', message: code === 'ENOENT' ? 'cannot read drill file: no such file' : String(error) }], sourcePath);
+    throw new ScenarioError(
+      [{ path: '', message: code === 'ENOENT' ? 'cannot read drill file: no such file' : String(error) }],
+      sourcePath,
+    );
   }
   return parseDrill(text, { baseDir: dirname(sourcePath), sourcePath, env });
 }
 
-export function parseDrill(text: string, options: { baseDir?: string; sourcePath?: string; env?: NodeJS.ProcessEnv } = {}): Drill {
+export function parseDrill(
+  text: string,
+  options: { baseDir?: string; sourcePath?: string; env?: NodeJS.ProcessEnv } = {},
+): Drill {
   const source = new YamlSource(text, options.env ?? process.env);
   const name = options.sourcePath ?? 'inline';
   if (source.value === undefined) throw new ScenarioError(source.problems, name);
@@ -160,9 +198,23 @@ export function parseDrill(text: string, options: { baseDir?: string; sourcePath
   const stepProblems = file.steps.flatMap((step, i) => {
     const kind = stepKind(step);
     if (target.kind === 'external' && !['command', 'wait'].includes(kind))
-      return [{ path: `steps[${i}].${kind}`, line: source.lineOf(['steps', i]), message: 'an external target takes only command and wait steps (syncscale cannot start or stop its processes)' }];
+      return [
+        {
+          path: `steps[${i}].${kind}`,
+          line: source.lineOf(['steps', i]),
+          message:
+            'an external target takes only command and wait steps (syncscale cannot start or stop its processes)',
+        },
+      ];
     if (target.kind === 'embedded' && kind === 'command')
-      return [{ path: `steps[${i}].command`, line: source.lineOf(['steps', i]), message: 'command steps are for external targets; the embedded target has start_replicator, stop_replicator, roll_api, migrate, compact and wait' }];
+      return [
+        {
+          path: `steps[${i}].command`,
+          line: source.lineOf(['steps', i]),
+          message:
+            'command steps are for external targets; the embedded target has start_replicator, stop_replicator, roll_api, migrate, compact and wait',
+        },
+      ];
     return [];
   });
   if (stepProblems.length > 0) throw new ScenarioError(stepProblems, name);
@@ -173,7 +225,11 @@ export function parseDrill(text: string, options: { baseDir?: string; sourcePath
     ...(options.sourcePath ? { sourcePath: options.sourcePath } : {}),
     target,
     dataset: { ...dataset, syncConfigPath: resolve(baseDir, syncConfig) },
-    load: { clients: file.load.clients, transport: file.load.transport, writesPerSecond: file.load.writes_per_second },
+    load: {
+      clients: file.load.clients,
+      transport: file.load.transport,
+      writesPerSecond: file.load.writes_per_second,
+    },
     warmupMs: file.warmup,
     steps: file.steps,
     settleMs: file.settle,

@@ -19,8 +19,10 @@ function lanes(r: DrillResults): Array<{ lane: string; from: number; to: number;
       started.delete(e.subject);
     }
   }
-  for (const [subject, at] of started) bars.push({ lane: subject, from: t(at), to: t(r.endedAt), state: 'running' });
-  for (const span of r.lockSpans) bars.push({ lane: span.holder, from: t(span.from), to: t(span.to), state: 'holds the lock' });
+  for (const [subject, at] of started)
+    bars.push({ lane: subject, from: t(at), to: t(r.endedAt), state: 'running' });
+  for (const span of r.lockSpans)
+    bars.push({ lane: span.holder, from: t(span.from), to: t(span.to), state: 'holds the lock' });
   return bars;
 }
 
@@ -42,10 +44,18 @@ function timelineSpec(r: DrillResults): TopLevelSpec {
               y: { field: 'lane', type: 'nominal', title: null },
               x: { field: 'from', type: 'quantitative', title: 'seconds' },
               x2: { field: 'to' },
-              color: { field: 'state', type: 'nominal', scale: { domain: ['running', 'holds the lock'], range: ['#b0bec5', '#2e7d32'] } },
+              color: {
+                field: 'state',
+                type: 'nominal',
+                scale: { domain: ['running', 'holds the lock'], range: ['#b0bec5', '#2e7d32'] },
+              },
             },
           },
-          { data: { values: steps }, mark: { type: 'rule', strokeDash: [4, 3], color: '#555' }, encoding: { x: { field: 'at', type: 'quantitative' } } },
+          {
+            data: { values: steps },
+            mark: { type: 'rule', strokeDash: [4, 3], color: '#555' },
+            encoding: { x: { field: 'at', type: 'quantitative' } },
+          },
         ],
       },
       {
@@ -54,7 +64,13 @@ function timelineSpec(r: DrillResults): TopLevelSpec {
         title: 'Clients synced and reconnects per second',
         layer: [
           {
-            data: { values: r.series.synced.map((p) => ({ at: t(p.at), value: p.synced, series: 'clients synced' })) },
+            data: {
+              values: r.series.synced.map((p) => ({
+                at: t(p.at),
+                value: p.synced,
+                series: 'clients synced',
+              })),
+            },
             mark: { type: 'line', interpolate: 'step-after' },
             encoding: {
               x: { field: 'at', type: 'quantitative', title: 'seconds' },
@@ -63,7 +79,13 @@ function timelineSpec(r: DrillResults): TopLevelSpec {
             },
           },
           {
-            data: { values: r.series.reconnectsPerSecond.map((p) => ({ at: t(p.at), value: p.count, series: 'reconnects/s' })) },
+            data: {
+              values: r.series.reconnectsPerSecond.map((p) => ({
+                at: t(p.at),
+                value: p.count,
+                series: 'reconnects/s',
+              })),
+            },
             mark: { type: 'bar', width: 4 },
             encoding: {
               x: { field: 'at', type: 'quantitative' },
@@ -87,18 +109,31 @@ function markdown(r: DrillResults): string {
     '',
     '| check | observed | limit | |',
     '| --- | --- | --- | --- |',
-    ...r.checks.map((c) => `| ${c.name} | ${c.observed.replaceAll('|', '\\|')} | ${c.limit} | ${c.passed ? 'pass' : '**FAIL**'} |`),
+    ...r.checks.map(
+      (c) =>
+        `| ${c.name} | ${c.observed.replaceAll('|', '\\|')} | ${c.limit} | ${c.passed ? 'pass' : '**FAIL**'} |`,
+    ),
     '',
     '## Steps',
     '',
     ...r.steps.map(
-      (s) => `- **${s.name}** (${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s)${s.error ? ` error: ${s.error}` : ''}${Object.entries(s.figures).map(([k, v]) => `; ${k}: ${v}`).join('')}`,
+      (s) =>
+        `- **${s.name}** (${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s)${s.error ? ` error: ${s.error}` : ''}${Object.entries(
+          s.figures,
+        )
+          .map(([k, v]) => `; ${k}: ${v}`)
+          .join('')}`,
     ),
     '',
     '## Events',
     '',
-    ...r.events.map((e) => `- +${((e.at - r.startedAt) / 1000).toFixed(2)} s ${e.subject} ${e.kind}${e.detail ? ` (${e.detail})` : ''}`),
-    ...(r.verification?.examples.length ? ['', '## Verification examples', '', ...r.verification.examples.map((x) => `- ${x}`)] : []),
+    ...r.events.map(
+      (e) =>
+        `- +${((e.at - r.startedAt) / 1000).toFixed(2)} s ${e.subject} ${e.kind}${e.detail ? ` (${e.detail})` : ''}`,
+    ),
+    ...(r.verification?.examples.length
+      ? ['', '## Verification examples', '', ...r.verification.examples.map((x) => `- ${x}`)]
+      : []),
     '',
   ].join('\n');
 }
@@ -106,7 +141,10 @@ function markdown(r: DrillResults): string {
 async function html(r: DrillResults): Promise<string> {
   const chart = await renderSvg(timelineSpec(r));
   const rows = r.checks
-    .map((c) => `<tr><td>${escapeHtml(c.name)}</td><td>${escapeHtml(c.observed)}</td><td>${escapeHtml(c.limit)}</td><td>${c.passed ? 'pass' : '<strong>FAIL</strong>'}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.name)}</td><td>${escapeHtml(c.observed)}</td><td>${escapeHtml(c.limit)}</td><td>${c.passed ? 'pass' : '<strong>FAIL</strong>'}</td></tr>`,
+    )
     .join('\n');
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',

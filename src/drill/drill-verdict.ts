@@ -11,7 +11,13 @@ export interface StepRecord {
   endedAt: number;
   subject?: string;
   signal?: 'SIGTERM' | 'SIGKILL';
-  handover?: { signalledAt: number; releasedAt?: number; acquiredAt: number; firstCheckpointAt?: number; newHolder: string };
+  handover?: {
+    signalledAt: number;
+    releasedAt?: number;
+    acquiredAt: number;
+    firstCheckpointAt?: number;
+    newHolder: string;
+  };
   /** After a command step: when every client was synced again, ms from the step's start (undefined: never). */
   clientsBackMs?: number;
   rolls?: Array<{ process: string; replacement: string; at: number; drainMs: number; allBackMs?: number }>;
@@ -57,7 +63,11 @@ export interface DrillResults {
   };
   verification?: Verification;
   /** Series for the timeline chart. */
-  series: { synced: Array<{ at: number; synced: number }>; reconnectsPerSecond: Array<{ at: number; count: number }>; checkpointAdvances: number[] };
+  series: {
+    synced: Array<{ at: number; synced: number }>;
+    reconnectsPerSecond: Array<{ at: number; count: number }>;
+    checkpointAdvances: number[];
+  };
   summary: string;
 }
 
@@ -69,7 +79,9 @@ export interface DecideInput {
   timeline: Timeline;
   steps: StepRecord[];
   verification: Verification | undefined;
-  storage: { advances: number[]; holderChanges: Array<{ at: number; name: string; lockId: string | null }> } | undefined;
+  storage:
+    | { advances: number[]; holderChanges: Array<{ at: number; name: string; lockId: string | null }> }
+    | undefined;
   windows: WindowAggregates[];
   cumulative: WindowAggregates;
   writes: { committed: number; failed: number; commits: number[] } | undefined;
@@ -82,11 +94,16 @@ export interface DecideInput {
 }
 
 function trend(window: WindowAggregates | undefined, metric: string) {
-  const found = window?.series.find((s) => s.metric === metric && Object.keys(s.tags).length === 0)?.aggregate;
+  const found = window?.series.find(
+    (s) => s.metric === metric && Object.keys(s.tags).length === 0,
+  )?.aggregate;
   return found?.kind === 'trend' ? found : undefined;
 }
 
-function counterSum(window: WindowAggregates, metric: string): { total: number; byTag: Record<string, number> } {
+function counterSum(
+  window: WindowAggregates,
+  metric: string,
+): { total: number; byTag: Record<string, number> } {
   let total = 0;
   const byTag: Record<string, number> = {};
   for (const s of window.series) {
@@ -120,17 +137,25 @@ export function decide(input: DecideInput): DrillResults {
   );
   for (const step of steps.filter((s) => s.kind === 'start_replicator')) {
     const standby = input.timeline.first((e) => e.subject === step.subject && e.kind === 'standby');
-    check(`${step.subject} stood by while the lock was held`, standby !== undefined, standby ? 'PSYNC_S1003 reported' : 'never reported standby', 'PSYNC_S1003');
+    check(
+      `${step.subject} stood by while the lock was held`,
+      standby !== undefined,
+      standby ? 'PSYNC_S1003 reported' : 'never reported standby',
+      'PSYNC_S1003',
+    );
   }
   for (const step of steps.filter((s) => s.kind === 'stop_replicator')) {
-    const limit = step.signal === 'SIGKILL' ? drill.thresholds.handoverAfterSigkillMs : drill.thresholds.handoverAfterSigtermMs;
+    const limit =
+      step.signal === 'SIGKILL'
+        ? drill.thresholds.handoverAfterSigkillMs
+        : drill.thresholds.handoverAfterSigtermMs;
     const h = step.handover;
     check(
       `hand-over after ${step.signal} of ${step.subject}`,
       h !== undefined && h.acquiredAt - h.signalledAt <= limit && h.firstCheckpointAt !== undefined,
       h
         ? `${h.newHolder} acquired ${ms(h.acquiredAt - h.signalledAt)} after the signal${h.firstCheckpointAt ? `, first checkpoint ${ms(h.firstCheckpointAt - h.signalledAt)}` : ', no checkpoint since'}`
-        : step.error ?? 'no replicator took over',
+        : (step.error ?? 'no replicator took over'),
       `≤ ${ms(limit)}`,
     );
   }
@@ -139,7 +164,9 @@ export function decide(input: DecideInput): DrillResults {
       check(
         `clients back after draining ${roll.process}`,
         roll.allBackMs !== undefined && roll.allBackMs <= drill.thresholds.clientsBackWithinMs,
-        roll.allBackMs === undefined ? 'not every client synced again' : `every client synced ${ms(roll.allBackMs)} after the drain began`,
+        roll.allBackMs === undefined
+          ? 'not every client synced again'
+          : `every client synced ${ms(roll.allBackMs)} after the drain began`,
         `≤ ${ms(drill.thresholds.clientsBackWithinMs)}`,
       );
     }
@@ -148,34 +175,76 @@ export function decide(input: DecideInput): DrillResults {
     check(
       `clients back after ${step.name}`,
       step.clientsBackMs !== undefined && step.clientsBackMs <= drill.thresholds.clientsBackWithinMs,
-      step.clientsBackMs === undefined ? 'not every client synced again' : `every client synced ${ms(step.clientsBackMs)} after the step began`,
+      step.clientsBackMs === undefined
+        ? 'not every client synced again'
+        : `every client synced ${ms(step.clientsBackMs)} after the step began`,
       `≤ ${ms(drill.thresholds.clientsBackWithinMs)}`,
     );
-    const changes = (input.storage?.holderChanges ?? []).filter((c) => c.at >= step.startedAt && c.at <= nextStart(steps, step, input.endedAt));
+    const changes = (input.storage?.holderChanges ?? []).filter(
+      (c) => c.at >= step.startedAt && c.at <= nextStart(steps, step, input.endedAt),
+    );
     const taken = changes.find((c) => c.lockId !== null);
     if (changes.length > 0)
-      step.figures.lockTable = changes.map((c) => `+${ms(c.at - step.startedAt)} ${c.lockId ? `holder ${c.lockId.slice(0, 8)}` : 'no holder'}`).join(', ');
+      step.figures.lockTable = changes
+        .map(
+          (c) => `+${ms(c.at - step.startedAt)} ${c.lockId ? `holder ${c.lockId.slice(0, 8)}` : 'no holder'}`,
+        )
+        .join(', ');
     if (taken) step.figures.newHolderMs = String(taken.at - step.startedAt);
   }
   for (const step of steps.filter((s) => s.error)) check(`${step.name} ran`, false, step.error!, 'no error');
 
   const v = input.verification;
-  check('lost writes', v !== undefined && v.lostRows <= drill.thresholds.lostOps, v ? `${v.lostRows} rows missing from a client (${v.missing} client-rows; ${v.mismatched} differ, ${v.phantom} phantom)` : 'not verified', `≤ ${drill.thresholds.lostOps}`);
-  check('duplicated ops', v !== undefined && v.duplicatedOps <= drill.thresholds.duplicatedOps, v ? `${v.duplicatedOps}` : 'not verified', `≤ ${drill.thresholds.duplicatedOps}`);
-  if (v) check('rows as in the source', v.mismatched === 0 && v.phantom === 0, `${v.mismatched} differ, ${v.phantom} phantom`, '0');
+  check(
+    'lost writes',
+    v !== undefined && v.lostRows <= drill.thresholds.lostOps,
+    v
+      ? `${v.lostRows} rows missing from a client (${v.missing} client-rows; ${v.mismatched} differ, ${v.phantom} phantom)`
+      : 'not verified',
+    `≤ ${drill.thresholds.lostOps}`,
+  );
+  check(
+    'duplicated ops',
+    v !== undefined && v.duplicatedOps <= drill.thresholds.duplicatedOps,
+    v ? `${v.duplicatedOps}` : 'not verified',
+    `≤ ${drill.thresholds.duplicatedOps}`,
+  );
+  if (v)
+    check(
+      'rows as in the source',
+      v.mismatched === 0 && v.phantom === 0,
+      `${v.mismatched} differ, ${v.phantom} phantom`,
+      '0',
+    );
   const failures = counterSum(input.cumulative, 'checksum_failures').total;
-  check('checksum failures', failures <= drill.thresholds.checksumFailures, String(failures), `≤ ${drill.thresholds.checksumFailures}`);
+  check(
+    'checksum failures',
+    failures <= drill.thresholds.checksumFailures,
+    String(failures),
+    `≤ ${drill.thresholds.checksumFailures}`,
+  );
 
   const advances = input.storage?.advances.filter((t) => t >= input.loadStartedAt) ?? [];
   let gap: number | undefined;
   for (let i = 1; i < advances.length; i++) gap = Math.max(gap ?? 0, advances[i]! - advances[i - 1]!);
   const perSecond = new Map<number, number>();
-  for (const t of input.reconnectTimes) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
-  const rollWindows = steps.filter((s) => s.kind === 'roll_api').map((s) => input.windows.find((w) => w.name === s.name));
-  const firstCheckpoint = rollWindows.map((w) => trend(w, 'first_checkpoint')?.p99).filter((x): x is number => x !== undefined);
+  for (const t of input.reconnectTimes)
+    perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
+  const rollWindows = steps
+    .filter((s) => s.kind === 'roll_api')
+    .map((s) => input.windows.find((w) => w.name === s.name));
+  const firstCheckpoint = rollWindows
+    .map((w) => trend(w, 'first_checkpoint')?.p99)
+    .filter((x): x is number => x !== undefined);
   const errors = counterSum(input.cumulative, 'errors');
 
-  const status: DrillResults['status'] = input.failure ? 'error' : input.interrupted ? 'interrupted' : input.timedOut ? 'timed out' : 'completed';
+  const status: DrillResults['status'] = input.failure
+    ? 'error'
+    : input.interrupted
+      ? 'interrupted'
+      : input.timedOut
+        ? 'timed out'
+        : 'completed';
   if (status !== 'completed') check('drill completed', false, input.failure ?? status, 'completed');
   const reasons = checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.observed} (limit ${c.limit})`);
   const verdict = reasons.length === 0 ? 'PASS' : 'FAIL';
@@ -206,7 +275,9 @@ export function decide(input: DecideInput): DrillResults {
     verification: v,
     series: {
       synced: input.synced,
-      reconnectsPerSecond: [...perSecond].map(([s, count]) => ({ at: s * 1000, count })).sort((a, b) => a.at - b.at),
+      reconnectsPerSecond: [...perSecond]
+        .map(([s, count]) => ({ at: s * 1000, count }))
+        .sort((a, b) => a.at - b.at),
       checkpointAdvances: advances,
     },
     summary: '',
@@ -224,7 +295,10 @@ function summaryText(r: DrillResults): string {
   const f = r.figures;
   const handovers = r.steps
     .filter((s) => s.handover)
-    .map((s) => `${s.signal} → ${s.handover!.newHolder} in ${ms(s.handover!.acquiredAt - s.handover!.signalledAt)}`);
+    .map(
+      (s) =>
+        `${s.signal} → ${s.handover!.newHolder} in ${ms(s.handover!.acquiredAt - s.handover!.signalledAt)}`,
+    );
   const rolls = r.steps.flatMap((s) => s.rolls ?? []);
   const lines = [
     `Drill ${r.drill}: ${r.verdict}`,
@@ -233,7 +307,11 @@ function summaryText(r: DrillResults): string {
     `  API roll: ${rolls.map((x) => `${x.process} drained in ${ms(x.drainMs)}, all clients back in ${x.allBackMs !== undefined ? ms(x.allBackMs) : 'never'}`).join('; ') || '—'}`,
     `  reconnects ${f.reconnects} (peak ${f.peakReconnectsPerSecond}/s), first-checkpoint p99 after reconnect ${f.firstCheckpointP99AfterReconnectMs !== undefined ? ms(f.firstCheckpointP99AfterReconnectMs) : '—'}`,
     `  writes ${f.writes ? `${f.writes.committed} committed, ${f.writes.failed} failed` : '—'}; ${r.verification ? `${r.verification.lostRows} lost, ${r.verification.duplicatedOps} duplicated ops over ${r.verification.clients} clients (${r.verification.expectedRows} client-rows checked)` : 'not verified'}; checksum failures ${f.checksumFailures}`,
-    `  errors by code: ${Object.entries(f.errorsByCode).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'}`,
+    `  errors by code: ${
+      Object.entries(f.errorsByCode)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || 'none'
+    }`,
   ];
   for (const reason of r.reasons) lines.push(`  FAIL: ${reason}`);
   return lines.join('\n');

@@ -42,7 +42,9 @@ export class DrillWriter {
 
   private insert(n: number): void {
     const owner = this.users[n % this.users.length]!;
-    const payload = randomBytes(Math.max(8, this.rowSizeBytes >> 1)).toString('hex').slice(0, this.rowSizeBytes);
+    const payload = randomBytes(Math.max(8, this.rowSizeBytes >> 1))
+      .toString('hex')
+      .slice(0, this.rowSizeBytes);
     const done = this.pool
       .query(
         `INSERT INTO todos (id, owner_id, payload, ss_ts)

@@ -106,7 +106,10 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       endpoint = drill.target.endpoint;
       sourceUrl = drill.target.sourceUrl;
       storageUrl = drill.target.storageUrl;
-      auth = { key: { k: drill.target.token.k, kid: drill.target.token.kid }, audience: drill.target.token.audience };
+      auth = {
+        key: { k: drill.target.token.k, kid: drill.target.token.kid },
+        audience: drill.target.token.audience,
+      };
       // New ids only: the source may hold data of earlier drills or of the application.
       await ensureTables(sourceUrl, drill.dataset.lists);
       await seedTodos(sourceUrl, users, drill.dataset.rowsPerUser, `seed-${dir.id}`);
@@ -134,12 +137,17 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     fleet.add(clients);
     loadStartedAt = Date.now();
     const running = fleet;
-    syncedTimer = setInterval(() => syncedSeries.push({ at: Date.now(), synced: running.snapshot().synced }), 100);
+    syncedTimer = setInterval(
+      () => syncedSeries.push({ at: Date.now(), synced: running.snapshot().synced }),
+      100,
+    );
     if (!(await waitFor(() => running.snapshot().synced === clients, 60_000, stop)))
       throw new Error(`only ${running.snapshot().synced} of ${clients} clients synced within 60 s`);
     writer = new DrillWriter(sourceUrl, users, drill.load.writesPerSecond, drill.dataset.rowSizeBytes);
     writer.start();
-    options.out(`${clients} clients synced; writing ${drill.load.writesPerSecond} rows/s; warm-up ${drill.warmupMs / 1000} s\n`);
+    options.out(
+      `${clients} clients synced; writing ${drill.load.writesPerSecond} rows/s; warm-up ${drill.warmupMs / 1000} s\n`,
+    );
     await sleep(drill.warmupMs, stop);
 
     for (const [index, step] of drill.steps.entries()) {
@@ -148,7 +156,16 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       registry.beginWindow(name);
       timeline.add({ at: Date.now(), subject: 'drill', kind: 'step', detail: name });
       options.out(`[${name}] ${describeStep(step)}\n`);
-      const record = await runStep(step, name, { deployment, fleet: running, clients, timeline, watch, drill, stop, dir });
+      const record = await runStep(step, name, {
+        deployment,
+        fleet: running,
+        clients,
+        timeline,
+        watch,
+        drill,
+        stop,
+        dir,
+      });
       steps.push(record);
       if (record.error) options.out(`  error: ${record.error}\n`);
       for (const [key, value] of Object.entries(record.figures)) options.out(`  ${key}: ${value}\n`);
@@ -185,10 +202,14 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
     timeline,
     steps,
     verification,
-    storage: watch ? { advances: watch.checkpointAdvances(), holderChanges: watch.holderChanges() } : undefined,
+    storage: watch
+      ? { advances: watch.checkpointAdvances(), holderChanges: watch.holderChanges() }
+      : undefined,
     windows: snapshot.windows,
     cumulative: snapshot.cumulative,
-    writes: writer ? { committed: writer.committed, failed: writer.failed, commits: writer.commits } : undefined,
+    writes: writer
+      ? { committed: writer.committed, failed: writer.failed, commits: writer.commits }
+      : undefined,
     reconnectTimes,
     synced: syncedSeries,
     clients: drill.load.clients,
@@ -201,7 +222,12 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
   dir.line(`drill ended: ${results.verdict}`);
   await dir.close();
   options.out(`\n${results.summary}\nReports: ${written.join(', ')}\n`);
-  const exitCode = failure || options.signal.aborted ? ExitCode.FAILURE : results.verdict === 'PASS' ? ExitCode.OK : ExitCode.THRESHOLDS_FAILED;
+  const exitCode =
+    failure || options.signal.aborted
+      ? ExitCode.FAILURE
+      : results.verdict === 'PASS'
+        ? ExitCode.OK
+        : ExitCode.THRESHOLDS_FAILED;
   return { exitCode, runDir: dir.path, results };
 }
 
@@ -223,8 +249,7 @@ async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise
     else if ('command' in step) {
       record.figures.exit = String(await shell(step.command, ctx.dir));
       await clientsBack(record, ctx);
-    }
-    else {
+    } else {
       const deployment = ctx.deployment!;
       if ('start_replicator' in step) {
         const member = await deployment.startReplicator();
@@ -249,7 +274,11 @@ async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise
 }
 
 /** Stops the oldest replicator and times the hand-over: signal → release/exit → acquired → checkpoint. */
-async function stopReplicator(signal: 'SIGTERM' | 'SIGKILL', record: StepRecord, ctx: StepContext): Promise<void> {
+async function stopReplicator(
+  signal: 'SIGTERM' | 'SIGKILL',
+  record: StepRecord,
+  ctx: StepContext,
+): Promise<void> {
   const deployment = ctx.deployment!;
   const old = deployment.oldestReplicator();
   if (!old) throw new Error('no replicator is running');
@@ -260,7 +289,11 @@ async function stopReplicator(signal: 'SIGTERM' | 'SIGKILL', record: StepRecord,
   record.figures.exitMs = String(Date.now() - signalledAt);
   const ttl = ctx.drill.target.kind === 'embedded' ? ctx.drill.target.lockTtlMs : 60_000;
   const acquired = await waitFor(
-    () => ctx.timeline.first((e) => e.kind === 'acquired' && e.subject !== old.name && e.subject.startsWith('replicator-'), signalledAt),
+    () =>
+      ctx.timeline.first(
+        (e) => e.kind === 'acquired' && e.subject !== old.name && e.subject.startsWith('replicator-'),
+        signalledAt,
+      ),
     ttl + 15_000,
     ctx.stop,
   );
@@ -269,9 +302,16 @@ async function stopReplicator(signal: 'SIGTERM' | 'SIGKILL', record: StepRecord,
     return;
   }
   record.handover = { signalledAt, acquiredAt: acquired.at, newHolder: acquired.subject };
-  const released = ctx.timeline.first((e) => e.subject === old.name && (e.kind === 'released' || e.kind === 'exited'), signalledAt);
+  const released = ctx.timeline.first(
+    (e) => e.subject === old.name && (e.kind === 'released' || e.kind === 'exited'),
+    signalledAt,
+  );
   if (released) record.handover.releasedAt = released.at;
-  const advanced = await waitFor(() => ctx.watch?.checkpointAdvances().find((t) => t >= acquired.at), 15_000, ctx.stop);
+  const advanced = await waitFor(
+    () => ctx.watch?.checkpointAdvances().find((t) => t >= acquired.at),
+    15_000,
+    ctx.stop,
+  );
   if (advanced) record.handover.firstCheckpointAt = advanced;
   record.figures.handoverMs = String(acquired.at - signalledAt);
   if (advanced) record.figures.firstReplicatedMs = String(advanced - signalledAt);
@@ -289,8 +329,15 @@ async function rollApis(record: StepRecord, ctx: StepContext): Promise<void> {
       ctx.drill.thresholds.clientsBackWithinMs + 10_000,
       ctx.stop,
     );
-    record.rolls.push({ process: member.name, replacement: replacement.name, at, drainMs, allBackMs: back ? back - at : undefined });
-    record.figures[`${member.name}`] = `drained in ${drainMs} ms, every client synced again ${back ? `${back - at} ms` : 'never'} after`;
+    record.rolls.push({
+      process: member.name,
+      replacement: replacement.name,
+      at,
+      drainMs,
+      allBackMs: back ? back - at : undefined,
+    });
+    record.figures[`${member.name}`] =
+      `drained in ${drainMs} ms, every client synced again ${back ? `${back - at} ms` : 'never'} after`;
   }
 }
 
@@ -306,20 +353,27 @@ async function clientsBack(record: StepRecord, ctx: StepContext): Promise<void> 
     ctx.stop,
   );
   record.clientsBackMs = back ? back - record.startedAt : undefined;
-  record.figures.clientsSyncedAgain = back ? `${back - record.startedAt} ms after the step began` : 'not every client';
+  record.figures.clientsSyncedAgain = back
+    ? `${back - record.startedAt} ms after the step began`
+    : 'not every client';
 }
 
 function shell(command: string, dir: RunDirectory): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => dir.log.write(`[command] ${chunk.toString()}`));
+    for (const stream of [child.stdout, child.stderr])
+      stream.on('data', (chunk: Buffer) => dir.log.write(`[command] ${chunk.toString()}`));
     child.on('close', (code) => resolve(code ?? 1));
     child.on('error', () => resolve(127));
   });
 }
 
 /** Polls until `probe` returns a value (not undefined/false) or the timeout passes. */
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs: number, signal: AbortSignal): Promise<T | undefined> {
+async function waitFor<T>(
+  probe: () => T | undefined | false,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -358,7 +412,12 @@ async function ensureTables(sourceUrl: string, lists: number): Promise<void> {
 }
 
 /** The todos rows every user starts with (`<prefix>-<user>-<i>`). */
-async function seedTodos(sourceUrl: string, users: readonly string[], perUser: number, prefix: string): Promise<void> {
+async function seedTodos(
+  sourceUrl: string,
+  users: readonly string[],
+  perUser: number,
+  prefix: string,
+): Promise<void> {
   const client = new pg.Client({ connectionString: sourceUrl });
   await client.connect();
   try {

@@ -56,7 +56,9 @@ export class Timeline {
 }
 
 /** Pairs of spans of different holders that overlap, with the overlap in ms. */
-export function overlappingHolders(spans: readonly LockSpan[]): Array<{ a: LockSpan; b: LockSpan; overlapMs: number }> {
+export function overlappingHolders(
+  spans: readonly LockSpan[],
+): Array<{ a: LockSpan; b: LockSpan; overlapMs: number }> {
   const overlaps: Array<{ a: LockSpan; b: LockSpan; overlapMs: number }> = [];
   for (let i = 0; i < spans.length; i++) {
     for (let j = i + 1; j < spans.length; j++) {

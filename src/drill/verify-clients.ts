@@ -30,13 +30,17 @@ interface SourceRow {
  * payload. The source table is the truth: it holds every committed write, including those whose commit
  * acknowledgement the writer never saw.
  */
-export async function verifyClients(sourceUrl: string, witnesses: readonly ClientWitness[]): Promise<Verification> {
+export async function verifyClients(
+  sourceUrl: string,
+  witnesses: readonly ClientWitness[],
+): Promise<Verification> {
   const source = new pg.Client({ connectionString: sourceUrl });
   await source.connect();
   let todos: Array<SourceRow & { owner_id: string }>;
   let lists: Array<{ id: string; name: string | null }>;
   try {
-    todos = (await source.query<SourceRow & { owner_id: string }>('SELECT id, owner_id, payload FROM todos')).rows;
+    todos = (await source.query<SourceRow & { owner_id: string }>('SELECT id, owner_id, payload FROM todos'))
+      .rows;
     lists = (await source.query<{ id: string; name: string | null }>('SELECT id, name FROM lists')).rows;
   } finally {
     await source.end();
@@ -87,11 +91,21 @@ export async function verifyClients(sourceUrl: string, witnesses: readonly Clien
         example(`client ${witness.clientId} holds ${type} ${id}, which the source does not have`);
       }
     };
-    compare('todos', expectedTodos.map((r) => ({ id: r.id, value: r.payload })), 'payload');
-    compare('lists', lists.map((r) => ({ id: r.id, value: r.name })), 'name');
+    compare(
+      'todos',
+      expectedTodos.map((r) => ({ id: r.id, value: r.payload })),
+      'payload',
+    );
+    compare(
+      'lists',
+      lists.map((r) => ({ id: r.id, value: r.name })),
+      'name',
+    );
     for (const duplicate of witness.duplicates()) {
       result.duplicatedOps += duplicate.opIds.length - 1;
-      example(`client ${witness.clientId}: ${duplicate.row} arrived as ${duplicate.opIds.length} distinct PUT ops (${duplicate.opIds.join(', ')})`);
+      example(
+        `client ${witness.clientId}: ${duplicate.row} arrived as ${duplicate.opIds.length} distinct PUT ops (${duplicate.opIds.join(', ')})`,
+      );
     }
   }
   result.lostRows = lost.size;

@@ -57,9 +57,7 @@ export class ClientWitness implements SyncObserver {
 
   /** Rows that received more than one distinct PUT op (`bucket|type/id` → op ids). */
   duplicates(): Array<{ row: string; opIds: string[] }> {
-    return [...this.putOps]
-      .filter(([, ids]) => ids.size > 1)
-      .map(([row, ids]) => ({ row, opIds: [...ids] }));
+    return [...this.putOps].filter(([, ids]) => ids.size > 1).map(([row, ids]) => ({ row, opIds: [...ids] }));
   }
 
   private apply(bucket: string, ops: readonly OplogEntry[]): void {

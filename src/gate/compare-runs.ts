@@ -156,11 +156,17 @@ export function compareRuns(
 }
 
 /** True when every run has a fingerprint and they all match; warns otherwise. */
-function machineCheck(baseline: readonly GateRun[], candidate: readonly GateRun[], warnings: string[]): boolean {
+function machineCheck(
+  baseline: readonly GateRun[],
+  candidate: readonly GateRun[],
+  warnings: string[],
+): boolean {
   const all = [...baseline, ...candidate];
   const missing = all.filter((r) => !r.machine).length;
   if (missing > 0) {
-    warnings.push(`${missing} run(s) carry no machine fingerprint: cannot check they ran on one machine class`);
+    warnings.push(
+      `${missing} run(s) carry no machine fingerprint: cannot check they ran on one machine class`,
+    );
     return true;
   }
   const reference = all[0]!.machine!;

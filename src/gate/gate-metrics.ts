@@ -1,10 +1,4 @@
-import {
-  compactions,
-  connectionLevels,
-  theilSen,
-  writeLevels,
-  type RunResults,
-} from '../analysis/index.js';
+import { compactions, connectionLevels, theilSen, writeLevels, type RunResults } from '../analysis/index.js';
 
 /** Which way is worse: a latency that rises is a regression; a throughput that falls is. */
 export type Worse = 'higher' | 'lower';
@@ -26,7 +20,10 @@ export interface GateMetric {
 const KB = 1024;
 
 /** Whole-run trend aggregates (results.json `cumulative`), read loosely: older runs may lack them. */
-function cumulativeTrend(run: RunResults, metric: string): { n: number; p50: number; p99: number } | undefined {
+function cumulativeTrend(
+  run: RunResults,
+  metric: string,
+): { n: number; p50: number; p99: number } | undefined {
   const cumulative = (run as { cumulative?: { series?: unknown[] } }).cumulative;
   for (const entry of cumulative?.series ?? []) {
     const s = entry as { metric?: string; tags?: object; aggregate?: Record<string, unknown> };
@@ -38,12 +35,7 @@ function cumulativeTrend(run: RunResults, metric: string): { n: number; p50: num
   return undefined;
 }
 
-function trendMetric(
-  id: string,
-  label: string,
-  metric: string,
-  quantile: 'p50' | 'p99',
-): GateMetric {
+function trendMetric(id: string, label: string, metric: string, quantile: 'p50' | 'p99'): GateMetric {
   return {
     id,
     label,
@@ -109,7 +101,9 @@ export const GATE_METRICS: readonly GateMetric[] = [
     worse: 'higher',
     machineDependent: true,
     of: (run) => {
-      const levels = writeLevels(run).filter((l) => l.replicatorCpuCores !== undefined && l.rowsPerSecond > 0);
+      const levels = writeLevels(run).filter(
+        (l) => l.replicatorCpuCores !== undefined && l.rowsPerSecond > 0,
+      );
       if (levels.length === 0) return { unavailable: 'no write level with replicator CPU' };
       // Cost per row: the level-wise ratio, median across levels (robust with one or two levels).
       const perRow = levels.map((l) => l.replicatorCpuCores! / l.rowsPerSecond).sort((a, b) => a - b);

@@ -11,7 +11,10 @@ function headline(verdict: GateVerdict): string {
   const n = `${verdict.runs.baseline.length} baseline and ${verdict.runs.candidate.length} candidate runs`;
   switch (verdict.outcome) {
     case 'regression':
-      return `REGRESSION: ${verdict.metrics.filter((m) => m.outcome === 'regression').map((m) => m.label).join(', ')} (${n}, δ ${pct(verdict.delta)})`;
+      return `REGRESSION: ${verdict.metrics
+        .filter((m) => m.outcome === 'regression')
+        .map((m) => m.label)
+        .join(', ')} (${n}, δ ${pct(verdict.delta)})`;
     case 'inconclusive':
       return `INCONCLUSIVE — rerun with more runs (--max-runs): no regression shown, but not every metric could be shown within ${pct(verdict.delta)} (${n})`;
     case 'no-regression':
@@ -30,8 +33,12 @@ function value(v: number | undefined, unit: string): string {
 function rows(verdict: GateVerdict): string[][] {
   return verdict.metrics.map((m) => [
     m.label + (m.worse === 'lower' ? ' (lower is worse)' : ''),
-    m.baselineMedian === undefined ? '–' : `${value(m.baselineMedian, m.unit)} ±${pct(m.baselineSpread ?? 0)}`,
-    m.candidateMedian === undefined ? '–' : `${value(m.candidateMedian, m.unit)} ±${pct(m.candidateSpread ?? 0)}`,
+    m.baselineMedian === undefined
+      ? '–'
+      : `${value(m.baselineMedian, m.unit)} ±${pct(m.baselineSpread ?? 0)}`,
+    m.candidateMedian === undefined
+      ? '–'
+      : `${value(m.candidateMedian, m.unit)} ±${pct(m.candidateSpread ?? 0)}`,
     m.worseRatio === undefined
       ? '–'
       : `${m.worseRatio.toFixed(3)} [${m.interval![0].toFixed(3)}, ${m.interval![1].toFixed(3)}]`,
@@ -53,7 +60,12 @@ const HEADER = [
 export function gateTerminalText(verdict: GateVerdict): string {
   const table = [HEADER, ...rows(verdict)];
   const widths = HEADER.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  const lines = table.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  const lines = table.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   return [
     `Gate ${verdict.scenario}: ${headline(verdict)}`,
@@ -79,7 +91,9 @@ export function gateMarkdown(verdict: GateVerdict): string {
     `| ${HEADER.map(() => '---').join(' | ')} |`,
     ...rows(verdict).map((r) => `| ${r.map(escape).join(' | ')} |`),
     '',
-    ...verdict.metrics.map((m) => `- **${escape(m.label)}**: ${OUTCOME_TEXT[m.outcome]} — ${escape(m.reason)}`),
+    ...verdict.metrics.map(
+      (m) => `- **${escape(m.label)}**: ${OUTCOME_TEXT[m.outcome]} — ${escape(m.reason)}`,
+    ),
     ...verdict.warnings.map((w) => `- ⚠️ ${escape(w)}`),
     '',
   ].join('\n');
@@ -99,7 +113,9 @@ function xml(text: string): string {
  */
 export function gateJunit(verdict: GateVerdict): string {
   const failures = verdict.metrics.filter((m) => m.outcome === 'regression').length;
-  const skipped = verdict.metrics.filter((m) => m.outcome === 'inconclusive' || m.outcome === 'skipped').length;
+  const skipped = verdict.metrics.filter(
+    (m) => m.outcome === 'inconclusive' || m.outcome === 'skipped',
+  ).length;
   const cases = verdict.metrics.map((m) => {
     const name = `${m.id}: ${m.label}`;
     const body =

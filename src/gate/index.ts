@@ -14,7 +14,13 @@ export {
   type MetricVerdict,
   type Outcome,
 } from './compare-runs.js';
-export { GATE_METRICS, selectMetrics, UnknownMetricError, type GateMetric, type Worse } from './gate-metrics.js';
+export {
+  GATE_METRICS,
+  selectMetrics,
+  UnknownMetricError,
+  type GateMetric,
+  type Worse,
+} from './gate-metrics.js';
 export {
   BASELINE_KIND,
   baselineOf,

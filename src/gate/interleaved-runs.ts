@@ -17,7 +17,9 @@ export function commandLine(command: string, scenarioPath: string, reportsDir: s
   const template = command.includes('{reports}')
     ? command
     : `${command} run {scenario} --reports-dir {reports}`;
-  return template.replaceAll('{scenario}', shellQuote(scenarioPath)).replaceAll('{reports}', shellQuote(reportsDir));
+  return template
+    .replaceAll('{scenario}', shellQuote(scenarioPath))
+    .replaceAll('{reports}', shellQuote(reportsDir));
 }
 
 function shellQuote(value: string): string {

@@ -18,7 +18,9 @@ export function recordedTrials(
   for (let t = 0; t < options.trials; t++) {
     const a = shuffle(baselinePool, random);
     const baseline = a.slice(0, options.k);
-    const candidate = samePool ? a.slice(options.k, 2 * options.k) : shuffle(candidatePool, random).slice(0, options.k);
+    const candidate = samePool
+      ? a.slice(options.k, 2 * options.k)
+      : shuffle(candidatePool, random).slice(0, options.k);
     if (baseline.length < options.k || candidate.length < options.k)
       throw new Error(`pools too small for k = ${options.k}${samePool ? ' per side, disjoint' : ''}`);
     outcomes.push(compareRuns(baseline, candidate, { ...options, seed: options.seed + t }).outcome);

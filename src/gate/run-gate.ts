@@ -59,7 +59,11 @@ export function classifySide(values: readonly string[], side: Side): SideInput {
 export async function runGate(options: GateOptions): Promise<GateResult> {
   const metrics = selectMetrics(options.metrics);
   if (options.runs < MIN_RUNS_PER_SIDE)
-    throw new GateError('SSCALE_G0003', `--runs ${options.runs}: the gate needs at least ${MIN_RUNS_PER_SIDE} runs per side`, ExitCode.USAGE);
+    throw new GateError(
+      'SSCALE_G0003',
+      `--runs ${options.runs}: the gate needs at least ${MIN_RUNS_PER_SIDE} runs per side`,
+      ExitCode.USAGE,
+    );
   const baseline = classifySide(options.baseline, 'baseline');
   const candidate = classifySide(options.candidate, 'candidate');
   const commands: Partial<Record<Side, string>> = {};
@@ -67,7 +71,11 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   if (candidate.kind === 'command') commands.candidate = candidate.command;
   const scenarioPath = options.scenarioPath;
   if (Object.keys(commands).length > 0 && !scenarioPath)
-    throw new GateError('SSCALE_G0001', 'a side is a command: --scenario <scenario.yaml> is required', ExitCode.USAGE);
+    throw new GateError(
+      'SSCALE_G0001',
+      'a side is a command: --scenario <scenario.yaml> is required',
+      ExitCode.USAGE,
+    );
   if (scenarioPath && !fs.existsSync(scenarioPath))
     throw new GateError('SSCALE_G0001', `scenario ${scenarioPath} does not exist`, ExitCode.USAGE);
 

@@ -71,16 +71,14 @@ export function isRunSource(value: string): boolean {
 }
 
 function loadSource(source: string, side: string): GateRun[] {
-  if (!fs.existsSync(source))
-    throw new GateError('SSCALE_G0001', `${side}: ${source} does not exist`, 2);
+  if (!fs.existsSync(source)) throw new GateError('SSCALE_G0001', `${side}: ${source} does not exist`, 2);
   const stat = fs.statSync(source);
   if (stat.isFile()) {
     const data = readJson(source, side);
     if ((data as { kind?: unknown }).kind === BASELINE_KIND) return (data as BaselineFile).runs;
     return [gateRunOf(loadRunResults(source), source)];
   }
-  if (fs.existsSync(path.join(source, 'results.json')))
-    return [gateRunOf(loadRunResults(source), source)];
+  if (fs.existsSync(path.join(source, 'results.json'))) return [gateRunOf(loadRunResults(source), source)];
   const children = fs
     .readdirSync(source, { withFileTypes: true })
     .filter((d) => d.isDirectory() && fs.existsSync(path.join(source, d.name, 'results.json')))

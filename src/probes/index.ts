@@ -24,7 +24,11 @@ export {
 export { CgroupProbe, cgroupPathOf, type CgroupProbeOptions } from './cgroup-probe.js';
 export { BlindProbe } from './blind-probe.js';
 export { ProbeScheduler, type ProbeSchedulerOptions, type ProbeSchedulerStats } from './probe-scheduler.js';
-export { machineFingerprint, fingerprintDifferences, type MachineFingerprint } from './machine-fingerprint.js';
+export {
+  machineFingerprint,
+  fingerprintDifferences,
+  type MachineFingerprint,
+} from './machine-fingerprint.js';
 export {
   MongoDbProbe,
   mongoSamples,

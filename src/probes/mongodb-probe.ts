@@ -8,9 +8,21 @@ export const MONGODB_BUCKET_COLLECTIONS = ['bucket_data', 'current_data', 'bucke
 /** What one reading of a MongoDB storage returned (the commands' replies, reduced to what is used). */
 export interface MongoReading {
   /** `dbStats` (scale 1). */
-  dbStats: { dataSize?: number; storageSize?: number; indexSize?: number; objects?: number; totalSize?: number };
+  dbStats: {
+    dataSize?: number;
+    storageSize?: number;
+    indexSize?: number;
+    objects?: number;
+    totalSize?: number;
+  };
   /** `$collStats: {storageStats}` per bucket storage collection present. */
-  collections: Array<{ name: string; size?: number; storageSize?: number; totalIndexSize?: number; count?: number }>;
+  collections: Array<{
+    name: string;
+    size?: number;
+    storageSize?: number;
+    totalIndexSize?: number;
+    count?: number;
+  }>;
   /** The oplog (replica sets only): its configured size, used bytes and first/last entry times (s). */
   oplog?: { maxSize?: number; size?: number; firstTs?: number; lastTs?: number };
 }
@@ -24,7 +36,8 @@ export interface MongoReading {
 export function mongoSamples(reading: MongoReading, time: number, database: string): Sample[] {
   const samples: Sample[] = [];
   const add = (metric: string, value: number | undefined, tags: Record<string, string> = {}) => {
-    if (value !== undefined && Number.isFinite(value)) samples.push({ metric, value, time, tags: { database, ...tags } });
+    if (value !== undefined && Number.isFinite(value))
+      samples.push({ metric, value, time, tags: { database, ...tags } });
   };
   const s = reading.dbStats;
   add('mongodb_database_bytes', s.totalSize ?? (s.storageSize ?? 0) + (s.indexSize ?? 0));
@@ -37,7 +50,8 @@ export function mongoSamples(reading: MongoReading, time: number, database: stri
   if (o) {
     add('mongodb_oplog_bytes', o.size);
     add('mongodb_oplog_max_bytes', o.maxSize);
-    if (o.firstTs !== undefined && o.lastTs !== undefined) add('mongodb_oplog_window_seconds', o.lastTs - o.firstTs);
+    if (o.firstTs !== undefined && o.lastTs !== undefined)
+      add('mongodb_oplog_window_seconds', o.lastTs - o.firstTs);
   }
   return samples;
 }
@@ -76,9 +90,18 @@ export class MongoDbProbe implements Probe {
     const collections: MongoReading['collections'] = [];
     for (const name of MONGODB_BUCKET_COLLECTIONS) {
       if (!present.has(name)) continue;
-      const [stats] = await db.collection(name).aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+      const [stats] = await db
+        .collection(name)
+        .aggregate([{ $collStats: { storageStats: {} } }])
+        .toArray();
       const storage = (stats as { storageStats?: Record<string, number> } | undefined)?.storageStats ?? {};
-      collections.push({ name, size: storage.size, storageSize: storage.storageSize, totalIndexSize: storage.totalIndexSize, count: storage.count });
+      collections.push({
+        name,
+        size: storage.size,
+        storageSize: storage.storageSize,
+        totalIndexSize: storage.totalIndexSize,
+        count: storage.count,
+      });
     }
     return { dbStats, collections, oplog: await this.oplog() };
   }
@@ -87,14 +110,33 @@ export class MongoDbProbe implements Probe {
   private async oplog(): Promise<MongoReading['oplog']> {
     try {
       const local = this.client!.db('local');
-      const [stats] = await local.collection('oplog.rs').aggregate([{ $collStats: { storageStats: {} } }]).toArray();
-      const storage = (stats as { storageStats?: { size?: number; maxSize?: number } } | undefined)?.storageStats;
-      const first = await local.collection('oplog.rs').find({}, { sort: { $natural: 1 }, limit: 1, projection: { ts: 1 } }).toArray();
-      const last = await local.collection('oplog.rs').find({}, { sort: { $natural: -1 }, limit: 1, projection: { ts: 1 } }).toArray();
-      const seconds = (doc: unknown) => (doc as { ts?: { getHighBits?: () => number } } | undefined)?.ts?.getHighBits?.();
-      return { size: storage?.size, maxSize: storage?.maxSize, firstTs: seconds(first[0]), lastTs: seconds(last[0]) };
+      const [stats] = await local
+        .collection('oplog.rs')
+        .aggregate([{ $collStats: { storageStats: {} } }])
+        .toArray();
+      const storage = (stats as { storageStats?: { size?: number; maxSize?: number } } | undefined)
+        ?.storageStats;
+      const first = await local
+        .collection('oplog.rs')
+        .find({}, { sort: { $natural: 1 }, limit: 1, projection: { ts: 1 } })
+        .toArray();
+      const last = await local
+        .collection('oplog.rs')
+        .find({}, { sort: { $natural: -1 }, limit: 1, projection: { ts: 1 } })
+        .toArray();
+      const seconds = (doc: unknown) =>
+        (doc as { ts?: { getHighBits?: () => number } } | undefined)?.ts?.getHighBits?.();
+      return {
+        size: storage?.size,
+        maxSize: storage?.maxSize,
+        firstTs: seconds(first[0]),
+        lastTs: seconds(last[0]),
+      };
     } catch (error) {
-      this.notes.add('oplog', `${this.name}: no oplog figures (${describeError(error)}); not a replica set, or no access to local`);
+      this.notes.add(
+        'oplog',
+        `${this.name}: no oplog figures (${describeError(error)}); not a replica set, or no access to local`,
+      );
       return undefined;
     }
   }

@@ -51,7 +51,9 @@ export async function renderHtmlReport(results: RunResults, recommendations?: un
       'Gauges sampled every second: last (min–max).',
     ),
     tableSection('Compaction', compactionTable(results), 'No compaction ran.'),
-    measuredOnText(recommendations) ? `<p class="panel valid">${escapeHtml(measuredOnText(recommendations)!)}</p>` : '',
+    measuredOnText(recommendations)
+      ? `<p class="panel valid">${escapeHtml(measuredOnText(recommendations)!)}</p>`
+      : '',
     recRows.length > 0
       ? tableSection('Recommendations', recommendationTable(recRows), '')
       : '<h2>Recommendations</h2><p class="no-data">None yet: run <code>syncscale size</code> to add recommendations.</p>',

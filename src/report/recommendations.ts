@@ -183,9 +183,11 @@ export function toMiBFromUnit(value: number, unit: string): number {
 export function measuredOnText(recommendations: unknown): string | undefined {
   const run = (recommendations as { run?: { service?: unknown; compression?: unknown } } | undefined)?.run;
   if (!run || typeof run.service !== 'string') return undefined;
-  const compression = typeof run.compression === 'string' ? `; client streams: compression ${run.compression}` : '';
-  const reference = run.service.startsWith('reference service') && !run.service.includes('translated')
-    ? ' These figures are for the reference service, not PowerSync: run the same scenario against your deployment (`target.external`, or `docker-compose.bench.yml`) for figures of the real service.'
-    : '';
+  const compression =
+    typeof run.compression === 'string' ? `; client streams: compression ${run.compression}` : '';
+  const reference =
+    run.service.startsWith('reference service') && !run.service.includes('translated')
+      ? ' These figures are for the reference service, not PowerSync: run the same scenario against your deployment (`target.external`, or `docker-compose.bench.yml`) for figures of the real service.'
+      : '';
   return `Measured on: ${run.service}${compression}.${reference}`;
 }

@@ -22,7 +22,9 @@ export class TargetCheckError extends Error {
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms).unref(),
+    ),
   ]);
 
 async function checkPostgres(url: string): Promise<string | undefined> {
@@ -61,7 +63,8 @@ export async function checkExternalTarget(target: ExternalTarget): Promise<void>
   const check = (path: string, run: () => Promise<string | undefined>) =>
     checks.push(run().then((message) => void (message && problems.push({ path, message }))));
   check('target.external.source_database_url', () => checkPostgres(target.sourceDatabaseUrl));
-  if (target.storage?.kind === 'postgres') check('target.external.storage.postgres_url', () => checkPostgres(target.storage!.url));
+  if (target.storage?.kind === 'postgres')
+    check('target.external.storage.postgres_url', () => checkPostgres(target.storage!.url));
   if (target.storage?.kind === 'mongodb')
     check('target.external.storage.mongodb_url', () =>
       pingMongoDb(target.storage!.url).then(
@@ -70,12 +73,17 @@ export async function checkExternalTarget(target: ExternalTarget): Promise<void>
       ),
     );
   target.processes.forEach((p, i) => {
-    const where = target.pid !== undefined && i === target.processes.length - 1 && !target.processes.slice(0, -1).length
-      ? 'target.external'
-      : `target.external.processes[${i}]`;
+    const where =
+      target.pid !== undefined && i === target.processes.length - 1 && !target.processes.slice(0, -1).length
+        ? 'target.external'
+        : `target.external.processes[${i}]`;
     if (p.pid !== undefined) {
       const pid = p.pid;
-      check(`${where}.pid`, async () => (fs.existsSync(`/proc/${pid}/stat`) ? undefined : `pid ${pid} is not a running process on this machine`));
+      check(`${where}.pid`, async () =>
+        fs.existsSync(`/proc/${pid}/stat`)
+          ? undefined
+          : `pid ${pid} is not a running process on this machine`,
+      );
     }
     if (p.metricsUrl) {
       const url = p.metricsUrl;

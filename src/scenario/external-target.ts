@@ -56,7 +56,7 @@ export async function connectExternalTarget(
       await source.query('ALTER TABLE todos ADD COLUMN IF NOT EXISTS ss_ts int8');
       if (rows.some((r) => r.column_name === '_ss_ts'))
         notices.push(
-          'deprecated: todos has the old stamp column _ss_ts, which PowerSync\'s SELECT * never syncs; syncscale now stamps ss_ts and has added it (drop _ss_ts when no older syncscale uses this source)',
+          "deprecated: todos has the old stamp column _ss_ts, which PowerSync's SELECT * never syncs; syncscale now stamps ss_ts and has added it (drop _ss_ts when no older syncscale uses this source)",
         );
     }
     await source.query(
@@ -84,11 +84,15 @@ export async function connectExternalTarget(
   if (labelled.length === 0)
     blind.push('no processes declared: service CPU, memory and Prometheus metrics are not probed');
   for (const p of labelled) {
-    if (p.pid === undefined) blind.push(`${p.label}: no pid, so CPU and RSS come from its metrics only, if it exports process_*`);
-    if (!p.metricsUrl) blind.push(`${p.label}: no metrics_url, so connections, heap and replication figures are not probed`);
+    if (p.pid === undefined)
+      blind.push(`${p.label}: no pid, so CPU and RSS come from its metrics only, if it exports process_*`);
+    if (!p.metricsUrl)
+      blind.push(`${p.label}: no metrics_url, so connections, heap and replication figures are not probed`);
   }
   if (!target.storage)
-    blind.push('bucket storage not declared (target.external.storage): storage sizes come from the service metrics only');
+    blind.push(
+      'bucket storage not declared (target.external.storage): storage sizes come from the service metrics only',
+    );
   const compactCommand = target.processes.find((p) => p.role === 'compact' && p.command)?.command;
   const unsupported = async () => {
     throw new Error('this action is not available on an external target');
@@ -126,7 +130,8 @@ export function labelProcesses(
   const out: Array<{ label: string; role: ExternalProcess['role']; pid?: number; metricsUrl?: string }> = [];
   for (const p of processes) {
     if (p.role === 'compact') continue;
-    if (p.role === 'api' || p.role === 'unified') out.push({ label: `api-${api++}`, role: p.role, pid: p.pid, metricsUrl: p.metricsUrl });
+    if (p.role === 'api' || p.role === 'unified')
+      out.push({ label: `api-${api++}`, role: p.role, pid: p.pid, metricsUrl: p.metricsUrl });
     if (p.role === 'replicator' || p.role === 'unified')
       out.push({ label: `replicator-${replicator++}`, role: p.role, pid: p.pid, metricsUrl: p.metricsUrl });
   }
@@ -144,14 +149,17 @@ function runCompactCommand(command: string): Promise<Record<string, unknown>> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`compact command exited with ${code}`));
-      const json = out.trim().split('\n').reverse().find((l) => l.startsWith('{') && l.endsWith('}'));
-      let result: Record<string, unknown> = {};
-      try {
-        result = json ? (JSON.parse(json) as Record<string, unknown>) : {};
-      } catch {
-        result = {};
-      }
-      resolve({ ...result, commandDurationMs: Date.now() - started, durationMs: result.durationMs ?? Date.now() - started });
+      const json = out
+        .trim()
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{') && l.endsWith('}'));
+      const result = parseJsonLine(json);
+      resolve({
+        ...result,
+        commandDurationMs: Date.now() - started,
+        durationMs: result.durationMs ?? Date.now() - started,
+      });
     });
   });
 }
@@ -160,7 +168,9 @@ function runCompactCommand(command: string): Promise<Record<string, unknown>> {
  * The service's name and version from the OpenTelemetry `target_info` series of its metrics (the real
  * service exports its resource attributes there); undefined when no metrics URL answers with one.
  */
-async function reportedService(urls: readonly string[]): Promise<{ name?: string; version?: string } | undefined> {
+async function reportedService(
+  urls: readonly string[],
+): Promise<{ name?: string; version?: string } | undefined> {
   for (const url of urls) {
     try {
       const text = await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text();
@@ -173,4 +183,14 @@ async function reportedService(urls: readonly string[]): Promise<{ name?: string
     }
   }
   return undefined;
+}
+
+/** A JSON object line, or {} when there is none or it is not JSON. */
+function parseJsonLine(line: string | undefined): Record<string, unknown> {
+  if (!line) return {};
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
 }

@@ -336,7 +336,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   function summaryText(): string {
     const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
     for (const phase of phases) {
-      for (const problem of phase.problems ?? []) lines.push(`  ${phase.name}: [${problem.code}] ${problem.message}`);
+      for (const problem of phase.problems ?? [])
+        lines.push(`  ${phase.name}: [${problem.code}] ${problem.message}`);
       const failed = phase.thresholds.filter((t) => !t.passed);
       lines.push(
         `  ${phase.name}: clients ${phase.targetClients.end}, writes ${phase.writes ? phase.writes.achievedRate.toFixed(1) + ' tx/s' : '-'}` +
@@ -528,8 +529,12 @@ function stampNotDelivered(
 ): { code: string; message: string } | undefined {
   const written = record.writes?.transactions ?? 0;
   if (written === 0 || record.targetClients.end === 0) return undefined;
-  const e2e = window.series.find((s) => s.metric === MetricName.endToEndLatency && s.aggregate.kind === 'trend');
-  const ops = window.series.find((s) => s.metric === MetricName.opsReceived && s.aggregate.kind === 'counter');
+  const e2e = window.series.find(
+    (s) => s.metric === MetricName.endToEndLatency && s.aggregate.kind === 'trend',
+  );
+  const ops = window.series.find(
+    (s) => s.metric === MetricName.opsReceived && s.aggregate.kind === 'counter',
+  );
   if (e2e && e2e.aggregate.kind === 'trend' && e2e.aggregate.n > 0) return undefined;
   return {
     code: 'SSCALE_R0001',

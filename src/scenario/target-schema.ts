@@ -63,7 +63,10 @@ const token = exactlyOneOf(
     return { kind: 'command', command: value.command ?? '' };
   });
 
-const mongodbUrl = z.url({ protocol: /^mongodb(\+srv)?$/, error: urlError('a mongodb:// or mongodb+srv://') });
+const mongodbUrl = z.url({
+  protocol: /^mongodb(\+srv)?$/,
+  error: urlError('a mongodb:// or mongodb+srv://'),
+});
 
 /** One process of the deployment: its role, and how to observe (pid, metrics) or run it (command). */
 const process = z

@@ -69,7 +69,9 @@ describe('syncscale drill on the embedded target', () => {
     expect(child.output).toContain('Drill drill-fault: FAIL');
     const r = drillResults(reports);
     expect(r.reasons.join('\n')).toMatch(/two replicators held the lock at once/);
-    expect(r.reasons.join('\n')).toMatch(/replicator-1 stood by while the lock was held: never reported standby/);
+    expect(r.reasons.join('\n')).toMatch(
+      /replicator-1 stood by while the lock was held: never reported standby/,
+    );
   }, 150_000);
 
   it('rejects a bad drill file with every problem before starting anything (exit 2)', async () => {

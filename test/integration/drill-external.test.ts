@@ -9,7 +9,11 @@ import { CliProcess, writeTempConfig } from '../support/service-process.js';
 
 const SYNC_CONFIG = fs.readFileSync(path.resolve(__dirname, '../../fixtures/sync-config.yaml'), 'utf8');
 const KEY = { k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'test' };
-const LOCK_ENV = { SYNCSCALE_LOCK_TTL_MS: '4000', SYNCSCALE_LOCK_REFRESH_MS: '1000', SYNCSCALE_REPLICATION_RETRY_MS: '1000' };
+const LOCK_ENV = {
+  SYNCSCALE_LOCK_TTL_MS: '4000',
+  SYNCSCALE_LOCK_REFRESH_MS: '1000',
+  SYNCSCALE_REPLICATION_RETRY_MS: '1000',
+};
 
 /**
  * The drill against an external target: the reference service started separately (one API process, two
@@ -39,7 +43,9 @@ describe('syncscale drill against an external target', () => {
        CREATE PUBLICATION powersync FOR ALL TABLES;`,
     );
     apiPort = await freePort();
-    config = writeTempConfig(serviceConfigYaml(source.url, storage.url, SYNC_CONFIG).replace('level: warn', 'level: info'));
+    config = writeTempConfig(
+      serviceConfigYaml(source.url, storage.url, SYNC_CONFIG).replace('level: warn', 'level: info'),
+    );
     const apiConfig = writeTempConfig(
       serviceConfigYaml(source.url, storage.url, SYNC_CONFIG)
         .replace('port: 0', `port: ${apiPort}`)
@@ -48,7 +54,11 @@ describe('syncscale drill against an external target', () => {
     const first = new CliProcess(['service', 'start', '-r', 'sync', '-c', config.path], LOCK_ENV, config.dir);
     processes.push(first);
     await first.waitFor('Acquired replication lock');
-    const standby = new CliProcess(['service', 'start', '-r', 'sync', '-c', config.path], LOCK_ENV, config.dir);
+    const standby = new CliProcess(
+      ['service', 'start', '-r', 'sync', '-c', config.path],
+      LOCK_ENV,
+      config.dir,
+    );
     processes.push(standby);
     await standby.waitFor('PSYNC_S1003');
     const api = new CliProcess(['service', 'start', '-r', 'api', '-c', apiConfig.path], {}, apiConfig.dir);

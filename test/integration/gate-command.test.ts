@@ -43,8 +43,16 @@ describe('syncscale gate, interleaved runs of one build (A/A)', () => {
     expect(verdict.outcome).not.toBe('regression');
     expect(verdict.warnings.join()).not.toContain('different machine');
     const order = fs.readdirSync(path.join(out, 'runs')).sort();
-    expect(order).toEqual(['baseline-01', 'baseline-02', 'baseline-03', 'candidate-01', 'candidate-02', 'candidate-03']);
-    for (const file of ['gate.md', 'junit.xml', 'compare.html']) expect(fs.existsSync(path.join(out, file))).toBe(true);
+    expect(order).toEqual([
+      'baseline-01',
+      'baseline-02',
+      'baseline-03',
+      'candidate-01',
+      'candidate-02',
+      'candidate-03',
+    ]);
+    for (const file of ['gate.md', 'junit.xml', 'compare.html'])
+      expect(fs.existsSync(path.join(out, file))).toBe(true);
     expect(child.output).toMatch(/baseline-01: .*run .* in \d+ s/);
   }, 240_000);
 });

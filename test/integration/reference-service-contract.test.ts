@@ -39,7 +39,9 @@ beforeAll(async () => {
     smallConnectionLimit: true,
     bucket: (name) => `1#${name}`,
     async openConnections() {
-      const metric = await service.metrics.registry.getSingleMetric('powersync_concurrent_connections')?.get();
+      const metric = await service.metrics.registry
+        .getSingleMetric('powersync_concurrent_connections')
+        ?.get();
       return metric?.values[0]?.value ?? 0;
     },
     async sql(text, values) {

@@ -94,44 +94,59 @@ describe.skipIf(!available)('report.html in real headless Chromium', () => {
   });
 });
 
-describe.skipIf(!available)('gzip with a fresh compressor per burst, decoded by a real browser (Chromium)', () => {
-  it('a page fetches a stream of independently compressed segments and reads every line', async () => {
-    const http = await import('node:http');
-    const { GzipMembers } = await import('../../src/service/api/http/gzip-members.js');
-    const server = http.createServer((req, res) => {
-      if (req.url === '/stream') {
-        res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
-        const members = new GzipMembers(res, () => undefined);
-        let n = 0;
-        const next = () => {
-          members.write(Buffer.from(`{"line":${n}}\n`));
-          // Each line in its own event-loop turn: three independently compressed segments.
-          if (++n < 3) setTimeout(next, 5);
-          else setTimeout(() => (members.end(), res.end()), 5);
-        };
-        next();
-        return;
+describe.skipIf(!available)(
+  'gzip with a fresh compressor per burst, decoded by a real browser (Chromium)',
+  () => {
+    it('a page fetches a stream of independently compressed segments and reads every line', async () => {
+      const http = await import('node:http');
+      const { GzipMembers } = await import('../../src/service/api/http/gzip-members.js');
+      const server = http.createServer((req, res) => {
+        if (req.url === '/stream') {
+          res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
+          const members = new GzipMembers(res, () => undefined);
+          let n = 0;
+          const next = () => {
+            members.write(Buffer.from(`{"line":${n}}\n`));
+            // Each line in its own event-loop turn: three independently compressed segments.
+            if (++n < 3) setTimeout(next, 5);
+            else setTimeout(() => (members.end(), res.end()), 5);
+          };
+          next();
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end(
+          '<!doctype html><body><script>fetch("/stream").then((r) => r.text()).then((t) => { document.body.dataset.result = t.trim().split("\\n").length + ":" + t.replace(/\\n/g, "|"); });</script></body>',
+        );
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-gzip-browser-'));
+      try {
+        const { stdout } = await run(
+          CHROMIUM,
+          [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            `--user-data-dir=${tmp}`,
+            '--virtual-time-budget=10000',
+            '--dump-dom',
+            `http://127.0.0.1:${port}/`,
+          ],
+          { timeout: 60_000 },
+        );
+        expect(stdout).toContain(
+          'data-result="3:{&quot;line&quot;:0}|{&quot;line&quot;:1}|{&quot;line&quot;:2}|"',
+        );
+      } finally {
+        server.close();
+        fs.rmSync(tmp, { recursive: true, force: true });
       }
-      res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(
-        '<!doctype html><body><script>fetch("/stream").then((r) => r.text()).then((t) => { document.body.dataset.result = t.trim().split("\\n").length + ":" + t.replace(/\\n/g, "|"); });</script></body>',
-      );
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-gzip-browser-'));
-    try {
-      const { stdout } = await run(
-        CHROMIUM,
-        ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-          '--disable-component-update', '--disable-sync', `--user-data-dir=${tmp}`, '--virtual-time-budget=10000',
-          '--dump-dom', `http://127.0.0.1:${port}/`],
-        { timeout: 60_000 },
-      );
-      expect(stdout).toContain('data-result="3:{&quot;line&quot;:0}|{&quot;line&quot;:1}|{&quot;line&quot;:2}|"');
-    } finally {
-      server.close();
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  }, 90_000);
-});
+    }, 90_000);
+  },
+);

@@ -31,14 +31,21 @@ describe('syncscale run when the sync config does not deliver the stamp column',
   afterAll(() => fs.rmSync(reports, { recursive: true, force: true }));
 
   it('names the problem (SSCALE_R0001) instead of leaving an empty end-to-end trend', async () => {
-    const child = new CliProcess(['run', path.resolve(__dirname, '../fixtures/no-stamp-scenario.yaml'), '--reports-dir', reports]);
+    const child = new CliProcess([
+      'run',
+      path.resolve(__dirname, '../fixtures/no-stamp-scenario.yaml'),
+      '--reports-dir',
+      reports,
+    ]);
     const { code } = await child.exited;
     expect(code, child.output).toBe(99);
     expect(child.output).toContain('[SSCALE_R0001] stamp column not delivered');
     const [runId] = fs.readdirSync(reports);
     const results = JSON.parse(fs.readFileSync(path.join(reports, runId!, 'results.json'), 'utf8'));
     expect(results.phases[0].problems[0].code).toBe('SSCALE_R0001');
-    expect(results.phases[0].problems[0].message).toContain('check that the sync config selects column ss_ts');
+    expect(results.phases[0].problems[0].message).toContain(
+      'check that the sync config selects column ss_ts',
+    );
   }, 90_000);
 });
 

@@ -43,13 +43,20 @@ describe('syncscale run against an external target declared by roles', () => {
       fs.writeFileSync(
         file,
         serviceConfigYaml(source.url, storage.url, SYNC_CONFIG)
-          .replace('port: 0', `port: ${port}\ntelemetry: { prometheus_port: ${metricsPort}, disable_telemetry_sharing: true }`)
+          .replace(
+            'port: 0',
+            `port: ${port}\ntelemetry: { prometheus_port: ${metricsPort}, disable_telemetry_sharing: true }`,
+          )
           .replace('level: warn', 'level: info'),
       );
       const child = new CliProcess(['service', 'start', '-r', role, '-c', file], {}, dir.dir);
       processes.push(child);
       await child.waitFor(role === 'sync' ? 'Acquired replication lock' : 'Service started in');
-      members.push({ role: role === 'sync' ? 'replicator' : 'api', pid: child.pid, metrics: `http://127.0.0.1:${metricsPort}/metrics` });
+      members.push({
+        role: role === 'sync' ? 'replicator' : 'api',
+        pid: child.pid,
+        metrics: `http://127.0.0.1:${metricsPort}/metrics`,
+      });
       if (role === 'api') balancer.add(name, port);
     };
     await start('sync', 'replicator');
@@ -58,7 +65,12 @@ describe('syncscale run against an external target declared by roles', () => {
     // A stand-in for the real service's exposition: powersync_* only, no process_* or nodejs_*.
     filtered = http.createServer(async (_req, res) => {
       const text = await (await fetch(members[1]!.metrics)).text();
-      res.end(text.split('\n').filter((l) => !/^(# (HELP|TYPE) )?(process_|nodejs_)/.test(l)).join('\n'));
+      res.end(
+        text
+          .split('\n')
+          .filter((l) => !/^(# (HELP|TYPE) )?(process_|nodejs_)/.test(l))
+          .join('\n'),
+      );
     });
     await new Promise<void>((resolve) => filtered.listen(0, '127.0.0.1', resolve));
   }, 120_000);
@@ -73,7 +85,11 @@ describe('syncscale run against an external target declared by roles', () => {
     dir?.cleanup();
   });
 
-  const scenario = (name: string, processesYaml: string, storage = `storage: { postgres_url: ${storageUrl} }`) => {
+  const scenario = (
+    name: string,
+    processesYaml: string,
+    storage = `storage: { postgres_url: ${storageUrl} }`,
+  ) => {
     const file = path.join(dir.dir, `${name}.yaml`);
     fs.writeFileSync(
       file,
@@ -103,7 +119,9 @@ limits:
     const [replicator, apiA, apiB] = members;
     const file = scenario(
       'roles',
-      [replicator!, apiA!, apiB!].map((m) => `      - { role: ${m.role}, pid: ${m.pid}, metrics_url: ${m.metrics} }`).join('\n'),
+      [replicator!, apiA!, apiB!]
+        .map((m) => `      - { role: ${m.role}, pid: ${m.pid}, metrics_url: ${m.metrics} }`)
+        .join('\n'),
     );
     const reports = path.join(dir.dir, 'out');
     const child = new CliProcess(['run', file, '--reports-dir', reports]);
@@ -112,19 +130,35 @@ limits:
     const [runId] = fs.readdirSync(reports);
     const runDir = path.join(reports, runId!);
     const results = JSON.parse(fs.readFileSync(path.join(runDir, 'results.json'), 'utf8'));
-    expect(results.observed['api-0']).toMatchObject({ rss: '/proc', cpu: '/proc', heap: 'metrics', connections: 'metrics' });
+    expect(results.observed['api-0']).toMatchObject({
+      rss: '/proc',
+      cpu: '/proc',
+      heap: 'metrics',
+      connections: 'metrics',
+    });
     expect(results.observed['replicator-0']).toMatchObject({ rss: '/proc', replication_lag: 'metrics' });
-    const e2e = results.phases[3].aggregates.series.find((s: { metric: string }) => s.metric === 'e2e_latency');
+    const e2e = results.phases[3].aggregates.series.find(
+      (s: { metric: string }) => s.metric === 'e2e_latency',
+    );
     expect(e2e.aggregate.n).toBeGreaterThan(0);
     const storageSeries = results.phases[0].aggregates.series.filter(
-      (s: { metric: string; tags: { database?: string } }) => s.metric === 'pg_database_bytes' && s.tags.database === 'storage',
+      (s: { metric: string; tags: { database?: string } }) =>
+        s.metric === 'pg_database_bytes' && s.tags.database === 'storage',
     );
     expect(storageSeries).toHaveLength(1);
-    const size = new CliProcess(['size', '--from', runDir, '--profile', path.resolve(__dirname, '../../scenarios/profile-default.yaml')]);
+    const size = new CliProcess([
+      'size',
+      '--from',
+      runDir,
+      '--profile',
+      path.resolve(__dirname, '../../scenarios/profile-default.yaml'),
+    ]);
     expect((await size.exited).code, size.output).toBe(0);
     const recs = JSON.parse(fs.readFileSync(path.join(runDir, 'recommendations.json'), 'utf8'));
     // The version the service reports (target_info, as the real service's OpenTelemetry exporter).
-    expect(recs.run.service).toMatch(/^external target http:\/\/127.0.0.1:\d+ \(syncscale-reference-service 0.1.0\)$/);
+    expect(recs.run.service).toMatch(
+      /^external target http:\/\/127.0.0.1:\d+ \(syncscale-reference-service 0.1.0\)$/,
+    );
     // Both API processes at three connection levels: the fit sees 6 points, never "0 distinct levels".
     expect(recs.fits.apiMemory.n).toBeGreaterThanOrEqual(6);
     expect(recs.fits.apiMemory.refused ?? '').not.toMatch(/0 distinct/);
@@ -132,14 +166,22 @@ limits:
   }, 180_000);
 
   it('with only powersync_* metrics (as the real service) and no pid, says what was unavailable', async () => {
-    const file = scenario('powersync-only', `      - { role: api, metrics_url: http://127.0.0.1:${(filtered.address() as { port: number }).port}/metrics }`);
+    const file = scenario(
+      'powersync-only',
+      `      - { role: api, metrics_url: http://127.0.0.1:${(filtered.address() as { port: number }).port}/metrics }`,
+    );
     const reports = path.join(dir.dir, 'out-ps');
     const child = new CliProcess(['run', file, '--reports-dir', reports]);
     const { code } = await child.exited;
     expect(code, child.output).toBe(0);
     const [runId] = fs.readdirSync(reports);
     const results = JSON.parse(fs.readFileSync(path.join(reports, runId!, 'results.json'), 'utf8'));
-    expect(results.observed['api-0']).toMatchObject({ rss: 'unavailable', cpu: 'unavailable', heap: 'unavailable', connections: 'metrics' });
+    expect(results.observed['api-0']).toMatchObject({
+      rss: 'unavailable',
+      cpu: 'unavailable',
+      heap: 'unavailable',
+      connections: 'metrics',
+    });
     expect(results.probesUnavailable.join('\n')).toContain('api-0: no pid');
   }, 180_000);
 
@@ -161,6 +203,8 @@ limits:
     const unknownRole = scenario('role', `      - { role: gateway, pid: ${members[0]!.pid} }`);
     const second = new CliProcess(['run', unknownRole, '--reports-dir', reports]);
     expect((await second.exited).code).toBe(2);
-    expect(second.output).toMatch(/target\.external\.processes\[0\]\.role: expected "api" \| "replicator" \| "unified" \| "compact"/);
+    expect(second.output).toMatch(
+      /target\.external\.processes\[0\]\.role: expected "api" \| "replicator" \| "unified" \| "compact"/,
+    );
   }, 60_000);
 });

@@ -37,7 +37,9 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     // The measured latency limit binds, not the profile's cap (100), which only gets a warning.
     expect(io.out).toMatch(/API containers\s+9 × 1 vCPU \/ 1024 MB; binds: latency/);
     expect(io.out).toMatch(/latency limit\s+330 conn\/container \(central 426, 95 % band 330–628\)/);
-    expect(io.out).toContain('set max_concurrent_connections: 330 (measured); warning: your cap 100 leaves 70 % of the container unused');
+    expect(io.out).toContain(
+      'set max_concurrent_connections: 330 (measured); warning: your cap 100 leaves 70 % of the container unused',
+    );
     expect(io.out).toContain('Measured on: reference service (syncscale 0.1.0)');
     expect(io.out).toMatch(/modelled, not measured/);
     const recs = JSON.parse(
@@ -53,7 +55,12 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     expect(recs.profile).toMatchObject({ peakConnections: 2000, designConnections: 2400 });
     if ('infeasible' in recs.api) throw new Error(recs.api.infeasible);
     // 2,400 design connections / 330 per container (latency objective, band high edge) = 8, N+1 → 9.
-    expect(recs.api).toMatchObject({ binding: 'latency', baseContainers: 8, haAdded: 1, recommendedCap: 330 });
+    expect(recs.api).toMatchObject({
+      binding: 'latency',
+      baseContainers: 8,
+      haAdded: 1,
+      recommendedCap: 330,
+    });
     expect(recs.api.containers.value).toBe(9);
     expect(recs.run.service).toBe('reference service (syncscale 0.1.0)');
     expect(recs.api.heap.nodeOptions).toBe('--max-old-space-size=819');

@@ -187,13 +187,18 @@ describe('sync API of the reference service', () => {
     const decoder = new NdjsonDecoder<Record<string, any>>();
     const lines: Record<string, any>[] = [];
     const reading = (async () => {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) lines.push(...decoder.push(Buffer.from(chunk)));
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+        lines.push(...decoder.push(Buffer.from(chunk)));
     })().catch(() => undefined);
     await until(() => lines.find((l) => l.checkpoint_complete));
     const completes = () => lines.filter((l) => l.checkpoint_complete).length;
     const before = completes();
     await db.source.query("INSERT INTO todos (id, owner_id, title) VALUES ('t-gzip-member', 'u1', 'g')");
-    await until(() => (lines.some((l) => JSON.stringify(l).includes('t-gzip-member')) && completes() > before ? true : undefined));
+    await until(() =>
+      lines.some((l) => JSON.stringify(l).includes('t-gzip-member')) && completes() > before
+        ? true
+        : undefined,
+    );
     controller.abort();
     await reading;
   });

@@ -95,7 +95,9 @@ describe('calibration against a service with known extra costs', () => {
     expect(recommendations.run.service).toMatch(/translated from reference service .* by calibration/);
     expect(text).toContain('translated from reference service');
     const other = { ...calibration, shape: { ...calibration.shape, compression: 'none' } };
-    expect(shapeDifferences(other.shape, shapeOf(refB))).toEqual(['compression: calibrated with none, run uses sdk']);
+    expect(shapeDifferences(other.shape, shapeOf(refB))).toEqual([
+      'compression: calibrated with none, run uses sdk',
+    ]);
     fs.writeFileSync(file, JSON.stringify(other));
     expect(() => sizeRun(fixture('ref-b'), PROFILE, { calibrationPath: file })).toThrow(
       /SSCALE_C0001.*compression: calibrated with none, run uses sdk/,
@@ -121,21 +123,41 @@ describe('syncscale calibrate', () => {
   it('writes calibration.json with every ratio and the check of a second pair', async () => {
     const out = io();
     const code = await main(
-      ['node', 'syncscale', 'calibrate', '--reference', fixture('ref-a'), '--real', fixture('real-a'), '--out', 'cal.json',
-        '--check-reference', fixture('ref-b'), '--check-real', fixture('real-b')],
+      [
+        'node',
+        'syncscale',
+        'calibrate',
+        '--reference',
+        fixture('ref-a'),
+        '--real',
+        fixture('real-a'),
+        '--out',
+        'cal.json',
+        '--check-reference',
+        fixture('ref-b'),
+        '--check-real',
+        fixture('real-b'),
+      ],
       out,
     );
     expect(code, out.err).toBe(0);
     expect(out.out).toMatch(/api_rss_per_connection\s+×[\d.]+ \[/);
     expect(out.out).toMatch(/Check: memory: calibrated prediction/);
-    const written = JSON.parse(fs.readFileSync(path.join(tmp, 'cal.json'), 'utf8')) as Calibration & { check: unknown };
+    const written = JSON.parse(fs.readFileSync(path.join(tmp, 'cal.json'), 'utf8')) as Calibration & {
+      check: unknown;
+    };
     expect(written.kind).toBe('syncscale-calibration');
     expect(written.check).toBeDefined();
   });
 
   it('refuses runs of different scenarios (exit 2)', async () => {
     const out = io();
-    expect(await main(['node', 'syncscale', 'calibrate', '--reference', fixture('ref-a'), '--real', fixture('ref-b')], out)).toBe(2);
+    expect(
+      await main(
+        ['node', 'syncscale', 'calibrate', '--reference', fixture('ref-a'), '--real', fixture('ref-b')],
+        out,
+      ),
+    ).toBe(2);
     expect(out.err).toMatch(/different scenarios/);
   });
 });

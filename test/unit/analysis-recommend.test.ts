@@ -37,18 +37,30 @@ describe('API containers', () => {
     const s = sizeApiContainers({ ...base, memory: line(370, 0.2) });
     if ('infeasible' in s) throw new Error(s.infeasible);
     // memory: 370 + 0.2 m ≤ 716.8 → m = 1734 per container → ceil(1000/1734) = 1 → N+1 and at least 2 → 2
-    expect(s.limits.find((l) => l.name === 'memory')).toMatchObject({ containers: 1, maxConnectionsPerContainer: 1734 });
+    expect(s.limits.find((l) => l.name === 'memory')).toMatchObject({
+      containers: 1,
+      maxConnectionsPerContainer: 1734,
+    });
     expect(s).toMatchObject({ binding: 'memory', baseContainers: 1, containers: 2, recommendedCap: 1734 });
-    expect(s.capCheck.warning).toBe('your cap 100 leaves 94 % of the container unused (measured limit 1734 connections)');
+    expect(s.capCheck.warning).toBe(
+      'your cap 100 leaves 94 % of the container unused (measured limit 1734 connections)',
+    );
     const over = sizeApiContainers({ ...base, cap: 5000, memory: line(370, 0.2) });
     if ('infeasible' in over) throw new Error(over.infeasible);
-    expect(over.capCheck.warning).toBe('your cap 5000 exceeds the measured limit 1734 connections per container');
+    expect(over.capCheck.warning).toBe(
+      'your cap 5000 exceeds the measured limit 1734 connections per container',
+    );
   });
 
   it('only when nothing was measured does the cap bind, and it says so', () => {
     const s = sizeApiContainers({ ...base });
     if ('infeasible' in s) throw new Error(s.infeasible);
-    expect(s).toMatchObject({ binding: 'connection-cap', baseContainers: 10, containers: 11, recommendedCap: null });
+    expect(s).toMatchObject({
+      binding: 'connection-cap',
+      baseContainers: 10,
+      containers: 11,
+      recommendedCap: null,
+    });
     expect(s.limits.find((l) => l.name === 'connection-cap')!.note).toMatch(/not a measurement/);
   });
 

@@ -1,6 +1,12 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { ClientWitness, LoadBalancer, overlappingHolders, parseDrill, Timeline } from '../../src/drill/index.js';
+import {
+  ClientWitness,
+  LoadBalancer,
+  overlappingHolders,
+  parseDrill,
+  Timeline,
+} from '../../src/drill/index.js';
 import type { OplogEntry } from '../../src/fleet/index.js';
 
 const put = (op_id: string, id: string, data: object): OplogEntry => ({
@@ -16,8 +22,15 @@ describe('drill file', () => {
   const base = `name: d\nsteps:\n  - start_replicator: {}\n  - stop_replicator: { signal: SIGKILL }\n  - roll_api: {}\n  - wait: 2s\n`;
 
   it('parses steps and defaults (SIGKILL hand-over limit = TTL + 5 s)', () => {
-    const drill = parseDrill(`${base}target:\n  embedded:\n    lock: { ttl: 8s }\n`, { baseDir: process.cwd() });
-    expect(drill.steps).toEqual([{ start_replicator: {} }, { stop_replicator: { signal: 'SIGKILL' } }, { roll_api: {} }, { wait: 2000 }]);
+    const drill = parseDrill(`${base}target:\n  embedded:\n    lock: { ttl: 8s }\n`, {
+      baseDir: process.cwd(),
+    });
+    expect(drill.steps).toEqual([
+      { start_replicator: {} },
+      { stop_replicator: { signal: 'SIGKILL' } },
+      { roll_api: {} },
+      { wait: 2000 },
+    ]);
     expect(drill.target).toMatchObject({ kind: 'embedded', apiContainers: 2, lockTtlMs: 8000 });
     expect(drill.thresholds.handoverAfterSigkillMs).toBe(13_000);
     expect(drill.thresholds.lostOps).toBe(0);
@@ -25,7 +38,9 @@ describe('drill file', () => {
 
   it('reports every problem with its path and line', () => {
     try {
-      parseDrill(`name: d\nload: { clients: -1 }\nsteps:\n  - stop_replicator: { signal: SIGHUP }\n  - teleport: {}\n`);
+      parseDrill(
+        `name: d\nload: { clients: -1 }\nsteps:\n  - stop_replicator: { signal: SIGHUP }\n  - teleport: {}\n`,
+      );
       expect.unreachable();
     } catch (error) {
       const message = (error as Error).message;
@@ -37,9 +52,15 @@ describe('drill file', () => {
 
   it('external targets take only command and wait steps; embedded ones no commands', () => {
     const external = `name: d\ntarget:\n  external:\n    endpoint: http://127.0.0.1:1\n    source_database_url: postgres://x\n    token: { k: a, kid: b }\n`;
-    expect(() => parseDrill(`${external}steps:\n  - roll_api: {}\n`)).toThrow(/an external target takes only command and wait steps/);
-    expect(parseDrill(`${external}steps:\n  - command: kubectl rollout restart deploy/api\n`).steps).toHaveLength(1);
-    expect(() => parseDrill(`name: d\nsteps:\n  - command: echo\n`)).toThrow(/command steps are for external targets/);
+    expect(() => parseDrill(`${external}steps:\n  - roll_api: {}\n`)).toThrow(
+      /an external target takes only command and wait steps/,
+    );
+    expect(
+      parseDrill(`${external}steps:\n  - command: kubectl rollout restart deploy/api\n`).steps,
+    ).toHaveLength(1);
+    expect(() => parseDrill(`name: d\nsteps:\n  - command: echo\n`)).toThrow(
+      /command steps are for external targets/,
+    );
   });
 });
 

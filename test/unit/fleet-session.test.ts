@@ -61,7 +61,17 @@ describe('fleet sync session samples', () => {
           after: '5',
           next_after: '6',
           has_more: false,
-          data: [{ op_id: '6', op: 'PUT', object_type: 'todos', object_id: 't1', subkey: 's', data: next, checksum: nextChecksum }],
+          data: [
+            {
+              op_id: '6',
+              op: 'PUT',
+              object_type: 'todos',
+              object_id: 't1',
+              subkey: 's',
+              data: next,
+              checksum: nextChecksum,
+            },
+          ],
         },
       });
       vi.advanceTimersByTime(100);

@@ -54,7 +54,14 @@ describe('gate equivalence on recorded runs of one build', () => {
   it('with k large enough, an identical build ends "no regression", not "inconclusive"', () => {
     // API RSS per connection moves ±9 % run to run here: at k = 10 its interval fits within δ = 10 %.
     const rss = GATE_METRICS.filter((m) => m.id === 'api_rss_per_connection');
-    const outcomes = recordedTrials(sameBuild, sameBuild, { ...options, delta: 0.1, metrics: rss, k: 10, trials: 10, seed: 21 });
+    const outcomes = recordedTrials(sameBuild, sameBuild, {
+      ...options,
+      delta: 0.1,
+      metrics: rss,
+      k: 10,
+      trials: 10,
+      seed: 21,
+    });
     expect(count(outcomes, 'no-regression')).toBeGreaterThanOrEqual(9);
     expect(count(outcomes, 'regression')).toBe(0);
   });

@@ -24,7 +24,11 @@ function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: stri
 }
 
 /** Copies of the saved quickstart run, as separate run directories under `dir`. */
-function savedRuns(dir: string, count: number, edit: (results: Record<string, unknown>, i: number) => void = () => undefined): string {
+function savedRuns(
+  dir: string,
+  count: number,
+  edit: (results: Record<string, unknown>, i: number) => void = () => undefined,
+): string {
   const base = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
   for (let i = 0; i < count; i++) {
     const results = structuredClone(base);
@@ -45,7 +49,13 @@ function baselineFile(name: string, e2e: number[]): string {
     reasons: [],
     values: { e2e_p99: v },
   }));
-  const file: BaselineFile = { kind: BASELINE_KIND, version: 1, savedAt: '', scenario: runs[0]!.scenario, runs };
+  const file: BaselineFile = {
+    kind: BASELINE_KIND,
+    version: 1,
+    savedAt: '',
+    scenario: runs[0]!.scenario,
+    runs,
+  };
   const target = path.join(tmp, `${name}.json`);
   fs.writeFileSync(target, JSON.stringify(file));
   return target;
@@ -57,7 +67,10 @@ describe('syncscale baseline and gate on saved runs', () => {
   it('baseline save keeps the per-run statistics; show prints them; gate of a run set against itself passes', async () => {
     const dir = savedRuns('same', 3);
     let io = memoryIo();
-    expect(await main(['node', 'syncscale', 'baseline', 'save', dir, '--out', 'baselines/q.json'], io), io.err).toBe(0);
+    expect(
+      await main(['node', 'syncscale', 'baseline', 'save', dir, '--out', 'baselines/q.json'], io),
+      io.err,
+    ).toBe(0);
     const saved = JSON.parse(fs.readFileSync(path.join(tmp, 'baselines/q.json'), 'utf8')) as BaselineFile;
     expect(saved.kind).toBe(BASELINE_KIND);
     expect(saved.runs).toHaveLength(3);
@@ -79,11 +92,21 @@ describe('syncscale baseline and gate on saved runs', () => {
   it('exit 3 on a regression, 4 when inconclusive', async () => {
     const base = baselineFile('base', [20, 21, 19, 20.5, 22]);
     let io = memoryIo();
-    expect(await gate(['--baseline', base, '--candidate', baselineFile('slow', [30, 31, 29, 32, 30.5]), '--out', 'g3'], io)).toBe(3);
+    expect(
+      await gate(
+        ['--baseline', base, '--candidate', baselineFile('slow', [30, 31, 29, 32, 30.5]), '--out', 'g3'],
+        io,
+      ),
+    ).toBe(3);
     expect(io.out).toContain('REGRESSION: p99 end-to-end latency');
     expect(fs.readFileSync(path.join(tmp, 'g3', 'junit.xml'), 'utf8')).toContain('<failure');
     io = memoryIo();
-    expect(await gate(['--baseline', base, '--candidate', baselineFile('noisy', [15, 28, 19, 24, 21]), '--out', 'g4'], io)).toBe(4);
+    expect(
+      await gate(
+        ['--baseline', base, '--candidate', baselineFile('noisy', [15, 28, 19, 24, 21]), '--out', 'g4'],
+        io,
+      ),
+    ).toBe(4);
     expect(io.out).toContain('INCONCLUSIVE');
   });
 
@@ -121,11 +144,41 @@ describe('syncscale baseline and gate on saved runs', () => {
     fs.writeFileSync(scenario, 'name: quickstart\n');
     const saturated = `mkdir -p {reports}/r && cp '${invalidFile}' {reports}/r/results.json && exit 98`;
     let io = memoryIo();
-    expect(await gate(['--baseline', saturated, '--candidate', saturated, '--scenario', scenario, '--runs', '3', '--out', 'gc'], io)).toBe(98);
+    expect(
+      await gate(
+        [
+          '--baseline',
+          saturated,
+          '--candidate',
+          saturated,
+          '--scenario',
+          scenario,
+          '--runs',
+          '3',
+          '--out',
+          'gc',
+        ],
+        io,
+      ),
+    ).toBe(98);
     expect(io.err).toContain('SSCALE_G0004');
     expect(io.err).toContain('load generator saturated: CPU');
     io = memoryIo();
-    expect(await gate(['--baseline', 'echo broken {reports}; exit 7', '--candidate', saturated, '--scenario', scenario, '--out', 'gf'], io)).toBe(1);
+    expect(
+      await gate(
+        [
+          '--baseline',
+          'echo broken {reports}; exit 7',
+          '--candidate',
+          saturated,
+          '--scenario',
+          scenario,
+          '--out',
+          'gf',
+        ],
+        io,
+      ),
+    ).toBe(1);
     expect(io.err).toContain('SSCALE_G0006');
     expect(io.err).toContain('exited with 7');
     io = memoryIo();

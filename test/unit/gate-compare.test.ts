@@ -100,12 +100,25 @@ describe('gate comparison', () => {
   });
 
   it('Holm–Bonferroni: a borderline separation that passes alone is held back among many metrics', () => {
-    const ids = ['e2e_p50', 'e2e_p99', 'checkpoint_p99', 'first_checkpoint_p99', 'api_rss_per_connection', 'compaction_ops_per_s', 'api_cpu_per_connection', 'replicator_cpu_per_1k_ops'];
+    const ids = [
+      'e2e_p50',
+      'e2e_p99',
+      'checkpoint_p99',
+      'first_checkpoint_p99',
+      'api_rss_per_connection',
+      'compaction_ops_per_s',
+      'api_cpu_per_connection',
+      'replicator_cpu_per_1k_ops',
+    ];
     const base = [0, 1, 2].map((i) => run(Object.fromEntries(ids.map((id) => [id, [100, 101, 99][i]!]))));
     // e2e_p50 separated 3 vs 3 (p = 0.05 exactly is not < 0.05; use 4 vs 4 instead).
     const b4 = [...base, run(Object.fromEntries(ids.map((id) => [id, 100.5])))];
     const c4 = [0, 1, 2, 3].map((i) =>
-      run(Object.fromEntries(ids.map((id) => [id, id === 'e2e_p50' ? [130, 131, 129, 132][i]! : [100, 101, 99, 100.5][i]!]))),
+      run(
+        Object.fromEntries(
+          ids.map((id) => [id, id === 'e2e_p50' ? [130, 131, 129, 132][i]! : [100, 101, 99, 100.5][i]!]),
+        ),
+      ),
     );
     const alone = compareRuns(b4, c4, options(['e2e_p50']));
     expect(alone.metrics[0]!.p).toBeCloseTo(1 / 70, 10);
@@ -118,7 +131,10 @@ describe('gate comparison', () => {
 
   it('names bad input: invalid run (98), too few runs, different scenarios (2)', () => {
     const good = runs('e2e_p50', [10, 11, 12]);
-    const invalid = [...runs('e2e_p50', [10, 11]), run({ e2e_p50: 12 }, { valid: false, reasons: ['load generator saturated: cpu'] })];
+    const invalid = [
+      ...runs('e2e_p50', [10, 11]),
+      run({ e2e_p50: 12 }, { valid: false, reasons: ['load generator saturated: cpu'] }),
+    ];
     const expectError = (fn: () => unknown, code: string, exit: number) => {
       try {
         fn();
@@ -138,7 +154,9 @@ describe('gate comparison', () => {
   it('different machines: warns, skips machine-dependent metrics, refuses when nothing is left, --force compares', () => {
     const elsewhere = { ...MACHINE, cpuModel: 'Other CPU', cores: 8 };
     const base = [1, 2, 3].map((i) => run({ e2e_p50: 10 + i, api_rss_per_connection: 12 + i / 10 }));
-    const cand = [1, 2, 3].map((i) => run({ e2e_p50: 10 + i, api_rss_per_connection: 12 + i / 10 }, { machine: elsewhere }));
+    const cand = [1, 2, 3].map((i) =>
+      run({ e2e_p50: 10 + i, api_rss_per_connection: 12 + i / 10 }, { machine: elsewhere }),
+    );
     const mixed = compareRuns(base, cand, options(['e2e_p50', 'api_rss_per_connection']));
     expect(mixed.warnings.join()).toContain('cpuModel Test CPU vs Other CPU');
     expect(mixed.metrics.find((m) => m.id === 'e2e_p50')!.outcome).toBe('skipped');

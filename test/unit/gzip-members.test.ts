@@ -6,7 +6,11 @@ import { GzipMembers } from '../../src/service/api/http/gzip-members.js';
 
 /** A response stand-in that records what is written. */
 function fakeResponse() {
-  const res = new EventEmitter() as EventEmitter & { chunks: Buffer[]; destroyed: boolean; write(b: Buffer): boolean };
+  const res = new EventEmitter() as EventEmitter & {
+    chunks: Buffer[];
+    destroyed: boolean;
+    write(b: Buffer): boolean;
+  };
   res.chunks = [];
   res.destroyed = false;
   res.write = (b: Buffer) => {

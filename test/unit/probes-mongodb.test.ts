@@ -4,10 +4,28 @@ import { mongoSamples, type MongoReading } from '../../src/probes/index.js';
 
 /** Replies of dbStats, $collStats and the oplog as a MongoDB 7 replica set answers them (recorded shapes). */
 const READING: MongoReading = {
-  dbStats: { dataSize: 52_428_800, storageSize: 20_971_520, indexSize: 8_388_608, objects: 120_000, totalSize: 29_360_128 },
+  dbStats: {
+    dataSize: 52_428_800,
+    storageSize: 20_971_520,
+    indexSize: 8_388_608,
+    objects: 120_000,
+    totalSize: 29_360_128,
+  },
   collections: [
-    { name: 'bucket_data', size: 40_000_000, storageSize: 15_000_000, totalIndexSize: 6_000_000, count: 100_000 },
-    { name: 'current_data', size: 10_000_000, storageSize: 5_000_000, totalIndexSize: 2_000_000, count: 19_000 },
+    {
+      name: 'bucket_data',
+      size: 40_000_000,
+      storageSize: 15_000_000,
+      totalIndexSize: 6_000_000,
+      count: 100_000,
+    },
+    {
+      name: 'current_data',
+      size: 10_000_000,
+      storageSize: 5_000_000,
+      totalIndexSize: 2_000_000,
+      count: 19_000,
+    },
   ],
   oplog: { size: 104_857_600, maxSize: 1_073_741_824, firstTs: 1_780_000_000, lastTs: 1_780_086_400 },
 };
@@ -16,7 +34,8 @@ describe('MongoDB storage probe', () => {
   it('turns dbStats, collection stats and the oplog into storage samples', () => {
     const samples = mongoSamples(READING, 1000, 'storage');
     const value = (metric: string, tags: Record<string, string> = {}) =>
-      samples.find((s) => s.metric === metric && Object.entries(tags).every(([k, v]) => s.tags?.[k] === v))?.value;
+      samples.find((s) => s.metric === metric && Object.entries(tags).every(([k, v]) => s.tags?.[k] === v))
+        ?.value;
     expect(value('mongodb_database_bytes')).toBe(29_360_128);
     expect(value('mongodb_data_bytes')).toBe(52_428_800);
     expect(value('mongodb_objects')).toBe(120_000);
@@ -27,7 +46,11 @@ describe('MongoDB storage probe', () => {
   });
 
   it('a standalone server (no oplog) and an older dbStats without totalSize still give the database size', () => {
-    const samples = mongoSamples({ dbStats: { storageSize: 100, indexSize: 20 }, collections: [] }, 1, 'storage');
+    const samples = mongoSamples(
+      { dbStats: { storageSize: 100, indexSize: 20 }, collections: [] },
+      1,
+      'storage',
+    );
     expect(samples.find((s) => s.metric === 'mongodb_database_bytes')?.value).toBe(120);
     expect(samples.some((s) => s.metric.startsWith('mongodb_oplog'))).toBe(false);
   });

@@ -39,7 +39,9 @@ describe('evaluateRow on the spec example', () => {
       'bucket_definitions:\n  b:\n    data:\n      - SELECT id, _internal FROM todos\n',
       { bucketIdPrefix: '1#' },
     );
-    expect(named.evaluateRow(table('todos'), { id: 't1', _internal: 'x' })[0]!.data).toBe('{"id":"t1","_internal":"x"}');
+    expect(named.evaluateRow(table('todos'), { id: 't1', _internal: 'x' })[0]!.data).toBe(
+      '{"id":"t1","_internal":"x"}',
+    );
   });
 
   it('moves a row between buckets when the owner changes (two evaluations)', () => {

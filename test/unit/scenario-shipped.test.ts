@@ -16,7 +16,9 @@ const repoDir = fileURLToPath(new URL('../..', import.meta.url));
 const files = readdirSync(scenariosDir).filter(
   (name) => name.endsWith('.yaml') && !name.startsWith('profile-') && !name.startsWith('drill-'),
 );
-const drills = readdirSync(scenariosDir).filter((name) => name.startsWith('drill-') && name.endsWith('.yaml'));
+const drills = readdirSync(scenariosDir).filter(
+  (name) => name.startsWith('drill-') && name.endsWith('.yaml'),
+);
 
 async function planOf(name: string): Promise<RunPlan> {
   return planScenario(await loadScenario(join(scenariosDir, name), { env: {} }));
@@ -72,8 +74,12 @@ describe('shipped scenarios', () => {
   it('quickstart dry-run text shows the schedule', async () => {
     const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
     expect(text).toContain('Duration: phases 1m50s + setup ≈ 42s = 2m32s (max_duration 3m)\n');
-    expect(text).toContain('Levels:   connections 250, 500, 1000, 2000; writes 10, 20, 50, 100 tx/s; compactions 1\n');
-    expect(text).toContain('Clients:  HTTP streams accept gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)');
+    expect(text).toContain(
+      'Levels:   connections 250, 500, 1000, 2000; writes 10, 20, 50, 100 tx/s; compactions 1\n',
+    );
+    expect(text).toContain(
+      'Clients:  HTTP streams accept gzip, deflate, br, as the official SDKs do over fetch (compression: sdk)',
+    );
     const rows = text
       .split('\n')
       .filter((line) => /^\d+ /.test(line))

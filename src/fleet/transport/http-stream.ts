@@ -25,7 +25,9 @@ const COMPRESSION_HEADERS: Record<StreamCompression, Record<string, string>> = {
 };
 
 /** A decompressor for a response's Content-Encoding; undefined for identity. */
-function decompressorFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+function decompressorFor(
+  encoding: string | undefined,
+): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   switch (encoding?.trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
@@ -105,7 +107,8 @@ export class HttpSyncStream implements StreamConnection {
       // A compressed body is decoded asynchronously: its last lines (a final token_expires_in: 0) come out of
       // the decompressor after the response has closed, and must be handled before the end is.
       const d = this.decompressor;
-      if (d && response.complete && !d.readableEnded && !d.destroyed) d.once('end', () => this.onResponseClosed());
+      if (d && response.complete && !d.readableEnded && !d.destroyed)
+        d.once('end', () => this.onResponseClosed());
       else this.onResponseClosed();
     });
     if (response.statusCode !== 200) {
@@ -125,7 +128,10 @@ export class HttpSyncStream implements StreamConnection {
       response.on('data', (chunk: Buffer) => this.handler.onBytes(chunk.length));
       decompressor.on('data', (chunk: Buffer) => this.onChunk(chunk, false));
       decompressor.on('error', (error) => {
-        this.fail(FleetErrorCode.protocol, `bad ${response.headers['content-encoding']} body: ${error.message}`);
+        this.fail(
+          FleetErrorCode.protocol,
+          `bad ${response.headers['content-encoding']} body: ${error.message}`,
+        );
       });
       response.pipe(decompressor);
       this.decompressor = decompressor;

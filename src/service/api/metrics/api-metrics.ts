@@ -159,5 +159,7 @@ export class ServiceMetrics implements ApiMetrics {
 
 /** This package's version, reported in target_info. */
 const SERVICE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
 ).version;
