@@ -12,6 +12,8 @@ export interface Evidence {
   refused?: string;
   /** True for MongoDB figures and any number not backed by a measurement. */
   modelled?: boolean;
+  /** Set when the fit was translated to another service by a calibration: which ratios. */
+  translated?: string;
 }
 
 /** A recommended or predicted number with its unit, band, evidence and assumptions. */
@@ -35,6 +37,10 @@ export function fromFit(fit: Fit): Evidence {
     n: fit.n,
     interval: fit.interval,
     ...(fit.refused ? { refused: fit.refused } : {}),
+    // A fit carried over to another service by a calibration says so on every figure drawn from it.
+    ...(fit.notes.some((n) => n.startsWith('translated by calibration'))
+      ? { translated: fit.notes.find((n) => n.startsWith('translated by calibration')) }
+      : {}),
   };
 }
 

@@ -56,7 +56,7 @@ export function recommendationsCsv(recs: Recommendations): string {
     cell(q.evidence.interval?.[0]),
     cell(q.evidence.interval?.[1]),
     q.evidence.modelled ? 'true' : '',
-    [q.note, q.evidence.refused ? `fit refused: ${q.evidence.refused}` : undefined]
+    [q.note, q.evidence.refused ? `fit refused: ${q.evidence.refused}` : undefined, q.evidence.translated]
       .filter(Boolean)
       .join('; '),
     q.assumptions.join('; '),

@@ -4,10 +4,11 @@ import type { Recommendations } from './recommend.js';
 
 const show = (q: Quantity, digits = 3): string => {
   if (q.value === null) return `— (${q.note ?? q.evidence.refused ?? 'not determined'})`;
+  const translated = q.evidence.translated ? ' (translated)' : '';
   const v = Number(q.value.toPrecision(digits));
   const band =
     q.low !== undefined && q.high !== undefined ? ` [${formatNumber(q.low)}–${formatNumber(q.high)}]` : '';
-  return `${q.lowerBound ? '≥ ' : ''}${v} ${q.unit}${band}`;
+  return `${q.lowerBound ? '≥ ' : ''}${v} ${q.unit}${band}${translated}`;
 };
 
 function table(rows: [string, string][]): string {
@@ -67,7 +68,11 @@ export function formatSummary(recs: Recommendations): string {
     };
     for (const l of api.limits.filter((x) => x.name !== 'connection-cap')) {
       const slope = slopeText(fitOf[l.name as keyof typeof fitOf]);
-      rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}`]);
+      const fit = fitOf[l.name as keyof typeof fitOf];
+      const translated = fit.notes.some((n) => n.startsWith('translated by calibration'))
+        ? ' (translated by calibration)'
+        : '';
+      rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}${translated}`]);
     }
     rows.push([
       'Connection cap',

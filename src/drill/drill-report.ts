@@ -31,6 +31,8 @@ function timelineSpec(r: DrillResults): TopLevelSpec {
   const steps = r.steps.map((s) => ({ at: t(s.startedAt), step: s.name }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    // The two charts color different things: their color scales must not merge.
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: [
       {
         width: 760,

@@ -227,9 +227,12 @@ function measure(
   verdict.candidateMedian = median(cand.values);
   verdict.baselineSpread = relativeMad(base.values);
   verdict.candidateSpread = relativeMad(cand.values);
-  if (verdict.baselineMedian <= 0 || verdict.candidateMedian <= 0) {
+  // A ratio of medians needs positive values: one run's negative slope (noise at small levels) would put
+  // resampled medians on both sides of zero and the interval would mean nothing.
+  const nonPositive = [...base.values, ...cand.values].filter((v) => !(v > 0)).length;
+  if (nonPositive > 0) {
     verdict.outcome = unavailable;
-    verdict.reason = 'a median is zero or negative: a ratio means nothing here';
+    verdict.reason = `${nonPositive} run(s) measured zero or less: a ratio means nothing here`;
     return verdict;
   }
   // Orient so that a ratio above 1 is always "worse".

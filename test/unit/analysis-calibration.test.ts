@@ -94,6 +94,9 @@ describe('calibration against a service with known extra costs', () => {
     const { recommendations, text } = sizeRun(fixture('ref-b'), PROFILE, { calibrationPath: file });
     expect(recommendations.run.service).toMatch(/translated from reference service .* by calibration/);
     expect(text).toContain('translated from reference service');
+    // Every figure drawn from a translated fit says so.
+    expect(text).toMatch(/memory limit .* \(translated by calibration\)/);
+    expect(text).toMatch(/Replication .* \(translated\)/);
     const other = { ...calibration, shape: { ...calibration.shape, compression: 'none' } };
     expect(shapeDifferences(other.shape, shapeOf(refB))).toEqual([
       'compression: calibrated with none, run uses sdk',

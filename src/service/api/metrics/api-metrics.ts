@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { SYNCSCALE_VERSION } from '../../../version.js';
 import type { ReplicationMetrics } from '../../replication/index.js';
 
 export interface StorageSizes {
@@ -41,7 +41,7 @@ export class ServiceMetrics implements ApiMetrics {
       help: 'Target metadata',
       labelNames: ['service_name', 'service_version'],
       registers: [this.registry],
-    }).set({ service_name: 'syncscale-reference-service', service_version: SERVICE_VERSION }, 1);
+    }).set({ service_name: 'syncscale-reference-service', service_version: SYNCSCALE_VERSION }, 1);
     this.connections = new Gauge({
       name: 'powersync_concurrent_connections',
       help: 'Open sync streams (HTTP and each RSocket stream)',
@@ -156,10 +156,3 @@ export class ServiceMetrics implements ApiMetrics {
     return server;
   }
 }
-
-/** This package's version, reported in target_info. */
-const SERVICE_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
