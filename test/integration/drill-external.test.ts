@@ -97,8 +97,9 @@ settle: 2s
     const reports = path.join(config.dir, 'reports');
     const child = new CliProcess(['drill', drillFile, '--reports-dir', reports]);
     const { code } = await child.exited;
-    expect(code, child.output).toBe(0);
     const [dir] = fs.readdirSync(reports);
+    const markdown = dir ? fs.readFileSync(path.join(reports, dir, 'drill.md'), 'utf8') : '';
+    expect(code, `${child.output}\n${markdown}`).toBe(0);
     const r = JSON.parse(fs.readFileSync(path.join(reports, dir!, 'drill.json'), 'utf8')) as DrillResults;
     expect(r.verdict).toBe('PASS');
     const step = r.steps[0]!;

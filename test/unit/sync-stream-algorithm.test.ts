@@ -42,6 +42,8 @@ function put(bucket: string, opId: bigint, id: string, targetOp: bigint | null =
 function harness(options: {
   ops: (checkpoint: bigint, positions: ReadonlyArray<{ bucket: string; after: bigint }>) => OplogRow[];
   onLine?: (line: SyncLine, lines: SyncLine[]) => void;
+  /** Runs while the stream loads its sync config, i.e. before it subscribes and resolves its buckets. */
+  whileStarting?: (publish: (checkpoint: bigint, changed: string[] | null) => void) => void;
 }) {
   const listeners = new Set<(u: CheckpointUpdate) => void>();
   const update = (checkpoint: bigint, changed: string[] | null): CheckpointUpdate => ({
@@ -77,14 +79,17 @@ function harness(options: {
     data: {
       read: async (_id: number, checkpoint: bigint, positions: any) => options.ops(checkpoint, positions),
     } as never,
-    syncConfig: async () => CONFIG,
+    syncConfig: async () => {
+      options.whileStarting?.(publish);
+      return CONFIG;
+    },
     maxBucketsPerConnection: 1000,
     maxParameterQueryResults: 1000,
   };
-  const publish = (checkpoint: bigint, changed: string[] | null) => {
+  function publish(checkpoint: bigint, changed: string[] | null) {
     current = update(checkpoint, changed);
     for (const listener of listeners) listener(current);
-  };
+  }
   const stream = new SyncStream(deps, {
     token: { sub: 'u1', iat: 0, exp: Math.floor(Date.now() / 1000) + 3600, payload: { sub: 'u1' } },
     request: { raw_data: true },
@@ -150,6 +155,20 @@ describe('sync stream algorithm', () => {
     expect(h.lines.some((l: any) => l.checkpoint_complete)).toBe(false);
     h.publish(20n, [GLOBAL]);
     await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '20'));
+    h.stop();
+    await h.done;
+  });
+
+  it('a checkpoint published while the stream is starting reaches the client (no missed changes)', async () => {
+    const h = harness({
+      ops: (checkpoint, positions) => {
+        const global = positions.find((p) => p.bucket === GLOBAL);
+        return checkpoint === 11n && global && global.after < 11n ? [put(GLOBAL, 11n, 'l-new')] : [];
+      },
+      whileStarting: (publish) => publish(11n, [GLOBAL]),
+    });
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '11'));
+    expect(h.lines.some((l: any) => l.data?.data?.some((op: any) => op.object_id === 'l-new'))).toBe(true);
     h.stop();
     await h.done;
   });

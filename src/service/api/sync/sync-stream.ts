@@ -93,6 +93,17 @@ export class SyncStream {
         if (full || (config.hasDynamicBuckets && update.parametersChanged)) {
           await this.resolveBuckets(config, update);
         }
+        // A checkpoint that arrived before this point is not in `dirty` (untracked while it is 'all', and
+        // before subscribing nothing is tracked): send the newest one known, or its changes would never reach
+        // this client (found by `syncscale drill`: list rows written while a stream was starting).
+        const latest = this.newest ?? this.deps.broadcaster.current;
+        if (
+          latest &&
+          latest !== update &&
+          latest.checkpoint.syncRulesId === syncRulesId &&
+          isNewer(latest, update)
+        )
+          update = latest;
         await this.processCheckpoint(config, update, full);
         spendCheckpointCpu(COST_KNOB);
         full = false;
@@ -352,4 +363,9 @@ function groupByBucket(rows: OplogRow[]): Map<string, OplogRow[]> {
     else groups.set(row.bucket, [row]);
   }
   return groups;
+}
+
+/** True when `a` is a later checkpoint than `b` of the same stream. */
+function isNewer(a: CheckpointUpdate, b: CheckpointUpdate): boolean {
+  return a.checkpoint.checkpoint > b.checkpoint.checkpoint;
 }
