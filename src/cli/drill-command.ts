@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors/index.js';
-import type { CliIo } from './io.js';
+import { interruptOnSignal, type CliIo } from './io.js';
 
 /** `syncscale drill <drill.yaml>`: rehearse a rolling deploy. Exit 0 PASS, 99 FAIL, 2 bad file, 1 error. */
 export function drillCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -37,16 +37,11 @@ async function drill(
     return ExitCode.OK;
   }
   const { killAllServiceProcesses } = await import('../scenario/index.js');
-  const interrupt = new AbortController();
-  void io
-    .onShutdownSignal(() => {
-      killAllServiceProcesses();
-      io.stderr('Forced stop.\n');
-    })
-    .then((signal) => {
-      io.stderr(`\n${signal}: stopping the drill, keeping what it observed…\n`);
-      interrupt.abort();
-    });
+  const interrupt = interruptOnSignal(
+    io,
+    'stopping the drill, keeping what it observed',
+    killAllServiceProcesses,
+  );
   try {
     const outcome = await drillModule.runDrill(parsed, {
       reportsDir: flags.reportsDir,

@@ -29,3 +29,21 @@ export function processIo(): CliIo {
       }),
   };
 }
+
+/**
+ * Ctrl-C (or SIGTERM) during a long command: the first signal aborts the returned controller so the command
+ * stops and keeps what it gathered (saying `stopping`); a second one kills every service child at once.
+ */
+export function interruptOnSignal(io: CliIo, stopping: string, killAll: () => void): AbortController {
+  const interrupt = new AbortController();
+  void io
+    .onShutdownSignal(() => {
+      killAll();
+      io.stderr('Forced stop.\n');
+    })
+    .then((signal) => {
+      io.stderr(`\n${signal}: ${stopping}…\n`);
+      interrupt.abort();
+    });
+  return interrupt;
+}

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors/index.js';
-import type { CliIo } from './io.js';
+import { interruptOnSignal, type CliIo } from './io.js';
 
 /** `syncscale run <scenario>`: the capacity scenario, end to end. */
 export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -59,17 +59,11 @@ async function run(
   }
   const { runScenario } = await import('../scenario/run-scenario.js');
   const { killAllServiceProcesses } = await import('../scenario/child-processes.js');
-  const interrupt = new AbortController();
-  void io
-    .onShutdownSignal(() => {
-      // A second Ctrl-C: stop waiting for a graceful shutdown.
-      killAllServiceProcesses();
-      io.stderr('Forced stop.\n');
-    })
-    .then((signal) => {
-      io.stderr(`\n${signal}: stopping the run, keeping the results gathered so far…\n`);
-      interrupt.abort();
-    });
+  const interrupt = interruptOnSignal(
+    io,
+    'stopping the run, keeping the results gathered so far',
+    killAllServiceProcesses,
+  );
   try {
     const outcome = await runScenario(scenario, {
       reportsDir: flags.reportsDir,

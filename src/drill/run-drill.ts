@@ -5,7 +5,7 @@ import { ExitCode } from '../errors/index.js';
 import { Fleet, type ClientAuth } from '../fleet/index.js';
 import { MetricRegistry, type Sample } from '../metrics/index.js';
 import { PROBE_METRIC_KINDS } from '../probes/index.js';
-import { RunDirectory } from '../scenario/index.js';
+import { abortableSleep, RunDirectory } from '../scenario/index.js';
 import { drillReports } from './drill-report.js';
 import { stepKind, type Drill, type DrillStep } from './drill-file.js';
 import { decide, type DrillResults, type StepRecord } from './drill-verdict.js';
@@ -30,17 +30,7 @@ export interface DrillOutcome {
   results: DrillResults | undefined;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
+const sleep = abortableSleep;
 
 /**
  * `syncscale drill`: a connected fleet and steady writes throughout, the deploy's steps one after another,

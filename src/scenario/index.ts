@@ -46,3 +46,4 @@ export { formatPath } from './scenario-error.js';
 export { datasetSchema } from './dataset-schema.js';
 export { duration, positiveDuration, positiveCount, positiveRate } from './schema-helpers.js';
 export { RunDirectory } from './run-directory.js';
+export { abortableSleep } from './abortable-sleep.js';

@@ -39,6 +39,7 @@ import {
   WriteGenerator,
   type WriteSummary,
 } from '../writers/index.js';
+import { abortableSleep } from './abortable-sleep.js';
 import { killAllServiceProcesses } from './child-processes.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { connectExternalTarget, type RunTarget as RunningTarget } from './external-target.js';
@@ -564,17 +565,6 @@ function rateShape(phase: Phase) {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
+const sleep = abortableSleep;
 
 export { MetricName };
