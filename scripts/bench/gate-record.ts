@@ -57,7 +57,7 @@ fs.writeFileSync(
     {
       scenario: args.scenario,
       recordedAt: new Date().toISOString(),
-      machine: machineFingerprint(),
+      machine: await machineFingerprint(),
       delaysMs: DELAYS,
       runs: recorded,
     },

@@ -1,5 +1,6 @@
 import type { Fit, Prediction } from './fit-types.js';
 import { fitRun, type RunFits } from './fit-run.js';
+import { connectionLevels } from './levels.js';
 import type { RunResults } from './run-results.js';
 import { interval95, seededRandom, theilSen, type Point } from './stats.js';
 
@@ -413,12 +414,9 @@ export function checkCalibration(
   calibration: Calibration,
   reference: RunResults,
   real: RunResults,
-  connectionLevelsOf: (
-    run: RunResults,
-  ) => Array<{ api: Array<{ connections: number; rssMb?: number; cpuCores?: number }> }>,
 ): CalibrationCheck {
   const translated = translateFits(fitRun(reference), calibration);
-  const points = connectionLevelsOf(real).flatMap((l) => l.api);
+  const points = connectionLevels(real).flatMap((l) => l.api);
   const errors = (
     fit: Fit,
     value: (p: { rssMb?: number; cpuCores?: number }) => number | undefined,

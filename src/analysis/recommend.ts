@@ -12,7 +12,7 @@ import {
 import { recommendStorage, type StorageRecommendation } from './recommend-storage.js';
 import type { RunResults } from './run-results.js';
 import { translateFits, type Calibration } from './calibration.js';
-import { SYNCSCALE_VERSION } from './version.js';
+import { SYNCSCALE_VERSION } from '../version.js';
 import { validateCpuModel, validateMemoryModel, type ModelValidation } from './validation.js';
 
 export const RECOMMENDATIONS_SCHEMA_VERSION = 1;

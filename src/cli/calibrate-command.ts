@@ -66,7 +66,6 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
         calibration,
         analysis.loadRunResults(resolve(flags.checkReference)),
         analysis.loadRunResults(resolve(flags.checkReal)),
-        analysis.connectionLevels,
       );
       lines.push(`Check: ${check.memory.message}`, `       ${check.cpu.message}`);
     }

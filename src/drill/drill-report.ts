@@ -1,11 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { renderSvg } from '../report/index.js';
+import { escapeHtml, renderSvg } from '../report/index.js';
 import type { DrillResults } from './drill-verdict.js';
-
-const escapeHtml = (text: string) =>
-  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 /** Process lanes: each process's life, and each replicator's spans of holding the lock. */
 function lanes(r: DrillResults): Array<{ lane: string; from: number; to: number; state: string }> {

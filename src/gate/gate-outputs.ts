@@ -1,3 +1,4 @@
+import { escapeHtml } from '../report/index.js';
 import type { GateVerdict, MetricVerdict } from './compare-runs.js';
 
 const OUTCOME_TEXT: Record<MetricVerdict['outcome'], string> = {
@@ -99,13 +100,8 @@ export function gateMarkdown(verdict: GateVerdict): string {
   ].join('\n');
 }
 
-function xml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;');
-}
+/** XML attribute and text escaping: the same five entities as HTML. */
+const xml = escapeHtml;
 
 /**
  * JUnit XML, one test case per metric: a regression is a failure; inconclusive and skipped metrics are

@@ -1,11 +1,9 @@
+import { median as ssMedian } from 'simple-statistics';
 import { seededRandom } from '../analysis/index.js';
 
-/** Median of a non-empty list (mean of the middle two for an even count). */
+/** Median of a non-empty list (simple-statistics; throws on an empty one). */
 export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('median of no values');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return ssMedian(values as number[]);
 }
 
 /** Robust spread: median absolute deviation from the median, relative to the median (0 when it is 0). */

@@ -1,5 +1,6 @@
-import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { cgroupPathOf } from './cgroup-probe.js';
 
 /**
  * What the machine that made a run was: stored with every run so the regression gate can tell when two
@@ -18,7 +19,7 @@ export interface MachineFingerprint {
 }
 
 /** The fingerprint of the machine this process runs on. */
-export function machineFingerprint(): MachineFingerprint {
+export async function machineFingerprint(): Promise<MachineFingerprint> {
   const cpus = os.cpus();
   return {
     cpuModel: (cpus[0]?.model ?? 'unknown').trim(),
@@ -27,7 +28,7 @@ export function machineFingerprint(): MachineFingerprint {
     platform: process.platform,
     arch: process.arch,
     totalMemoryBytes: os.totalmem(),
-    cgroup: ownCgroupLimits(),
+    cgroup: await ownCgroupLimits(),
   };
 }
 
@@ -55,25 +56,15 @@ export function fingerprintDifferences(
   return differences;
 }
 
-function ownCgroupLimits(): MachineFingerprint['cgroup'] {
-  try {
-    // cgroup v2: "0::/path" is the only line.
-    const line = fs
-      .readFileSync('/proc/self/cgroup', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('0::'));
-    if (!line) return {};
-    const dir = `/sys/fs/cgroup${line.slice(3).trim()}`.replace(/\/$/, '');
-    return { cpuMax: readTrimmed(`${dir}/cpu.max`), memoryMax: readTrimmed(`${dir}/memory.max`) };
-  } catch {
-    return {};
-  }
-}
-
-function readTrimmed(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+/** cpu.max and memory.max of this process's cgroup v2 directory (found by the cgroup probe's lookup). */
+async function ownCgroupLimits(): Promise<MachineFingerprint['cgroup']> {
+  const dir = await cgroupPathOf('self');
+  if (!dir) return {};
+  const read = (file: string) =>
+    readFile(`${dir}/${file}`, 'utf8').then(
+      (t) => t.trim(),
+      () => undefined,
+    );
+  const [cpuMax, memoryMax] = await Promise.all([read('cpu.max'), read('memory.max')]);
+  return { cpuMax, memoryMax };
 }

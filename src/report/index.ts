@@ -11,6 +11,7 @@ export { renderMarkdownReport } from './markdown-report.js';
 export { renderHtmlReport } from './html-report.js';
 export { chartPanels, type ChartPanel } from './chart-specs.js';
 export { renderSvg } from './render-svg.js';
+export { escapeHtml } from './format.js';
 export {
   renderTerminalSummary,
   TERMINAL_SUMMARY_MAX_LINES,

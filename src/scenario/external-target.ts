@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
+import { parsePrometheusText } from '../probes/index.js';
 import { commandTokenProvider, type ClientAuth, type MintedTokenAuth } from '../fleet/index.js';
 import type { ExternalProcess, ExternalTarget } from './types.js';
 
@@ -174,10 +175,8 @@ async function reportedService(
   for (const url of urls) {
     try {
       const text = await (await fetch(url, { signal: AbortSignal.timeout(3000) })).text();
-      const line = text.split('\n').find((l) => l.startsWith('target_info{'));
-      if (!line) continue;
-      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1];
-      return { name: label('service_name'), version: label('service_version') };
+      const info = parsePrometheusText(text).series.find((s) => s.name === 'target_info');
+      if (info) return { name: info.labels.service_name, version: info.labels.service_version };
     } catch {
       // the next URL, if any
     }

@@ -120,7 +120,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let failure: unknown;
   const startedAt = Date.now();
   // Stored with the results: the regression gate refuses to compare machine-dependent figures across machines.
-  const machine = machineFingerprint();
+  const machine = await machineFingerprint();
   /** Bucket definitions of the sync config: part of the scenario shape a calibration depends on. */
   let syncConfigBuckets: number | null = null;
   const progress = new ProgressLine(options.out, options.progressIntervalMs ?? 2000);

@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   calibrate,
   checkCalibration,
-  connectionLevels,
   fitRun,
   loadRunResults,
   shapeDifferences,
@@ -71,7 +70,7 @@ describe('calibration against a service with known extra costs', () => {
   });
 
   it('predicts a second, different pair of runs: memory within 20 %, CPU within 30 %', () => {
-    const check = checkCalibration(calibration, refB, realB, connectionLevels);
+    const check = checkCalibration(calibration, refB, realB);
     expect(check.memory.levels.length).toBeGreaterThanOrEqual(4);
     expect(check.memory.maxErrorPercent!).toBeLessThanOrEqual(20);
     expect(check.cpu.maxErrorPercent!).toBeLessThanOrEqual(30);
