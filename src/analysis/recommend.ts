@@ -27,6 +27,8 @@ export interface Recommendations {
     service: string;
     /** What the clients' HTTP streams accepted (`sdk` = gzip, deflate, br as the official SDKs). */
     compression: string;
+    /** Set for untranslated reference-service figures: they are not PowerSync's, and how to get those. */
+    caveat?: string;
     valid: boolean;
     invalidReasons: string[];
   };
@@ -50,7 +52,14 @@ export interface Recommendations {
 }
 
 /** What the run measured: which service, and what the clients' streams accepted. */
-function measuredWith(run: RunResults, calibration?: Calibration): { service: string; compression: string } {
+/** Printed with every untranslated reference-service sizing (terminal, report.md/html). */
+export const REFERENCE_CAVEAT =
+  'These figures are for the reference service, not PowerSync: run the same scenario against your deployment (target.external, or docker-compose.bench.yml) for figures of the real service.';
+
+function measuredWith(
+  run: RunResults,
+  calibration?: Calibration,
+): { service: string; compression: string; caveat?: string } {
   const scenario = run.scenario as { target: { kind?: string; endpoint?: string }; compression?: string };
   const reported = (run as { targetService?: { name?: string; version?: string } }).targetService;
   const says = reported
@@ -66,6 +75,7 @@ function measuredWith(run: RunResults, calibration?: Calibration): { service: st
       : service,
     // Runs before the compression setting existed sent no Accept-Encoding.
     compression: scenario.compression ?? 'none (run predates the setting)',
+    ...(scenario.target.kind !== 'external' && !calibration ? { caveat: REFERENCE_CAVEAT } : {}),
   };
 }
 

@@ -104,9 +104,6 @@ export function formatSummary(recs: Recommendations): string {
   rows.push(['Validation', v.message]);
   rows.push(['', recs.cpuValidation.message]);
   const measured = `Measured on: ${recs.run.service}; client streams: compression ${recs.run.compression}`;
-  const reference =
-    recs.run.service.startsWith('reference service') && !recs.run.service.includes('translated')
-      ? '\n  These figures are for the reference service, not PowerSync: run the same scenario against your deployment\n  (target.external, or docker-compose.bench.yml) for figures of the real service.'
-      : '';
+  const reference = recs.run.caveat ? `\n  ${recs.run.caveat}` : '';
   return `Sizing for profile "${p.name}" (${p.peakConnections} peak connections, design ${p.designConnections}; ${p.peakTxPerSecond} tx/s) from run ${recs.run.runId}\n${measured}${reference}\n${table(rows)}\n`;
 }

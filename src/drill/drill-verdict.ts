@@ -84,7 +84,7 @@ export interface DecideInput {
     | undefined;
   windows: WindowAggregates[];
   cumulative: WindowAggregates;
-  writes: { committed: number; failed: number; commits: number[] } | undefined;
+  writes: { committed: number; failed: number } | undefined;
   reconnectTimes: number[];
   synced: Array<{ at: number; synced: number }>;
   clients: number;

@@ -14,8 +14,6 @@ export class DrillWriter {
   private n = 0;
   committed = 0;
   failed = 0;
-  /** Commit time of every insert, ms since the epoch, for the write timeline. */
-  readonly commits: number[] = [];
 
   constructor(
     sourceUrl: string,
@@ -54,7 +52,6 @@ export class DrillWriter {
       .then(
         () => {
           this.committed++;
-          this.commits.push(Date.now());
         },
         () => {
           this.failed++;

@@ -197,9 +197,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       : undefined,
     windows: snapshot.windows,
     cumulative: snapshot.cumulative,
-    writes: writer
-      ? { committed: writer.committed, failed: writer.failed, commits: writer.commits }
-      : undefined,
+    writes: writer ? { committed: writer.committed, failed: writer.failed } : undefined,
     reconnectTimes,
     synced: syncedSeries,
     clients: drill.load.clients,

@@ -181,13 +181,12 @@ export function toMiBFromUnit(value: number, unit: string): number {
  * compression; for the reference service, where to get figures of the real one.
  */
 export function measuredOnText(recommendations: unknown): string | undefined {
-  const run = (recommendations as { run?: { service?: unknown; compression?: unknown } } | undefined)?.run;
+  const run = (
+    recommendations as { run?: { service?: unknown; compression?: unknown; caveat?: unknown } } | undefined
+  )?.run;
   if (!run || typeof run.service !== 'string') return undefined;
   const compression =
     typeof run.compression === 'string' ? `; client streams: compression ${run.compression}` : '';
-  const reference =
-    run.service.startsWith('reference service') && !run.service.includes('translated')
-      ? ' These figures are for the reference service, not PowerSync: run the same scenario against your deployment (`target.external`, or `docker-compose.bench.yml`) for figures of the real service.'
-      : '';
-  return `Measured on: ${run.service}${compression}.${reference}`;
+  const caveat = typeof run.caveat === 'string' ? ` ${run.caveat}` : '';
+  return `Measured on: ${run.service}${compression}.${caveat}`;
 }

@@ -64,10 +64,10 @@ export async function checkExternalTarget(target: ExternalTarget): Promise<void>
       ),
     );
   target.processes.forEach((p, i) => {
+    // The shorthand (pid/metrics_url directly under `external`) is appended as the last process.
+    const shorthand = target.pid !== undefined || target.metricsUrl !== undefined;
     const where =
-      target.pid !== undefined && i === target.processes.length - 1 && !target.processes.slice(0, -1).length
-        ? 'target.external'
-        : `target.external.processes[${i}]`;
+      shorthand && i === target.processes.length - 1 ? 'target.external' : `target.external.processes[${i}]`;
     if (p.pid !== undefined) {
       const pid = p.pid;
       check(`${where}.pid`, async () =>

@@ -63,6 +63,8 @@ describe('syncscale size, in memory, on the saved quickstart run', () => {
     });
     expect(recs.api.containers.value).toBe(9);
     expect(recs.run.service).toBe('reference service (syncscale 0.1.0)');
+    expect(recs.run.caveat).toMatch(/not PowerSync/);
+    expect(io.out).toContain(recs.run.caveat!);
     expect(recs.api.heap.nodeOptions).toBe('--max-old-space-size=819');
     // Idle RSS did not grow with connections in this short run: the fit refuses and says why.
     expect(recs.fits.apiMemory.refused).toMatch(/non-positive slope/);

@@ -93,6 +93,7 @@ describe('calibration against a service with known extra costs', () => {
     const { recommendations, text } = sizeRun(fixture('ref-b'), PROFILE, { calibrationPath: file });
     expect(recommendations.run.service).toMatch(/translated from reference service .* by calibration/);
     expect(text).toContain('translated from reference service');
+    expect(recommendations.run.caveat).toBeUndefined();
     // Every figure drawn from a translated fit says so.
     expect(text).toMatch(/memory limit .* \(translated by calibration\)/);
     expect(text).toMatch(/Replication .* \(translated\)/);
