@@ -10,11 +10,11 @@ import {
   positiveDuration,
   positiveRate,
   ScenarioError,
+  TRANSPORTS,
+  type Transport,
   YamlSource,
   zodProblems,
 } from '../scenario/index.js';
-
-const TRANSPORTS = ['http-ndjson', 'http-bson', 'websocket'] as const;
 
 /** One deploy step; each is a single-key mapping in the file (`- stop_replicator: {signal: SIGKILL}`). */
 const stepSchema = z.union([
@@ -70,7 +70,7 @@ const drillSchema = z.strictObject({
   load: z
     .strictObject({
       clients: positiveCount.default(100),
-      transport: z.enum(TRANSPORTS).default('http-ndjson'),
+      transport: z.enum(TRANSPORTS as [Transport, ...Transport[]]).default('http-ndjson'),
       writes_per_second: positiveRate.default(20),
     })
     .prefault({}),
@@ -122,7 +122,7 @@ export interface Drill {
     lists: number;
     syncConfigPath: string;
   };
-  load: { clients: number; transport: (typeof TRANSPORTS)[number]; writesPerSecond: number };
+  load: { clients: number; transport: Transport; writesPerSecond: number };
   warmupMs: number;
   steps: DrillStep[];
   settleMs: number;

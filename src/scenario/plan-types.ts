@@ -1,3 +1,4 @@
+import type { StreamCompression } from '../fleet/index.js';
 import type {
   Action,
   ClientLoad,
@@ -14,7 +15,7 @@ export interface RunPlan {
   description: string;
   target: ScenarioTarget;
   /** What the clients' HTTP streams accept. */
-  compression?: 'sdk' | 'gzip' | 'none';
+  compression?: StreamCompression;
   dataset: Dataset;
   phases: PhasePlan[];
   /** Every action, in time order, with its offset from the start of the first phase. */

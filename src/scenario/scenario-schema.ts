@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STREAM_COMPRESSIONS, type StreamCompression } from '../fleet/index.js';
 import { datasetSchema } from './dataset-schema.js';
 import { phaseSchema } from './phase-schema.js';
 import { positiveDuration } from './schema-helpers.js';
@@ -15,7 +16,7 @@ export const scenarioSchema = z.strictObject({
   description: z.string().default(''),
   target: targetSchema,
   /** What the clients' HTTP streams accept: `sdk` (as the official SDKs' fetch: gzip, deflate, br), `gzip`, `none`. */
-  compression: z.enum(['sdk', 'gzip', 'none']).default('sdk'),
+  compression: z.enum(STREAM_COMPRESSIONS as [StreamCompression, ...StreamCompression[]]).default('sdk'),
   dataset: datasetSchema,
   phases: z.array(phaseSchema).min(1),
   limits: z.strictObject({ max_duration: positiveDuration.prefault(DEFAULT_MAX_DURATION) }).prefault({}),

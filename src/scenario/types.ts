@@ -1,3 +1,4 @@
+import type { StreamCompression } from '../fleet/index.js';
 /**
  * A scenario as the run uses it: validated, defaulted, durations in milliseconds, paths absolute.
  * The YAML file spells keys in snake_case (`rows_per_user`); these types use camelCase. Shape kinds keep the
@@ -10,7 +11,7 @@ export interface Scenario {
   sourcePath?: string;
   target: ScenarioTarget;
   /** What the clients' HTTP streams accept (see scenario-schema.ts). */
-  compression: 'sdk' | 'gzip' | 'none';
+  compression: StreamCompression;
   dataset: Dataset;
   phases: Phase[];
   limits: Limits;

@@ -99,11 +99,11 @@ describe.skipIf(!available)(
   () => {
     it('a page fetches a stream of independently compressed segments and reads every line', async () => {
       const http = await import('node:http');
-      const { GzipMembers } = await import('../../src/service/api/http/gzip-members.js');
+      const { GzipSegments } = await import('../../src/service/api/http/gzip-segments.js');
       const server = http.createServer((req, res) => {
         if (req.url === '/stream') {
           res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Content-Encoding': 'gzip' });
-          const members = new GzipMembers(res, () => undefined);
+          const members = new GzipSegments(res, () => undefined);
           let n = 0;
           const next = () => {
             members.write(Buffer.from(`{"line":${n}}\n`));

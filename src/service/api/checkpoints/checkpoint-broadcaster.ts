@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../../logging/index.js';
+import { knobValue } from '../sync/cost-knob.js';
 import {
   CHECKPOINT_CHANNEL,
   getActiveCheckpoint,
@@ -28,11 +29,6 @@ type Listener = (update: CheckpointUpdate) => void;
  */
 export const FAULT_CHECKPOINT_DELAY_ENV = 'SYNCSCALE_FAULT_CHECKPOINT_DELAY_MS';
 
-function faultDelayMs(env: NodeJS.ProcessEnv): number {
-  const value = Number(env[FAULT_CHECKPOINT_DELAY_ENV] ?? 0);
-  return Number.isFinite(value) && value > 0 ? value : 0;
-}
-
 /**
  * One LISTEN connection per API process (service.md §4.2): every notification re-reads the active
  * checkpoint, computes what changed with two or three queries, and hands the result to all subscribed
@@ -47,7 +43,7 @@ export class CheckpointBroadcaster {
   private again = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly faultDelayMs = faultDelayMs(process.env);
+  private readonly faultDelayMs = knobValue(process.env, FAULT_CHECKPOINT_DELAY_ENV);
 
   constructor(
     private readonly storageUrl: string,

@@ -13,7 +13,7 @@ import type { ApiMetrics } from '../metrics/api-metrics.js';
 import type { LineSink, SyncStreamRunner, VerifiedToken } from '../sync/stream-types.js';
 import { readJsonBody, sendError, sendJson } from './json-response.js';
 import { validateSyncRequest } from './validate-request.js';
-import { GzipMembers } from './gzip-members.js';
+import { GzipSegments } from './gzip-segments.js';
 
 export interface ApiServerOptions {
   authenticate: (authorization: string | undefined) => Promise<VerifiedToken>;
@@ -95,8 +95,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     res.on('close', onClose);
     const onShutdown = () => abort.abort();
     options.shutdownSignal.addEventListener('abort', onShutdown);
-    // gzip with one fresh compressor per event-loop turn (gzip-members.ts): an idle stream holds none.
-    const members = gzip ? new GzipMembers(res, (n) => options.metrics.bytesSent(n)) : undefined;
+    // gzip with one fresh compressor per event-loop turn (gzip-segments.ts): an idle stream holds none.
+    const members = gzip ? new GzipSegments(res, (n) => options.metrics.bytesSent(n)) : undefined;
     const sink: LineSink = {
       write: async (line) => {
         if (abort.signal.aborted || res.destroyed) return;

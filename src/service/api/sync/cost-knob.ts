@@ -17,14 +17,16 @@ export interface CostKnob {
   checkpointCpuUs: number;
 }
 
+/** A test-only knob's value: a positive number, else 0 (off). */
+export function knobValue(env: NodeJS.ProcessEnv, name: string): number {
+  const value = Number(env[name] ?? 0);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
 export function costKnobFrom(env: NodeJS.ProcessEnv): CostKnob {
-  const read = (name: string) => {
-    const value = Number(env[name] ?? 0);
-    return Number.isFinite(value) && value > 0 ? value : 0;
-  };
   return {
-    streamMemoryKb: read(COST_KNOB_ENV.streamMemoryKb),
-    checkpointCpuUs: read(COST_KNOB_ENV.checkpointCpuUs),
+    streamMemoryKb: knobValue(env, COST_KNOB_ENV.streamMemoryKb),
+    checkpointCpuUs: knobValue(env, COST_KNOB_ENV.checkpointCpuUs),
   };
 }
 

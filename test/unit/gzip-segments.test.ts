@@ -2,17 +2,19 @@ import { EventEmitter } from 'node:events';
 import type http from 'node:http';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { GzipMembers } from '../../src/service/api/http/gzip-members.js';
+import { GzipSegments } from '../../src/service/api/http/gzip-segments.js';
 
 /** A response stand-in that records what is written. */
 function fakeResponse() {
   const res = new EventEmitter() as EventEmitter & {
     chunks: Buffer[];
     destroyed: boolean;
+    writableNeedDrain: boolean;
     write(b: Buffer): boolean;
   };
   res.chunks = [];
   res.destroyed = false;
+  res.writableNeedDrain = false;
   res.write = (b: Buffer) => {
     res.chunks.push(b);
     return true;
@@ -26,7 +28,7 @@ describe('gzip with a fresh compressor per burst', () => {
   it('compresses each event-loop turn into an independent segment of one gzip member, ended by a trailer', async () => {
     const res = fakeResponse();
     let sent = 0;
-    const members = new GzipMembers(res as unknown as http.ServerResponse, (n) => (sent += n));
+    const members = new GzipSegments(res as unknown as http.ServerResponse, (n) => (sent += n));
     members.write(Buffer.from('{"checkpoint":1}\n'));
     members.write(Buffer.from('{"data":2}\n'));
     expect(res.chunks).toHaveLength(0);
@@ -55,18 +57,21 @@ describe('gzip with a fresh compressor per burst', () => {
 
   it('an empty stream is still a valid gzip body', () => {
     const res = fakeResponse();
-    const members = new GzipMembers(res as unknown as http.ServerResponse, () => undefined);
+    const members = new GzipSegments(res as unknown as http.ServerResponse, () => undefined);
     members.end();
     expect(zlib.gunzipSync(Buffer.concat(res.chunks)).toString()).toBe('');
   });
 
   it('reports backpressure from the response until it drains', async () => {
     const res = fakeResponse();
+    // As a ServerResponse: a write that fills the buffer sets writableNeedDrain until 'drain'.
     res.write = (b: Buffer) => {
       res.chunks.push(b);
+      res.writableNeedDrain = true;
       return false;
     };
-    const members = new GzipMembers(res as unknown as http.ServerResponse, () => undefined);
+    res.on('drain', () => (res.writableNeedDrain = false));
+    const members = new GzipSegments(res as unknown as http.ServerResponse, () => undefined);
     expect(members.write(Buffer.from('a\n'))).toBe(true);
     await tick();
     expect(members.write(Buffer.from('b\n'))).toBe(false);

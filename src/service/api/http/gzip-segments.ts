@@ -26,28 +26,26 @@ const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
  * holds ~100–200 KB per stream for its whole life. The end writes a final empty block and the trailer.
  * One member matters: Chromium's decoder stops after the first member of a multi-member body.
  */
-export class GzipMembers {
+export class GzipSegments {
   private pending: Buffer[] = [];
   private scheduled = false;
   private started = false;
   private crc = 0;
   private size = 0;
-  /** False while the response's buffer is full: the caller waits for 'drain'. */
-  private writable = true;
 
   constructor(
     private readonly res: http.ServerResponse,
     private readonly onSent: (bytes: number) => void,
   ) {}
 
-  /** Queues bytes for the next segment; returns false when the response is backpressured. */
+  /** Queues bytes for the next segment; returns false while the response is backpressured (wait for 'drain'). */
   write(bytes: Buffer): boolean {
     this.pending.push(bytes);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    return this.writable;
+    return !this.res.writableNeedDrain;
   }
 
   /** Compresses what is queued into one segment and writes it (with the header, the first time). */
@@ -75,7 +73,6 @@ export class GzipMembers {
 
   private send(chunk: Buffer): void {
     this.onSent(chunk.length);
-    this.writable = this.res.write(chunk);
-    if (!this.writable) this.res.once('drain', () => (this.writable = true));
+    this.res.write(chunk);
   }
 }
