@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { freePort, startEmbeddedPostgres, type PostgresServer } from '../postgres/index.js';
+import { startEmbeddedPostgres, type PostgresServer } from '../postgres/index.js';
 import {
   CLI,
   createDatasetTables,
-  serviceConfig,
   ServiceProcess,
+  spawnService,
   waitForActiveCheckpoint,
+  writeServiceFiles,
 } from '../scenario/index.js';
 import { LoadBalancer } from './load-balancer.js';
 import type { Timeline } from './timeline.js';
@@ -165,27 +166,19 @@ export class EmbeddedDeployment {
   }
 
   private async launch(name: string, role: 'sync' | 'api', env: NodeJS.ProcessEnv): Promise<Member> {
-    const port = await freePort();
-    const metricsPort = await freePort();
-    const configPath = path.join(this.options.runDir, `service-${name}.yaml`);
-    await fs.writeFile(
-      configPath,
-      serviceConfig({
-        sourceUrl: this.sourceUrl,
-        storageUrl: this.storageUrl,
-        port,
-        metricsPort,
-        jwtKey: this.jwtKey,
-        audience: this.audience,
-        maxConcurrentConnections: this.options.maxConcurrentConnections,
-        role,
-      }),
-    );
+    const { configPath, port, metricsPort } = await writeServiceFiles(this.options.runDir, name, {
+      sourceUrl: this.sourceUrl,
+      storageUrl: this.storageUrl,
+      jwtKey: this.jwtKey,
+      audience: this.audience,
+      maxConcurrentConnections: this.options.maxConcurrentConnections,
+      role,
+    });
     const timeline = this.options.timeline;
     timeline.add({ at: Date.now(), subject: name, kind: 'started' });
-    const child = new ServiceProcess(name, [CLI, 'service', 'start', '-r', role, '-c', configPath], {
+    const child = spawnService(name, role, configPath, {
       heapMb: this.options.heapMb,
-      cwd: this.options.runDir,
+      runDir: this.options.runDir,
       log: this.options.log,
       env,
       onLine: (line, at) => {

@@ -31,10 +31,6 @@ export class LoadBalancer {
     this.backends.delete(name);
   }
 
-  get rotation(): string[] {
-    return [...this.backends.keys()];
-  }
-
   private route(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));

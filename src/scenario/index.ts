@@ -36,9 +36,11 @@ export {
   CLI,
   loadDataset as createDatasetTables,
   serviceConfig,
+  spawnService,
   waitForActiveCheckpoint,
+  writeServiceFiles,
 } from './embedded-target.js';
-export { ServiceProcess, killAllServiceProcesses, runningServiceProcesses } from './child-processes.js';
+export { ServiceProcess, killAllServiceProcesses } from './child-processes.js';
 /** Building blocks of file validation, shared with the drill file. */
 export { YamlSource } from './yaml-source.js';
 export { zodProblems, issueMessage } from './zod-problems.js';
