@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors/index.js';
-import { interruptOnSignal, type CliIo } from './io.js';
+import { runStoppable, type CliIo } from './io.js';
 
 /** `syncscale drill <drill.yaml>`: rehearse a rolling deploy. Exit 0 PASS, 99 FAIL, 2 bad file, 1 error. */
 export function drillCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -37,21 +37,17 @@ async function drill(
     return ExitCode.OK;
   }
   const { killAllServiceProcesses } = await import('../scenario/index.js');
-  const interrupt = interruptOnSignal(
+  return runStoppable(
     io,
     'stopping the drill, keeping what it observed',
     killAllServiceProcesses,
+    async (signal) => {
+      const outcome = await drillModule.runDrill(parsed, {
+        reportsDir: flags.reportsDir,
+        out: io.stdout,
+        signal,
+      });
+      return outcome.exitCode;
+    },
   );
-  try {
-    const outcome = await drillModule.runDrill(parsed, {
-      reportsDir: flags.reportsDir,
-      out: io.stdout,
-      signal: interrupt.signal,
-    });
-    return outcome.exitCode;
-  } catch (error) {
-    killAllServiceProcesses();
-    io.stderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return ExitCode.FAILURE;
-  }
 }

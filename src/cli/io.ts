@@ -1,3 +1,4 @@
+import { ExitCode } from '../errors/index.js';
 /**
  * The process boundary the commands see: output streams and signals. Commands receive it so tests can run
  * them in memory and assert exit codes (house style: one owner of the process boundary).
@@ -34,7 +35,7 @@ export function processIo(): CliIo {
  * Ctrl-C (or SIGTERM) during a long command: the first signal aborts the returned controller so the command
  * stops and keeps what it gathered (saying `stopping`); a second one kills every service child at once.
  */
-export function interruptOnSignal(io: CliIo, stopping: string, killAll: () => void): AbortController {
+function interruptOnSignal(io: CliIo, stopping: string, killAll: () => void): AbortController {
   const interrupt = new AbortController();
   void io
     .onShutdownSignal(() => {
@@ -46,4 +47,24 @@ export function interruptOnSignal(io: CliIo, stopping: string, killAll: () => vo
       interrupt.abort();
     });
   return interrupt;
+}
+
+/**
+ * Runs a long command that starts service processes (run, drill): Ctrl-C aborts the signal it gets, so it
+ * stops and keeps what it gathered; a crash kills every service child and is exit 1 with the stack.
+ */
+export async function runStoppable(
+  io: CliIo,
+  stopping: string,
+  killAll: () => void,
+  body: (signal: AbortSignal) => Promise<number>,
+): Promise<number> {
+  const interrupt = interruptOnSignal(io, stopping, killAll);
+  try {
+    return await body(interrupt.signal);
+  } catch (error) {
+    killAll();
+    io.stderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.FAILURE;
+  }
 }

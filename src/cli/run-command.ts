@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ExitCode } from '../errors/index.js';
-import { interruptOnSignal, type CliIo } from './io.js';
+import { runStoppable, type CliIo } from './io.js';
 
 /** `syncscale run <scenario>`: the capacity scenario, end to end. */
 export function runCommand(io: CliIo, setExitCode: (code: number) => void): Command {
@@ -59,21 +59,17 @@ async function run(
   }
   const { runScenario } = await import('../scenario/run-scenario.js');
   const { killAllServiceProcesses } = await import('../scenario/child-processes.js');
-  const interrupt = interruptOnSignal(
+  return runStoppable(
     io,
     'stopping the run, keeping the results gathered so far',
     killAllServiceProcesses,
+    async (signal) => {
+      const outcome = await runScenario(scenario, {
+        reportsDir: flags.reportsDir,
+        out: io.stdout,
+        signal,
+      });
+      return outcome.exitCode;
+    },
   );
-  try {
-    const outcome = await runScenario(scenario, {
-      reportsDir: flags.reportsDir,
-      out: io.stdout,
-      signal: interrupt.signal,
-    });
-    return outcome.exitCode;
-  } catch (error) {
-    killAllServiceProcesses();
-    io.stderr(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return ExitCode.FAILURE;
-  }
 }
