@@ -10,6 +10,7 @@ import {
   serviceConfigYaml,
   waitForReplication,
 } from '../support/replication-fixture.js';
+import { trackOwnedHandles } from '../support/owned-handles.js';
 
 const KEY = { k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'test' };
 const LIMIT = 2;
@@ -149,34 +150,41 @@ describe('fleet under the service connection limit and auth failures', () => {
   });
 
   it('stopAll leaves no socket or timer behind', async () => {
-    const count = () => {
-      const counts = new Map<string, number>();
-      for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      return { sockets: counts.get('TCPSocketWrap') ?? 0, timers: counts.get('Timeout') ?? 0 };
-    };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = count();
-    const fleet = new Fleet({
-      endpoint,
-      auth: { key: KEY, audience: 'syncscale' },
-      sink,
-      tags: { test: 'stop-all' },
-      backoff: { baseMs: 5_000 },
-    });
-    fleet.add(1, { transport: 'websocket' });
-    fleet.add(1, { transport: 'http-bson' });
-    fleet.add(2); // the third HTTP stream is over the limit of 2: backing off with a retry timer
-    await until(() => fleet.snapshot().synced === 3 && fleet.snapshot().backoff === 1, 'streams and a retry');
-    expect(count().sockets).toBeGreaterThan(before.sockets);
-    fleet.stopAll();
-    await until(
-      () => {
-        const now = count();
-        return now.sockets <= before.sockets && now.timers <= before.timers;
-      },
-      'every socket and timer gone',
-      5_000,
-    );
+    // Only the fleet's own handles: the service shares this process and keeps its own.
+    const handles = trackOwnedHandles();
+    try {
+      const fleet = handles.run(
+        () =>
+          new Fleet({
+            endpoint,
+            auth: { key: KEY, audience: 'syncscale' },
+            sink,
+            tags: { test: 'stop-all' },
+            backoff: { baseMs: 5_000 },
+          }),
+      );
+      handles.run(() => {
+        fleet.add(1, { transport: 'websocket' });
+        fleet.add(1, { transport: 'http-bson' });
+        fleet.add(2); // the third HTTP stream is over the limit of 2: backing off with a retry timer
+      });
+      await until(
+        () => fleet.snapshot().synced === 3 && fleet.snapshot().backoff === 1,
+        'streams and a retry',
+      );
+      expect(handles.live().TCPWRAP ?? 0).toBeGreaterThanOrEqual(3);
+      expect(handles.live().Timeout ?? 0).toBeGreaterThanOrEqual(1); // the retry timer
+      fleet.stopAll();
+      await until(
+        () => Object.keys(handles.live()).length === 0,
+        'every socket and timer of the fleet gone',
+        10_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; still live: ${JSON.stringify(handles.live())}`);
+      });
+    } finally {
+      handles.stop();
+    }
   });
 
   it('classifies a refused connection as a network error', async () => {
