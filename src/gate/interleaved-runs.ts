@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadRunResults } from '../analysis/index.js';
 import { ExitCode } from '../errors/index.js';
 import { GateError, gateRunOf, type GateRun } from './run-set.js';
+import { guardProcess, releaseProcess } from '../reaper/index.js';
 
 export type Side = 'baseline' | 'candidate';
 
@@ -99,7 +100,9 @@ function runShell(line: string, logFile: string, side: Side, signal: AbortSignal
     const onAbort = () => child.kill('SIGINT');
     signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', () => undefined);
+    guardProcess(child.pid, 'SIGINT'); // a gate killed outright still stops its runs
     child.on('close', (code, sig) => {
+      releaseProcess(child.pid);
       signal.removeEventListener('abort', onAbort);
       fs.closeSync(out);
       resolve(code ?? (sig ? 128 : 1));

