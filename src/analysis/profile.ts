@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../service/config/index.js';
+import { parseYamlSafely } from '../yaml/index.js';
 
 const positive = z.number().positive();
 const share = z.number().gt(0).lte(1);
@@ -104,13 +104,17 @@ export function loadProfile(file: string): CapacityProfile {
   } catch (error) {
     throw new ProfileError(file, [{ path: '(file)', message: (error as Error).message }]);
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (error) {
-    throw new ProfileError(file, [{ path: '(yaml)', message: (error as Error).message }]);
+  const parsed = parseYamlSafely(text);
+  if (parsed.problems.length > 0) {
+    throw new ProfileError(
+      file,
+      parsed.problems.map((problem) => ({
+        path: '(yaml)',
+        message: `${problem.line ? `line ${problem.line}: ` : ''}${problem.message}`,
+      })),
+    );
   }
-  return parseProfile(data, file);
+  return parseProfile(parsed.value, file);
 }
 
 /** Peak concurrent connections the profile expects (before headroom). */

@@ -1,5 +1,6 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { formatPath, type ScenarioProblem } from './scenario-error.js';
+import { parseYamlSafely } from '../yaml/index.js';
 
 /** What `!env NAME` parses to before substitution. */
 class EnvReference {
@@ -15,20 +16,19 @@ export class YamlSource {
   readonly problems: ScenarioProblem[] = [];
   /** Paths whose `!env` variable was missing: validation problems at or under them are not repeated. */
   readonly unresolvedPaths: string[] = [];
-  private readonly lines = new LineCounter();
+  private readonly lines: LineCounter;
   private readonly doc: Document;
 
   constructor(text: string, env: NodeJS.ProcessEnv) {
-    this.doc = parseDocument(text, {
-      lineCounter: this.lines,
+    const parsed = parseYamlSafely(text, {
       customTags: [{ tag: '!env', resolve: (name: string) => new EnvReference(name.trim()) }],
     });
-    for (const error of this.doc.errors) {
-      const line = error.linePos?.[0].line ?? this.lines.linePos(error.pos[0]).line;
-      const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      this.problems.push({ path: '', line, message: `YAML syntax error: ${message}` });
+    this.doc = parsed.doc ?? new Document(null);
+    this.lines = parsed.lines;
+    for (const problem of parsed.problems) {
+      this.problems.push({ path: '', line: problem.line, message: problem.message });
     }
-    this.value = this.problems.length > 0 ? undefined : this.substitute(this.doc.toJS(), [], env);
+    this.value = this.problems.length > 0 ? undefined : this.substitute(parsed.value, [], env);
   }
 
   /**

@@ -1,5 +1,6 @@
-import { parseDocument, type ScalarTag } from 'yaml';
+import type { ScalarTag } from 'yaml';
 import { formatPath, type ConfigProblem } from './config-error.js';
+import { parseYamlSafely } from '../../yaml/index.js';
 
 /**
  * Parsing of the config text (YAML, or JSON as a subset of it) with the service's `!env` tag: `!env PS_NAME`
@@ -39,10 +40,13 @@ export function parseConfigText(text: string): ParsedText {
       // Not strict JSON (comments, tags, ...): YAML is a superset and reports positions.
     }
   }
-  const doc = parseDocument(text, { customTags: [envTag] });
-  const problems = doc.errors.map((error) => ({ path: '', message: `YAML: ${oneLine(error.message)}` }));
-  const warnings = doc.warnings.map((warning) => `YAML: ${oneLine(warning.message)}`);
-  return { value: problems.length ? undefined : doc.toJS(), problems, warnings };
+  const parsed = parseYamlSafely(text, { customTags: [envTag] });
+  const problems = parsed.problems.map((problem) => ({
+    path: '',
+    message: `${problem.message}${problem.line ? ` (line ${problem.line})` : ''}`,
+  }));
+  const warnings = (parsed.doc?.warnings ?? []).map((warning) => `YAML: ${oneLine(warning.message)}`);
+  return { value: parsed.value, problems, warnings };
 }
 
 function oneLine(message: string): string {

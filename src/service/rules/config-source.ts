@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import { parseYamlSafely } from '../../yaml/index.js';
 import { positionInScalar, type PositionInValue, type SourcePosition } from './source-position.js';
 import type { SyncConfigProblem } from './sync-config-error.js';
 
@@ -36,7 +37,7 @@ export function readConfigSource(text: string, problems: SyncConfigProblem[]): D
 }
 
 class ConfigReader {
-  private readonly lines = new LineCounter();
+  private lines = new LineCounter();
 
   constructor(
     private readonly text: string,
@@ -44,20 +45,20 @@ class ConfigReader {
   ) {}
 
   read(): DefinitionSource[] {
-    const doc = parseDocument(this.text, { lineCounter: this.lines });
-    if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const pos = error.linePos?.[0] ?? this.lines.linePos(error.pos[0]);
-        const message = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    const parsed = parseYamlSafely(this.text);
+    this.lines = parsed.lines;
+    if (parsed.problems.length > 0 || !parsed.doc) {
+      for (const problem of parsed.problems) {
         this.problems.push({
-          message: `YAML syntax error: ${message}`,
+          message: problem.message,
           path: '(yaml)',
-          line: pos.line,
-          column: pos.col,
+          line: problem.line ?? 1,
+          column: problem.column ?? 1,
         });
       }
       return [];
     }
+    const doc = parsed.doc;
     const root = doc.contents;
     if (!isMap(root)) {
       this.report(root, '(root)', 'the sync config must be a YAML map with a `bucket_definitions` key');
