@@ -189,7 +189,9 @@ describe('every problem at once, with paths', () => {
   });
 
   it('reports YAML syntax errors with their position', () => {
-    expect(messages('port: [1')).toEqual([expect.stringMatching(/^: YAML: .* at line 1, column 9/)]);
+    expect(messages('port: [1')).toEqual([
+      expect.stringMatching(/^: YAML syntax error: .* \(line 1, column 9\)/),
+    ]);
   });
 
   it('requires a mapping and a storage section', () => {

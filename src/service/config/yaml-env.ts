@@ -1,6 +1,6 @@
 import type { ScalarTag } from 'yaml';
 import { formatPath, type ConfigProblem } from './config-error.js';
-import { parseYamlSafely } from '../../yaml/index.js';
+import { parseYamlSafely, type YamlProblem } from '../../yaml/index.js';
 
 /**
  * Parsing of the config text (YAML, or JSON as a subset of it) with the service's `!env` tag: `!env PS_NAME`
@@ -43,10 +43,15 @@ export function parseConfigText(text: string): ParsedText {
   const parsed = parseYamlSafely(text, { customTags: [envTag] });
   const problems = parsed.problems.map((problem) => ({
     path: '',
-    message: `${problem.message}${problem.line ? ` (line ${problem.line})` : ''}`,
+    message: `${problem.message}${where(problem)}`,
   }));
   const warnings = (parsed.doc?.warnings ?? []).map((warning) => `YAML: ${oneLine(warning.message)}`);
   return { value: parsed.value, problems, warnings };
+}
+
+function where(problem: YamlProblem): string {
+  if (!problem.line) return '';
+  return problem.column ? ` (line ${problem.line}, column ${problem.column})` : ` (line ${problem.line})`;
 }
 
 function oneLine(message: string): string {
