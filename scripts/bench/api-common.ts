@@ -170,9 +170,12 @@ export class ServiceChild {
   readonly commandLine: string;
 
   /** `heapMb` sets the child's `--max-old-space-size` (V8 default when absent). */
-  constructor(configPath: string, options: { heapMb?: number } = {}) {
+  constructor(configPath: string, options: { heapMb?: number; nodeArgs?: string[] } = {}) {
     const root = repositoryRoot();
-    const nodeArgs = options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : [];
+    const nodeArgs = [
+      ...(options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : []),
+      ...(options.nodeArgs ?? []),
+    ];
     const cliArgs = [
       path.join(root, 'bin', 'syncscale.js'),
       'service',
@@ -280,6 +283,10 @@ export class ServiceChild {
     }
   }
 
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** SIGTERM, then SIGKILL after the grace period. */
   async stop(graceMs = 15_000): Promise<void> {
     if (!this.alive) return;
@@ -367,6 +374,8 @@ export async function startEnvironment(options: {
   maxConcurrentConnections: number;
   /** `--max-old-space-size` of the service child, in MB (V8 default when absent). */
   heapMb?: number;
+  /** More node flags for the service child (e.g. `--heapsnapshot-signal`). */
+  nodeArgs?: string[];
 }): Promise<BenchEnvironment> {
   const server = await startEmbeddedPostgres();
   onCleanup(() => server.stop());
@@ -439,7 +448,7 @@ system:
   );
 
   const started = Date.now();
-  const service = new ServiceChild(configPath, { heapMb: options.heapMb });
+  const service = new ServiceChild(configPath, { heapMb: options.heapMb, nodeArgs: options.nodeArgs });
   onCleanup(() => service.stop());
   await service.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
   // Initial replication: streams are refused (500 PSYNC_S2302) until the first checkpoint exists.

@@ -29,7 +29,34 @@ const stepSchema = z.union([
   z.strictObject({ compact: z.strictObject({}).prefault({}) }),
   z.strictObject({ wait: positiveDuration }),
   z.strictObject({ command: z.string().min(1) }),
+  // Faults (embedded target): a database server restarted, a replicator killed inside a large transaction.
+  z.strictObject({
+    restart_source: z.strictObject({ down: duration.default(2_000) }).prefault({}),
+  }),
+  z.strictObject({
+    restart_storage: z.strictObject({ down: duration.default(2_000) }).prefault({}),
+  }),
+  z.strictObject({
+    large_transaction: z
+      .strictObject({
+        rows: positiveCount.default(20_000),
+        /** SIGKILL the lock holder right after the commit, while the transaction is being replicated. */
+        kill_replicator: z.boolean().default(false),
+      })
+      .prefault({}),
+  }),
 ]);
+
+/** Steps only the embedded target can take (syncscale owns its processes and servers). */
+const EMBEDDED_ONLY = [
+  'start_replicator',
+  'stop_replicator',
+  'roll_api',
+  'migrate',
+  'compact',
+  'restart_source',
+  'restart_storage',
+];
 
 const embeddedSchema = z.strictObject({
   api: z
@@ -42,6 +69,8 @@ const embeddedSchema = z.strictObject({
   lock: z
     .strictObject({ ttl: positiveDuration.default(10_000), refresh: positiveDuration.default(3_000) })
     .prefault({}),
+  /** `separate`: bucket storage on its own Postgres server, as production often has it (needed to restart one alone). */
+  storage_server: z.enum(['shared', 'separate']).default('shared'),
 });
 
 const externalSchema = z.strictObject({
@@ -83,6 +112,8 @@ const drillSchema = z.strictObject({
       /** Default: the lock TTL + 5 s. */
       handover_after_sigkill: positiveDuration.optional(),
       clients_back_within: positiveDuration.default(30_000),
+      /** After a fault step: the failed part back → replication moving (a checkpoint past it) within this. */
+      recovered_within: positiveDuration.default(30_000),
       lost_ops: z.int().min(0).default(0),
       duplicated_ops: z.int().min(0).default(0),
       checksum_failures: z.int().min(0).default(0),
@@ -107,6 +138,7 @@ export interface Drill {
         maxConcurrentConnections: number;
         lockTtlMs: number;
         lockRefreshMs: number;
+        storageServer: 'shared' | 'separate';
       }
     | {
         kind: 'external';
@@ -130,6 +162,7 @@ export interface Drill {
     handoverAfterSigtermMs: number;
     handoverAfterSigkillMs: number;
     clientsBackWithinMs: number;
+    recoveredWithinMs: number;
     lostOps: number;
     duplicatedOps: number;
     checksumFailures: number;
@@ -187,6 +220,7 @@ export function parseDrill(
           maxConcurrentConnections: file.target.embedded.api.max_concurrent_connections,
           lockTtlMs: file.target.embedded.lock.ttl,
           lockRefreshMs: file.target.embedded.lock.refresh,
+          storageServer: file.target.embedded.storage_server,
         }
       : {
           kind: 'external',
@@ -197,13 +231,14 @@ export function parseDrill(
         };
   const stepProblems = file.steps.flatMap((step, i) => {
     const kind = stepKind(step);
-    if (target.kind === 'external' && !['command', 'wait'].includes(kind))
+    const killsReplicator = 'large_transaction' in step && step.large_transaction.kill_replicator;
+    if (target.kind === 'external' && (EMBEDDED_ONLY.includes(kind) || killsReplicator))
       return [
         {
           path: `steps[${i}].${kind}`,
           line: source.lineOf(['steps', i]),
           message:
-            'an external target takes only command and wait steps (syncscale cannot start or stop its processes)',
+            'an external target takes only command, wait and large_transaction (without kill_replicator) steps: syncscale cannot start or stop its processes',
         },
       ];
     if (target.kind === 'embedded' && kind === 'command')
@@ -211,8 +246,7 @@ export function parseDrill(
         {
           path: `steps[${i}].command`,
           line: source.lineOf(['steps', i]),
-          message:
-            'command steps are for external targets; the embedded target has start_replicator, stop_replicator, roll_api, migrate, compact and wait',
+          message: `command steps are for external targets; the embedded target has ${EMBEDDED_ONLY.join(', ')}, large_transaction and wait`,
         },
       ];
     return [];
@@ -237,6 +271,7 @@ export function parseDrill(
       handoverAfterSigtermMs: file.thresholds.handover_after_sigterm,
       handoverAfterSigkillMs: file.thresholds.handover_after_sigkill ?? lockTtlMs + 5_000,
       clientsBackWithinMs: file.thresholds.clients_back_within,
+      recoveredWithinMs: file.thresholds.recovered_within,
       lostOps: file.thresholds.lost_ops,
       duplicatedOps: file.thresholds.duplicated_ops,
       checksumFailures: file.thresholds.checksum_failures,

@@ -21,6 +21,8 @@ export interface StepRecord {
   /** After a command step: when every client was synced again, ms from the step's start (undefined: never). */
   clientsBackMs?: number;
   rolls?: Array<{ process: string; replacement: string; at: number; drainMs: number; allBackMs?: number }>;
+  /** A fault step: when it struck, when the failed part was back, when replication and clients recovered. */
+  recovery?: { faultAt: number; upAt: number; replicationResumedAt?: number; clientsBackAt?: number };
   /** Figures printed as the step ends. */
   figures: Record<string, string>;
   error?: string;
@@ -117,6 +119,16 @@ function counterSum(
 
 const ms = (n: number) => `${Math.round(n)} ms`;
 
+/** One fault step in the summary: what struck and how long each part took to recover. */
+function faultLine(step: StepRecord): string {
+  const r = step.recovery!;
+  const moving = r.replicationResumedAt !== undefined ? ms(r.replicationResumedAt - r.faultAt) : 'never';
+  if (step.kind === 'large_transaction') {
+    return `${step.figures.rows} rows in one transaction${step.figures.killed ? `, ${step.figures.killed}` : ''}; checkpointed ${moving} after the commit`;
+  }
+  return `${step.subject} down ${ms(r.upAt - r.faultAt)}; replication moving ${moving} after the fault, every client synced ${r.clientsBackAt !== undefined ? ms(r.clientsBackAt - r.faultAt) : 'never'} after it`;
+}
+
 /** Turns what the drill observed into its figures, checks and PASS/FAIL verdict with reasons. */
 export function decide(input: DecideInput): DrillResults {
   const { drill, steps } = input;
@@ -191,6 +203,32 @@ export function decide(input: DecideInput): DrillResults {
         )
         .join(', ');
     if (taken) step.figures.newHolderMs = String(taken.at - step.startedAt);
+  }
+  for (const step of steps.filter((s) => s.recovery)) {
+    const r = step.recovery!;
+    const what =
+      step.kind === 'large_transaction' ? `${step.figures.rows} rows in one transaction` : step.subject;
+    const recoveredMs = r.replicationResumedAt !== undefined ? r.replicationResumedAt - r.upAt : undefined;
+    check(
+      step.kind === 'large_transaction'
+        ? `${what} checkpointed${step.signal ? ' across the replicator kill' : ''}`
+        : `replication moving again after restarting ${what}`,
+      recoveredMs !== undefined && recoveredMs <= drill.thresholds.recoveredWithinMs,
+      recoveredMs === undefined
+        ? 'never'
+        : `${ms(recoveredMs)} after ${step.kind === 'large_transaction' ? 'the commit' : 'the server was back'}`,
+      `≤ ${ms(drill.thresholds.recoveredWithinMs)}`,
+    );
+    if (step.kind !== 'large_transaction') {
+      check(
+        `clients back after restarting ${what}`,
+        step.clientsBackMs !== undefined && step.clientsBackMs <= drill.thresholds.clientsBackWithinMs,
+        step.clientsBackMs === undefined
+          ? 'not every client synced again'
+          : `every client synced ${ms(step.clientsBackMs)} after the step began`,
+        `≤ ${ms(drill.thresholds.clientsBackWithinMs)}`,
+      );
+    }
   }
   for (const step of steps.filter((s) => s.error)) check(`${step.name} ran`, false, step.error!, 'no error');
 
@@ -305,6 +343,7 @@ function summaryText(r: DrillResults): string {
     `  hand-over: ${handovers.join('; ') || '—'}`,
     `  replication gap ${f.replicationGapMs !== undefined ? ms(f.replicationGapMs) : '—'}, max lag (e2e) ${f.maxLagMs !== undefined ? ms(f.maxLagMs) : '—'}`,
     `  API roll: ${rolls.map((x) => `${x.process} drained in ${ms(x.drainMs)}, all clients back in ${x.allBackMs !== undefined ? ms(x.allBackMs) : 'never'}`).join('; ') || '—'}`,
+    ...r.steps.filter((s) => s.recovery).map((s) => `  fault ${s.name}: ${faultLine(s)}`),
     `  reconnects ${f.reconnects} (peak ${f.peakReconnectsPerSecond}/s), first-checkpoint p99 after reconnect ${f.firstCheckpointP99AfterReconnectMs !== undefined ? ms(f.firstCheckpointP99AfterReconnectMs) : '—'}`,
     `  writes ${f.writes ? `${f.writes.committed} committed, ${f.writes.failed} failed` : '—'}; ${r.verification ? `${r.verification.lostRows} lost, ${r.verification.duplicatedOps} duplicated ops over ${r.verification.clients} clients (${r.verification.expectedRows} client-rows checked)` : 'not verified'}; checksum failures ${f.checksumFailures}`,
     `  errors by code: ${

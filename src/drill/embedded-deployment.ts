@@ -38,6 +38,8 @@ export interface EmbeddedDeploymentOptions {
   maxConcurrentConnections: number;
   lockTtlMs: number;
   lockRefreshMs: number;
+  /** `separate`: bucket storage on a second Postgres server, so either can be restarted alone. */
+  storageServer: 'shared' | 'separate';
   /** Extra environment for replicators started by steps (the test-only fault knobs). */
   newReplicatorEnv?: NodeJS.ProcessEnv;
   /** Loads the written table before the first replicator starts. */
@@ -45,7 +47,8 @@ export interface EmbeddedDeploymentOptions {
 }
 
 /**
- * A deployment as the seed describes it, on this machine: embedded Postgres (source and bucket storage),
+ * A deployment as the seed describes it, on this machine: embedded Postgres (source and bucket storage, on
+ * one server or two),
  * one replication process, N API processes behind a load balancer, all separate processes. Steps act on
  * it as an operator's deploy would (start a new replicator, stop the old one, roll the API processes, run
  * migrations and the compact job); every process's lock and lifecycle lines go to the timeline.
@@ -59,6 +62,7 @@ export class EmbeddedDeployment {
   readonly jwtKey = { k: randomBytes(32).toString('base64url'), kid: 'syncscale-drill' };
   readonly audience = 'syncscale';
   private server: PostgresServer | undefined;
+  private storageServer: PostgresServer | undefined;
   private readonly all: ServiceProcess[] = [];
   private replicatorCount = 0;
   private apiCount = 0;
@@ -67,8 +71,10 @@ export class EmbeddedDeployment {
 
   async start(): Promise<void> {
     this.server = await startEmbeddedPostgres();
+    this.storageServer =
+      this.options.storageServer === 'separate' ? await startEmbeddedPostgres() : this.server;
     this.sourceUrl = await this.server.createDatabase('syncscale_source');
-    this.storageUrl = await this.server.createDatabase('syncscale_storage');
+    this.storageUrl = await this.storageServer.createDatabase('syncscale_storage');
     await createDatasetTables(this.sourceUrl, this.options.dataset);
     await this.options.prepareSource(this.sourceUrl);
     await fs.writeFile(path.join(this.options.runDir, 'sync-config.yaml'), this.options.syncConfig);
@@ -117,10 +123,27 @@ export class EmbeddedDeployment {
     return this.oneShot('compact', ['service', 'compact', '-c', this.configOf('sync')]);
   }
 
+  /**
+   * Restarts the Postgres server holding the source or the storage (fast shutdown, `downMs` down, start).
+   * Returns true when one server holds both, so both went down.
+   */
+  async restartServer(which: 'source' | 'storage', downMs: number): Promise<boolean> {
+    const server = which === 'source' ? this.server : this.storageServer;
+    const shared = this.server === this.storageServer;
+    const subject = shared ? 'postgres' : `postgres-${which}`;
+    this.options.timeline.add({ at: Date.now(), subject, kind: 'signal', detail: 'fast shutdown' });
+    await server!.restart!(downMs, () =>
+      this.options.timeline.add({ at: Date.now(), subject, kind: 'exited', detail: 'fast shutdown' }),
+    );
+    this.options.timeline.add({ at: Date.now(), subject, kind: 'started' });
+    return shared;
+  }
+
   /** Stops every process (SIGKILL after a short grace), the load balancer and Postgres. */
   async close(): Promise<void> {
     await Promise.all(this.all.map((p) => p.stop(5_000)));
     await this.balancer.close().catch(() => undefined);
+    if (this.storageServer !== this.server) await this.storageServer?.stop();
     await this.server?.stop();
   }
 

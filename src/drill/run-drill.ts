@@ -84,6 +84,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
         maxConcurrentConnections: drill.target.maxConcurrentConnections,
         lockTtlMs: drill.target.lockTtlMs,
         lockRefreshMs: drill.target.lockRefreshMs,
+        storageServer: drill.target.storageServer,
         newReplicatorEnv: options.newReplicatorEnv,
         prepareSource: (url) => seedTodos(url, users, drill.dataset.rowsPerUser, 'seed'),
       });
@@ -148,6 +149,8 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
       options.out(`[${name}] ${describeStep(step)}\n`);
       const record = await runStep(step, name, {
         deployment,
+        sourceUrl,
+        users,
         fleet: running,
         clients,
         timeline,
@@ -221,6 +224,8 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
 
 interface StepContext {
   deployment: EmbeddedDeployment | undefined;
+  sourceUrl: string;
+  users: readonly string[];
   fleet: Fleet;
   clients: number;
   timeline: Timeline;
@@ -234,6 +239,7 @@ async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise
   const record: StepRecord = { name, kind: stepKind(step), startedAt: Date.now(), endedAt: 0, figures: {} };
   try {
     if ('wait' in step) await sleep(step.wait, ctx.stop);
+    else if ('large_transaction' in step) await largeTransaction(step.large_transaction, record, ctx);
     else if ('command' in step) {
       record.figures.exit = String(await shell(step.command, ctx.dir));
       await clientsBack(record, ctx);
@@ -252,6 +258,10 @@ async function runStep(step: DrillStep, name: string, ctx: StepContext): Promise
         await deployment.migrate();
       } else if ('compact' in step) {
         await deployment.compact();
+      } else if ('restart_source' in step) {
+        await restartServer('source', step.restart_source.down, record, ctx);
+      } else if ('restart_storage' in step) {
+        await restartServer('storage', step.restart_storage.down, record, ctx);
       }
     }
   } catch (error) {
@@ -303,6 +313,97 @@ async function stopReplicator(
   if (advanced) record.handover.firstCheckpointAt = advanced;
   record.figures.handoverMs = String(acquired.at - signalledAt);
   if (advanced) record.figures.firstReplicatedMs = String(advanced - signalledAt);
+}
+
+/**
+ * A database server restarted under load: the fault, how long replication took to move again (first
+ * checkpoint after the server is back) and when every client was synced again.
+ */
+async function restartServer(
+  which: 'source' | 'storage',
+  downMs: number,
+  record: StepRecord,
+  ctx: StepContext,
+): Promise<void> {
+  const faultAt = Date.now();
+  const shared = await ctx.deployment!.restartServer(which, downMs);
+  const upAt = Date.now();
+  record.subject = shared ? 'postgres (source and storage)' : `postgres (${which})`;
+  record.figures.server = shared
+    ? 'one server holds source and storage: both restarted'
+    : `the ${which} server only`;
+  record.figures.restartMs = String(upAt - faultAt);
+  const resumed = await waitFor(
+    () => ctx.watch?.checkpointAdvances().find((t) => t >= upAt),
+    60_000,
+    ctx.stop,
+  );
+  record.figures.replicationResumedMs = resumed ? String(resumed - faultAt) : 'never (within 60 s)';
+  await clientsBack(record, ctx);
+  record.recovery = {
+    faultAt,
+    upAt,
+    ...(resumed ? { replicationResumedAt: resumed } : {}),
+    ...(record.clientsBackMs !== undefined ? { clientsBackAt: record.startedAt + record.clientsBackMs } : {}),
+  };
+}
+
+/**
+ * One transaction of `rows` insert-only rows (the drill's users in turn), and the time until storage has
+ * checkpointed past its commit. With `kill_replicator`, the lock holder is SIGKILLed right after the
+ * commit — while the transaction is being replicated — and a new replicator started: the row check at the
+ * end proves no row of it lost or doubled across the kill.
+ */
+async function largeTransaction(
+  options: { rows: number; kill_replicator: boolean },
+  record: StepRecord,
+  ctx: StepContext,
+): Promise<void> {
+  const client = new pg.Client({ connectionString: ctx.sourceUrl, options: '-c synchronous_commit=on' });
+  await client.connect();
+  let commitLsn: string;
+  const began = Date.now();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO todos (id, owner_id, payload)
+       SELECT $1 || '-' || g, ($2::text[])[1 + g % array_length($2::text[], 1)], md5(g::text)
+       FROM generate_series(1, $3::int) g`,
+      [record.name, ctx.users, options.rows],
+    );
+    await client.query('COMMIT');
+    commitLsn = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!
+      .lsn;
+  } finally {
+    await client.end();
+  }
+  const committedAt = Date.now();
+  record.figures.rows = String(options.rows);
+  record.figures.commitMs = String(committedAt - began);
+  if (options.kill_replicator) {
+    const deployment = ctx.deployment!;
+    const old = deployment.oldestReplicator();
+    if (!old) throw new Error('no replicator is running');
+    record.subject = old.name;
+    record.signal = 'SIGKILL';
+    await deployment.stop(old, 'SIGKILL');
+    const killedAt = Date.now();
+    const replicatedBeforeKill = ctx.watch?.checkpointReached(commitLsn, committedAt) !== undefined;
+    record.figures.killed = replicatedBeforeKill
+      ? `${old.name} ${killedAt - committedAt} ms after the commit, but the transaction was already checkpointed`
+      : `${old.name} ${killedAt - committedAt} ms after the commit, before the transaction was checkpointed`;
+    const replacement = await deployment.startReplicator();
+    record.figures.replacement = replacement.name;
+  }
+  const done = await waitFor(() => ctx.watch?.checkpointReached(commitLsn, committedAt), 120_000, ctx.stop);
+  record.figures.checkpointedMs = done ? String(done - committedAt) : 'never (within 120 s)';
+  if (done && !options.kill_replicator)
+    record.figures.rowsPerSecond = String(Math.round(options.rows / ((done - began) / 1000)));
+  record.recovery = {
+    faultAt: committedAt,
+    upAt: committedAt,
+    ...(done ? { replicationResumedAt: done } : {}),
+  };
 }
 
 /** Rolls every API process present at the start, one at a time, timing drain and the reconnect storm. */
@@ -378,6 +479,14 @@ function describeStep(step: DrillStep): string {
   if ('start_replicator' in step) return 'start a new replicator (it must stand by)';
   if ('roll_api' in step) return 'roll the API processes one at a time';
   if ('migrate' in step) return 'migrate up (one-shot job)';
+  if ('restart_source' in step)
+    return `restart the source Postgres (${step.restart_source.down / 1000} s down)`;
+  if ('restart_storage' in step)
+    return `restart the storage Postgres (${step.restart_storage.down / 1000} s down)`;
+  if ('large_transaction' in step) {
+    const { rows, kill_replicator } = step.large_transaction;
+    return `one transaction of ${rows} rows${kill_replicator ? ', the replicator SIGKILLed while it replicates' : ''}`;
+  }
   return 'compact (one-shot job)';
 }
 

@@ -7,6 +7,14 @@ export interface StorageReading {
   locks: Array<{ name: string; lockId: string; ageMs: number }>;
   /** The active stream's last checkpoint (op id), or null before the first. */
   checkpoint: string | null;
+  /** Source LSN of that checkpoint (`X/Y`), or null. */
+  checkpointLsn: string | null;
+}
+
+/** An LSN `X/Y` as one comparable number. */
+export function lsnValue(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
 /**
@@ -42,14 +50,16 @@ export class StorageWatch {
           `SELECT name, lock_id::text, (extract(epoch from now() - ts) * 1000)::float8 AS age_ms
            FROM powersync.locks WHERE name LIKE 'sync_rules_%'`,
         ),
-        this.pool.query<{ last_checkpoint: string | null }>(
-          `SELECT last_checkpoint::text FROM powersync.sync_rules WHERE state = 'ACTIVE' ORDER BY id DESC LIMIT 1`,
+        this.pool.query<{ last_checkpoint: string | null; last_checkpoint_lsn: string | null }>(
+          `SELECT last_checkpoint::text, last_checkpoint_lsn FROM powersync.sync_rules
+           WHERE state = 'ACTIVE' ORDER BY id DESC LIMIT 1`,
         ),
       ]);
       this.readings.push({
         at,
         locks: locks.rows.map((r) => ({ name: r.name, lockId: r.lock_id, ageMs: r.age_ms })),
         checkpoint: checkpoint.rows[0]?.last_checkpoint ?? null,
+        checkpointLsn: checkpoint.rows[0]?.last_checkpoint_lsn ?? null,
       });
     } catch {
       // Storage briefly unreachable (a migration holds a lock, a restart): the next reading tries again.
@@ -69,6 +79,14 @@ export class StorageWatch {
       }
     }
     return times;
+  }
+
+  /** When the active checkpoint first reached source LSN `lsn` at or after `since` (undefined: not yet). */
+  checkpointReached(lsn: string, since = 0): number | undefined {
+    const target = lsnValue(lsn);
+    return this.readings.find(
+      (r) => r.at >= since && r.checkpointLsn !== null && lsnValue(r.checkpointLsn) >= target,
+    )?.at;
   }
 
   /** Changes of the lease holder (lock id) over time, per lock name. */

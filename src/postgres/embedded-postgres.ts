@@ -81,7 +81,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     port,
     user: USER,
     password: PASSWORD,
-    persistent: !temporary,
+    // Never let the package delete the data on stop (a restart stops too); stop() below removes a temporary one.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
     onLog: options.onLog ?? (() => undefined),
@@ -100,7 +101,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     throw new ServiceError('SSCALE_E0001', `Embedded Postgres did not start on 127.0.0.1:${port}`, { cause });
   }
   running.add(postgres);
-  const postmaster = postmasterOf(postgres);
+  let postmaster = postmasterOf(postgres);
   // SIGINT is Postgres' fast shutdown: sessions ended, a checkpoint, then exit.
   guardProcess(postmaster?.pid, 'SIGINT');
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
@@ -113,6 +114,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       return withDatabase(adminUrl, name);
     },
     dropDatabase: (name) => dropDatabase(adminUrl, name),
+    async restart(downMs, onDown) {
+      if (stopped) throw new Error('the server was stopped');
+      await postgres.stop();
+      releaseProcess(postmaster?.pid);
+      onDown?.();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await postgres.start();
+      postmaster = postmasterOf(postgres);
+      guardProcess(postmaster?.pid, 'SIGINT');
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -6,6 +6,11 @@ export interface PostgresServer {
   /** Creates a database (dropping a leftover of the same name) and returns its URL. */
   createDatabase(name: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /**
+   * Embedded only: a fast shutdown (sessions cut, as a crash or failover looks to clients), `downMs` with no
+   * server, then a start on the same port and data. Faults for the drill.
+   */
+  restart?(downMs: number, onDown?: () => void): Promise<void>;
   /** Stops an embedded server and deletes its temporary data; closes nothing for an external one. */
   stop(): Promise<void>;
 }

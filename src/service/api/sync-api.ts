@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { getEventListeners } from 'node:events';
 import type http from 'node:http';
 import pg from 'pg';
 import type { ServiceConfig } from '../config/index.js';
@@ -13,6 +13,7 @@ import { ChecksumCache } from './checkpoints/checksum-cache.js';
 import { createApiServer } from './http/api-server.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { handleRSocketConnection } from './rsocket/index.js';
+import { registeredForShutdown } from './shutdown-registry.js';
 import { Semaphore } from './sync/semaphore.js';
 import { SharedDataReader } from './sync/shared-data-reader.js';
 import { SyncStream } from './sync/sync-stream.js';
@@ -34,9 +35,8 @@ export async function startSyncApi(options: {
   log: Logger;
 }): Promise<SyncApi> {
   const { config, storage, log, metrics } = options;
+  // Streams wait for shutdown through one registry listener (shutdown-registry.ts), not one listener each.
   const shutdown = new AbortController();
-  // Every open stream listens for shutdown: hundreds of listeners are expected, not a leak.
-  setMaxListeners(0, shutdown.signal);
   const verifier = await TokenVerifier.create(config.clientAuth);
   const broadcaster = new CheckpointBroadcaster(config.storage.connectionString, storage, log);
   const checksums = new ChecksumCache(storage);
@@ -44,6 +44,13 @@ export async function startSyncApi(options: {
     checksums.advance(update.checkpoint.syncRulesId, update.checkpoint.checkpoint, update.changedBuckets),
   );
   await broadcaster.start();
+  // Listeners open streams hold on process-wide emitters: back to its idle value when they close.
+  metrics.watchListeners?.(
+    () =>
+      broadcaster.subscriberCount +
+      registeredForShutdown(shutdown.signal) +
+      getEventListeners(shutdown.signal, 'abort').length,
+  );
   const data = new SharedDataReader(storage, new Semaphore(config.api.parameters.maxDataFetchConcurrency));
   const configs = new Map<number, Promise<SyncConfig>>();
   const syncConfig = (id: number) => {

@@ -76,6 +76,11 @@ export class CheckpointBroadcaster {
     return this.writeCheckpoints.get(userKey);
   }
 
+  /** Subscribed listeners: one per open stream plus the process's own. */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -111,19 +116,45 @@ export class CheckpointBroadcaster {
     });
     client.on('notification', () => void this.refresh());
     client.on('error', (error) => {
+      if (this.client !== client) return;
       this.log.warn(`Checkpoint listener lost its connection: ${error.message}; reconnecting`);
       this.client = null;
-      setTimeout(() => {
-        if (!this.stopped)
-          void this.connect().then(
-            () => this.refresh(),
-            () => undefined,
-          );
-      }, 1_000).unref();
+      client.end().catch(() => undefined);
+      void this.reconnect();
     });
-    await client.connect();
-    await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
+  }
+
+  /**
+   * Reconnects until it succeeds (storage restarting takes longer than one try), then reads the checkpoint:
+   * notifications sent while the listener was gone are lost, the refresh catches up on them.
+   */
+  private async reconnect(): Promise<void> {
+    for (let delayMs = 500; !this.stopped; delayMs = Math.min(delayMs * 2, 5_000)) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      if (this.stopped) return;
+      try {
+        await this.connect();
+        this.log.info('Checkpoint listener reconnected');
+        await this.refresh();
+        return;
+      } catch (error) {
+        this.log.warn(
+          `Checkpoint listener could not reconnect: ${error instanceof Error ? error.message : String(error)}; retrying in ${Math.min(delayMs * 2, 5_000)} ms`,
+        );
+      }
+    }
   }
 
   private async readCheckpoint(): Promise<void> {

@@ -14,6 +14,7 @@ import type { LineSink, SyncStreamRunner, VerifiedToken } from '../sync/stream-t
 import { readJsonBody, sendError, sendJson } from './json-response.js';
 import { validateSyncRequest } from './validate-request.js';
 import { GzipSegments } from './gzip-segments.js';
+import { registerForShutdown, unregisterForShutdown } from '../shutdown-registry.js';
 
 export interface ApiServerOptions {
   authenticate: (authorization: string | undefined) => Promise<VerifiedToken>;
@@ -93,8 +94,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     const abort = new AbortController();
     const onClose = () => abort.abort();
     res.on('close', onClose);
-    const onShutdown = () => abort.abort();
-    options.shutdownSignal.addEventListener('abort', onShutdown);
+    const onShutdown = { shutdown: () => abort.abort() };
+    registerForShutdown(options.shutdownSignal, onShutdown);
     // gzip with one fresh compressor per event-loop turn (gzip-segments.ts): an idle stream holds none.
     const members = gzip ? new GzipSegments(res, (n) => options.metrics.bytesSent(n)) : undefined;
     const sink: LineSink = {
@@ -130,7 +131,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       activeHttpStreams--;
       options.metrics.connectionClosed();
       res.off('close', onClose);
-      options.shutdownSignal.removeEventListener('abort', onShutdown);
+      unregisterForShutdown(options.shutdownSignal, onShutdown);
     }
   }
 

@@ -18,6 +18,8 @@ export interface ApiMetrics {
   /** Bytes written to the socket (after compression, if any). */
   bytesSent(bytes: number): void;
   opsSynced(count: number): void;
+  /** Reports listeners held on process-wide emitters (`syncscale_stream_listeners`): a leak grows it. */
+  watchListeners?(read: () => number): void;
 }
 
 /**
@@ -121,6 +123,17 @@ export class ServiceMetrics implements ApiMetrics {
     );
     gauge('powersync_operation_storage_size_bytes', 'Bucket storage: bucket operations', (s) => s.operations);
     gauge('powersync_parameter_storage_size_bytes', 'Bucket storage: parameter index', (s) => s.parameters);
+  }
+
+  watchListeners(read: () => number): void {
+    new Gauge({
+      name: 'syncscale_stream_listeners',
+      help: 'Listeners that open streams hold on process-wide emitters (reference service only; a leak grows it)',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   connectionOpened(): void {

@@ -22,7 +22,7 @@ import {
 import type { DocumentEncoding } from './rsocket-documents.js';
 import type { RSocketConnectionOptions } from './rsocket-options.js';
 import { RSocketStream, type StreamTransport } from './rsocket-stream.js';
-import { registerForShutdown, unregisterForShutdown } from './shutdown-registry.js';
+import { registerForShutdown, unregisterForShutdown } from '../shutdown-registry.js';
 
 /** The only route served over RSocket. */
 export const SYNC_STREAM_PATH = '/sync/stream';

@@ -1,5 +1,5 @@
 import type { Fit } from './fit-types.js';
-import type { CompactionRecord } from './levels.js';
+import type { CompactionRecord } from '../levels/levels.js';
 import { fitLine } from './linear-fit.js';
 import type { Point } from './stats.js';
 

@@ -1,8 +1,8 @@
-import type { Fit, Prediction } from './fit-types.js';
-import { fitRun, type RunFits } from './fit-run.js';
-import { connectionLevels } from './levels.js';
-import type { RunResults } from './run-results.js';
-import { interval95, seededRandom, theilSen, type Point } from './stats.js';
+import type { Fit, Prediction } from '../fits/fit-types.js';
+import { fitRun, type RunFits } from '../fits/fit-run.js';
+import { connectionLevels } from '../levels/levels.js';
+import type { RunResults } from '../levels/run-results.js';
+import { interval95, seededRandom, theilSen, type Point } from '../fits/stats.js';
 
 /** A cost dimension a calibration carries from the reference service to a real one. */
 export type DimensionName =

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitCompactionMemory } from '../../src/analysis/index.js';
+import { fitCompactionMemory } from '../../../../src/analysis/index.js';
 
 describe('compaction peak memory', () => {
   const record = (peakRssMb?: number) => ({

@@ -1,4 +1,4 @@
-import type { Fit, FitKind } from './fit-types.js';
+import type { Fit, FitKind } from '../fits/fit-types.js';
 
 /** Where a number comes from. */
 export interface Evidence {

@@ -1,8 +1,8 @@
-import { fitApiCpuPerConnection, fitApiMemory } from './api-fits.js';
-import type { Fit } from './fit-types.js';
-import type { ApiPoint, ConnectionLevel } from './levels.js';
-import { formatNumber } from './linear-fit.js';
-import { theilSen } from './stats.js';
+import { fitApiCpuPerConnection, fitApiMemory } from '../fits/api-fits.js';
+import type { Fit } from '../fits/fit-types.js';
+import type { ApiPoint, ConnectionLevel } from '../levels/levels.js';
+import { formatNumber } from '../fits/linear-fit.js';
+import { theilSen } from '../fits/stats.js';
 
 /** The memory prediction must be within this share of the measured value at the held-out level. */
 export const VALIDATION_TOLERANCE = 0.15;

@@ -1,19 +1,23 @@
-import type { RunFits } from './fit-run.js';
-import { fitRun, invalidReasonOf } from './fit-run.js';
-import { connectionLevels, writeLevels } from './levels.js';
+import type { RunFits } from '../fits/fit-run.js';
+import { fitRun, invalidReasonOf } from '../fits/fit-run.js';
+import { connectionLevels, writeLevels } from '../levels/levels.js';
 import { peakConnections, type CapacityProfile } from './profile.js';
-import { recommendApi, type ApiRecommendation } from './recommend-api.js';
+import { recommendApi, type ApiRecommendation } from './api.js';
 import {
   recommendCompaction,
   recommendReplication,
   type CompactionRecommendation,
   type ReplicationRecommendation,
-} from './recommend-backend.js';
-import { recommendStorage, type StorageRecommendation } from './recommend-storage.js';
-import type { RunResults } from './run-results.js';
-import { translateFits, type Calibration } from './calibration.js';
-import { SYNCSCALE_VERSION } from '../version.js';
-import { validateCpuModel, validateMemoryModel, type ModelValidation } from './validation.js';
+} from './backend.js';
+import { recommendStorage, type StorageRecommendation } from './storage.js';
+import type { RunResults } from '../levels/run-results.js';
+import { translateFits, type Calibration } from '../calibration/calibration.js';
+import { SYNCSCALE_VERSION } from '../../version.js';
+import {
+  validateCpuModel,
+  validateMemoryModel,
+  type ModelValidation,
+} from '../validation/model-validation.js';
 
 export const RECOMMENDATIONS_SCHEMA_VERSION = 1;
 

@@ -1,4 +1,4 @@
-import type { RunFits } from './fit-run.js';
+import type { RunFits } from '../fits/fit-run.js';
 import { peakConnections, type CapacityProfile } from './profile.js';
 import { ceilTo, fromFit, quantity, type Quantity } from './quantity.js';
 

@@ -1,5 +1,5 @@
 import type { Fit } from './fit-types.js';
-import type { WriteLevel } from './levels.js';
+import type { WriteLevel } from '../levels/levels.js';
 import { fitLine } from './linear-fit.js';
 import type { Point } from './stats.js';
 

@@ -5,10 +5,10 @@ import {
   type CapCheck,
   type LimitName,
 } from './api-containers.js';
-import type { Fit } from './fit-types.js';
-import type { RunFits } from './fit-run.js';
-import type { ConnectionLevel } from './levels.js';
-import { formatNumber } from './linear-fit.js';
+import type { Fit } from '../fits/fit-types.js';
+import type { RunFits } from '../fits/fit-run.js';
+import type { ConnectionLevel } from '../levels/levels.js';
+import { formatNumber } from '../fits/linear-fit.js';
 import type { CapacityProfile } from './profile.js';
 import { fromFit, quantity, type Quantity } from './quantity.js';
 

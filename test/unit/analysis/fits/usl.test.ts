@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitUsl } from '../../src/analysis/index.js';
+import { fitUsl } from '../../../../src/analysis/index.js';
 
 describe('Universal Scalability Law fit', () => {
   const usl = (n: number) => 20 * (1 + 0.02 * (n - 1) + 0.0001 * n * (n - 1));

@@ -8,7 +8,7 @@ import {
   type ConnectionLevel,
   type Prediction,
   type Quantity,
-} from '../../src/analysis/index.js';
+} from '../../../../src/analysis/index.js';
 
 /** A deterministic linear predictor with a ±band. */
 const line =

@@ -8,7 +8,7 @@ import {
   type ConnectionLevel,
   type Point,
   type WriteLevel,
-} from '../../src/analysis/index.js';
+} from '../../../../src/analysis/index.js';
 
 /** y = intercept + slope·x with Gaussian-ish noise (sum of uniforms), deterministic. */
 function synthetic(xs: number[], intercept: number, slope: number, noise: number, seed = 7): Point[] {

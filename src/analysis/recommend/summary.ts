@@ -1,4 +1,4 @@
-import { formatNumber } from './linear-fit.js';
+import { formatNumber } from '../fits/linear-fit.js';
 import type { Quantity } from './quantity.js';
 import type { Recommendations } from './recommend.js';
 

@@ -1,4 +1,4 @@
-import type { Prediction } from './fit-types.js';
+import type { Prediction } from '../fits/fit-types.js';
 
 export type LimitName = 'connection-cap' | 'memory' | 'cpu' | 'latency';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { parseDuration } from '../service/config/index.js';
-import { parseYamlSafely } from '../yaml/index.js';
+import { parseDuration } from '../../service/config/index.js';
+import { parseYamlSafely } from '../../yaml/index.js';
 
 const positive = z.number().positive();
 const share = z.number().gt(0).lte(1);

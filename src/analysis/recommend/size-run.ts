@@ -1,11 +1,11 @@
-import type { Fit } from './fit-types.js';
+import type { Fit } from '../fits/fit-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CalibrationError, shapeDifferences, shapeOf, type Calibration } from './calibration.js';
+import { CalibrationError, shapeDifferences, shapeOf, type Calibration } from '../calibration/calibration.js';
 import { loadProfile } from './profile.js';
 import { recommend, type Recommendations } from './recommend.js';
 import { recommendationsCsv } from './recommendations-csv.js';
-import { loadRunResults } from './run-results.js';
+import { loadRunResults } from '../levels/run-results.js';
 import { formatSummary } from './summary.js';
 
 export const RECOMMENDATIONS_JSON = 'recommendations.json';

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadProfile, parseProfile, peakConnections, ProfileError } from '../../src/analysis/index.js';
+import { loadProfile, parseProfile, peakConnections, ProfileError } from '../../../../src/analysis/index.js';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../../..');
 
 describe('capacity profile', () => {
   it('loads the shipped profiles', () => {

@@ -12,9 +12,9 @@ import {
   sizeRun,
   translateFits,
   type Calibration,
-} from '../../src/analysis/index.js';
-import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
+} from '../../../../src/analysis/index.js';
+import { main } from '../../../../src/cli/index.js';
+import type { CliIo } from '../../../../src/cli/io.js';
 
 /**
  * Four recorded runs of the reference service (npm run bench… see README "Calibration"): scenarios/calibrate.yaml
@@ -23,13 +23,13 @@ import type { CliIo } from '../../src/cli/io.js';
  * SYNCSCALE_FAULT_CHECKPOINT_CPU_US=20 ("real"): every stream holds 64 KB more and spends 20 µs more per
  * checkpoint, so the true ratios are known.
  */
-const fixture = (name: string) => path.resolve(__dirname, '../fixtures/calibration', name);
+const fixture = (name: string) => path.resolve(__dirname, '../../../fixtures/calibration', name);
 const refA = loadRunResults(fixture('ref-a'));
 const realA = loadRunResults(fixture('real-a'));
 const refB = loadRunResults(fixture('ref-b'));
 const realB = loadRunResults(fixture('real-b'));
 const services = { reference: 'reference service', real: 'reference service with cost knobs' };
-const PROFILE = path.resolve(__dirname, '../../scenarios/profile-default.yaml');
+const PROFILE = path.resolve(__dirname, '../../../../scenarios/profile-default.yaml');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-calibration-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import type { Fit } from './fit-types.js';
-import type { ConnectionLevel } from './levels.js';
+import type { ConnectionLevel } from '../levels/levels.js';
 import { fitLine, formatNumber } from './linear-fit.js';
 import { median, type Point } from './stats.js';
 import { fitUsl } from './usl-fit.js';

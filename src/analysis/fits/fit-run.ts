@@ -2,9 +2,9 @@ import { fitApiCpuPerConnection, fitApiCpuPerOp, fitApiHeap, fitApiMemory } from
 import { fitCompactionDuration, fitCompactionMemory } from './compaction-fits.js';
 import type { Fit } from './fit-types.js';
 import { fitApiLatency } from './latency-fit.js';
-import { compactions, connectionLevels, initialStorage, writeLevels } from './levels.js';
+import { compactions, connectionLevels, initialStorage, writeLevels } from '../levels/levels.js';
 import { fitReplicationCpu, fitReplicationMaxRate, fitReplicationMemory } from './replication-fits.js';
-import type { RunResults } from './run-results.js';
+import type { RunResults } from '../levels/run-results.js';
 import { fitStoragePerOp, fitStoragePerRow } from './storage-fits.js';
 
 /** Every fit of one run, by role. */

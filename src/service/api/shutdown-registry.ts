@@ -33,3 +33,8 @@ export function registerForShutdown(signal: AbortSignal, member: Stoppable): voi
 export function unregisterForShutdown(signal: AbortSignal, member: Stoppable): void {
   registered.get(signal)?.delete(member);
 }
+
+/** Members waiting on `signal` (a leak check: it returns to its idle value when streams close). */
+export function registeredForShutdown(signal: AbortSignal): number {
+  return registered.get(signal)?.size ?? 0;
+}

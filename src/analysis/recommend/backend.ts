@@ -1,7 +1,7 @@
-import type { RunFits } from './fit-run.js';
-import type { Fit } from './fit-types.js';
-import type { WriteLevel } from './levels.js';
-import { formatNumber } from './linear-fit.js';
+import type { RunFits } from '../fits/fit-run.js';
+import type { Fit } from '../fits/fit-types.js';
+import type { WriteLevel } from '../levels/levels.js';
+import { formatNumber } from '../fits/linear-fit.js';
 import { compactionWindowMs, type CapacityProfile } from './profile.js';
 import { fromFit, quantity, type Quantity } from './quantity.js';
 
