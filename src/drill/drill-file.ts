@@ -89,12 +89,11 @@ const externalSchema = z.strictObject({
 const drillSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
+  // Two optional keys rather than a union, so a mistake inside either is reported at its own path.
   target: z
-    .union([
-      z.strictObject({ embedded: embeddedSchema.prefault({}) }),
-      z.strictObject({ external: externalSchema }),
-    ])
-    .prefault({ embedded: {} }),
+    .strictObject({ embedded: embeddedSchema.optional(), external: externalSchema.optional() })
+    .refine((t) => !(t.embedded && t.external), 'either embedded or external, not both')
+    .prefault({}),
   dataset: datasetSchema,
   load: z
     .strictObject({
@@ -211,24 +210,25 @@ export function parseDrill(
   const file = parsed.data;
   const baseDir = resolve(options.baseDir ?? process.cwd());
   const { syncConfig, ...dataset } = file.dataset;
-  const target: Drill['target'] =
-    'embedded' in file.target
-      ? {
-          kind: 'embedded',
-          apiContainers: file.target.embedded.api.containers,
-          heapMb: file.target.embedded.api.heap_mb,
-          maxConcurrentConnections: file.target.embedded.api.max_concurrent_connections,
-          lockTtlMs: file.target.embedded.lock.ttl,
-          lockRefreshMs: file.target.embedded.lock.refresh,
-          storageServer: file.target.embedded.storage_server,
-        }
-      : {
-          kind: 'external',
-          endpoint: file.target.external.endpoint,
-          sourceUrl: file.target.external.source_database_url,
-          storageUrl: file.target.external.storage_database_url,
-          token: file.target.external.token,
-        };
+  const external = file.target.external;
+  const embedded = file.target.embedded ?? embeddedSchema.parse({});
+  const target: Drill['target'] = external
+    ? {
+        kind: 'external',
+        endpoint: external.endpoint,
+        sourceUrl: external.source_database_url,
+        storageUrl: external.storage_database_url,
+        token: external.token,
+      }
+    : {
+        kind: 'embedded',
+        apiContainers: embedded.api.containers,
+        heapMb: embedded.api.heap_mb,
+        maxConcurrentConnections: embedded.api.max_concurrent_connections,
+        lockTtlMs: embedded.lock.ttl,
+        lockRefreshMs: embedded.lock.refresh,
+        storageServer: embedded.storage_server,
+      };
   const stepProblems = file.steps.flatMap((step, i) => {
     const kind = stepKind(step);
     const killsReplicator = 'large_transaction' in step && step.large_transaction.kill_replicator;

@@ -53,7 +53,7 @@ describe('drill file', () => {
   it('external targets take only command and wait steps; embedded ones no commands', () => {
     const external = `name: d\ntarget:\n  external:\n    endpoint: http://127.0.0.1:1\n    source_database_url: postgres://x\n    token: { k: a, kid: b }\n`;
     expect(() => parseDrill(`${external}steps:\n  - roll_api: {}\n`)).toThrow(
-      /an external target takes only command and wait steps/,
+      /an external target takes only command, wait and large_transaction/,
     );
     expect(
       parseDrill(`${external}steps:\n  - command: kubectl rollout restart deploy/api\n`).steps,
@@ -61,6 +61,30 @@ describe('drill file', () => {
     expect(() => parseDrill(`name: d\nsteps:\n  - command: echo\n`)).toThrow(
       /command steps are for external targets/,
     );
+    // Faults: a large transaction is a write any target takes; killing its replicator or restarting a
+    // server needs processes syncscale owns.
+    expect(parseDrill(`${external}steps:\n  - large_transaction: { rows: 10 }\n`).steps).toHaveLength(1);
+    expect(() =>
+      parseDrill(`${external}steps:\n  - large_transaction: { rows: 10, kill_replicator: true }\n`),
+    ).toThrow(/steps\[0\]\.large_transaction: an external target/);
+    expect(() => parseDrill(`${external}steps:\n  - restart_storage: {}\n`)).toThrow(/restart_storage/);
+  });
+
+  it('fault steps: defaults, a separate storage server and the recovery threshold', () => {
+    const drill = parseDrill(
+      `name: d\ntarget: { embedded: { storage_server: separate } }\nsteps:\n  - restart_source: {}\n  - restart_storage: { down: 3s }\n  - large_transaction: {}\n`,
+    );
+    expect(drill.target).toMatchObject({ kind: 'embedded', storageServer: 'separate' });
+    expect(drill.steps).toEqual([
+      { restart_source: { down: 2000 } },
+      { restart_storage: { down: 3000 } },
+      { large_transaction: { rows: 20000, kill_replicator: false } },
+    ]);
+    expect(drill.thresholds.recoveredWithinMs).toBe(30_000);
+    expect(parseDrill(`name: d\nsteps:\n  - wait: 1s\n`).target).toMatchObject({ storageServer: 'shared' });
+    expect(() =>
+      parseDrill(`name: d\ntarget: { embedded: { storage_server: cloud } }\nsteps:\n  - wait: 1s\n`),
+    ).toThrow(/storage_server/);
   });
 });
 
