@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           sequence: { groupOrder: 0 },
+          // Pure tests: one module cache per worker instead of one per file (28 s → 9 s on 2 cores).
+          isolate: false,
         },
       },
       {

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ClientState, TestStream } from '../../support/sync-client.js';
 import type { SyncTarget } from './sync-target.js';
 
@@ -9,6 +9,12 @@ import type { SyncTarget } from './sync-target.js';
  */
 export function registerTargetTests(name: string, getTarget: () => SyncTarget): void {
   describe(`sync protocol contract: ${name}`, () => {
+    // A target with a small connection limit releases streams closed by the previous test asynchronously;
+    // every test starts once the server's own count says they are gone (not after a sleep), or its first
+    // stream may be the one over the limit (an empty 429).
+    beforeEach(async () => {
+      await waitForOpenConnections(getTarget(), 0);
+    });
     const open = async (sub: string, body: object = {}, headers: Record<string, string> = {}) => {
       const target = getTarget();
       const stream = new TestStream(
@@ -212,8 +218,6 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
     it('answers HTTP streams beyond max_concurrent_connections with an empty 429', async (context) => {
       const target = getTarget();
       if (!target.smallConnectionLimit) return context.skip();
-      // Streams closed by earlier tests are released by the server asynchronously: wait for its own count.
-      await waitForOpenConnections(target, 0);
       const streams = await Promise.all([1, 2, 3].map(() => open('frank')));
       try {
         for (const s of streams) expect(s.status).toBe(200);
