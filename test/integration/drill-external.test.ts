@@ -51,6 +51,7 @@ describe('syncscale drill against an external target', () => {
         .replace('port: 0', `port: ${apiPort}`)
         .replace('level: warn', 'level: info'),
     );
+    drops.push(async () => apiConfig.cleanup());
     const first = new CliProcess(['service', 'start', '-r', 'sync', '-c', config.path], LOCK_ENV, config.dir);
     processes.push(first);
     await first.waitFor('Acquired replication lock');

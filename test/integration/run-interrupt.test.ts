@@ -10,8 +10,14 @@ const TINY = path.resolve(__dirname, '../fixtures/tiny-scenario.yaml');
  * A TMPDIR of the test's own: every process a run starts inherits it, and its embedded Postgres lives
  * under it, so "what did this run leave behind" needs no guess about other test files' servers.
  */
+const privateTmpDirs: string[] = [];
+afterAll(() => {
+  for (const dir of privateTmpDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function privateTmpDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-tmpdir-'));
+  privateTmpDirs.push(dir);
   fs.chmodSync(dir, 0o755); // the embedded server runs as the unprivileged postgres user
   return dir;
 }
