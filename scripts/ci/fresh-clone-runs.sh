@@ -7,6 +7,8 @@ runs="${1:-5}"
 ref="${2:-HEAD}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d -t syncscale-fresh-XXXXXX)"
+# As root, embedded Postgres runs its binaries (inside node_modules) as the postgres user: it must traverse.
+chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
 failed=0
 for i in $(seq 1 "$runs"); do
