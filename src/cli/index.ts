@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { baselineCommand } from './baseline-command.js';
 import { calibrateCommand } from './calibrate-command.js';
+import { exportCommand, ingestCommand } from './k6-commands.js';
 import { drillCommand } from './drill-command.js';
 import { gateCommand } from './gate-command.js';
 import { processIo, type CliIo } from './io.js';
@@ -32,6 +33,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   program.addCommand(baselineCommand(io, (code) => (exitCode = code)));
   program.addCommand(drillCommand(io, (code) => (exitCode = code)));
   program.addCommand(calibrateCommand(io, (code) => (exitCode = code)));
+  program.addCommand(exportCommand(io, (code) => (exitCode = code)));
+  program.addCommand(ingestCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands)

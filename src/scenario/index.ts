@@ -49,3 +49,4 @@ export { datasetSchema } from './dataset-schema.js';
 export { duration, positiveDuration, positiveCount, positiveRate } from './schema-helpers.js';
 export { RunDirectory } from './run-directory.js';
 export { abortableSleep } from './abortable-sleep.js';
+export { clientPlan, steadyClients } from './client-plan.js';

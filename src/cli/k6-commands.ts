@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { ExitCode, ServiceError } from '../errors/index.js';
+import type { CliIo } from './io.js';
+
+interface ExportFlags {
+  out: string;
+  endpoint?: string;
+  key?: string;
+  kid?: string;
+  audience?: string;
+  pods: string;
+}
+
+/** `syncscale export k6 <scenario.yaml> --out dir/ [--endpoint URL --key K --kid ID --audience A] [--pods N]`. */
+export function exportCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  const k6 = new Command('k6')
+    .description("the scenario's clients as a k6 test (RSocket sync streams) plus k6-operator manifests")
+    .argument('<scenario>', 'scenario file (an external target with token.key, or pass --endpoint and --key)')
+    .requiredOption('--out <dir>', 'directory to write the script, its modules, config and manifests to')
+    .option('--endpoint <url>', "the deployment's sync API, e.g. https://sync.example.com")
+    .option('--key <k>', 'HS256 secret in base64url (the JWK k) the k6 VUs sign tokens with')
+    .option('--kid <kid>', 'key id put in the tokens')
+    .option('--audience <aud>', 'aud claim of the tokens')
+    .option('--pods <n>', 'k6-operator runner pods (TestRun parallelism)', '4')
+    .action(async (scenario: string, flags: ExportFlags) => setExitCode(await exportK6(scenario, flags, io)));
+  return new Command('export').description('export a scenario for another load engine').addCommand(k6);
+}
+
+async function exportK6(file: string, flags: ExportFlags, io: CliIo): Promise<number> {
+  const pods = Number(flags.pods);
+  if (!Number.isInteger(pods) || pods < 1) {
+    io.stderr(`[SSCALE_E0003] --pods must be a positive integer, got ${flags.pods}\n`);
+    return ExitCode.USAGE;
+  }
+  const { loadScenario } = await import('../scenario/index.js');
+  const { exportK6: write } = await import('../k6/index.js');
+  try {
+    const scenario = await loadScenario(path.resolve(io.cwd, file));
+    const out = path.resolve(io.cwd, flags.out);
+    const written = write(scenario, {
+      outDir: out,
+      endpoint: flags.endpoint,
+      key: flags.key ? { k: flags.key, kid: flags.kid, audience: flags.audience } : undefined,
+      pods,
+    });
+    io.stdout(
+      `k6 test of ${scenario.name} in ${out}: ${written.length} files (script.js, config.json, k8s/ for ${pods} pods).\n` +
+        `Run it: k6 run --out json=k6.json ${path.join(out, 'script.js')}; then syncscale ingest k6.json --scenario ${file}\n`,
+    );
+    return ExitCode.OK;
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.USAGE;
+  }
+}
+
+interface IngestFlags {
+  scenario: string;
+  reportsDir: string;
+}
+
+/** `syncscale ingest <k6.json…> --scenario <scenario.yaml> [--reports-dir reports]`. */
+export function ingestCommand(io: CliIo, setExitCode: (code: number) => void): Command {
+  return new Command('ingest')
+    .description("merge k6 pods' JSON outputs into one syncscale run (histograms merged, not averaged)")
+    .argument('<files...>', 'k6 JSON outputs (k6 run --out json=<file>), one per pod')
+    .requiredOption('--scenario <file>', 'the scenario the k6 test was exported from')
+    .option('--reports-dir <dir>', 'where to create the run directory', 'reports')
+    .action(async (files: string[], flags: IngestFlags) => setExitCode(await ingest(files, flags, io)));
+}
+
+async function ingest(files: string[], flags: IngestFlags, io: CliIo): Promise<number> {
+  const { loadScenario } = await import('../scenario/index.js');
+  const { ingestK6 } = await import('../k6/index.js');
+  try {
+    const scenario = await loadScenario(path.resolve(io.cwd, flags.scenario));
+    const outcome = await ingestK6(
+      files.map((f) => path.resolve(io.cwd, f)),
+      scenario,
+      { reportsDir: path.resolve(io.cwd, flags.reportsDir) },
+    );
+    io.stdout(
+      `Ingested ${outcome.samples} samples from ${outcome.files} k6 outputs (${outcome.perFile.join(', ')}) into ${outcome.runDir}\n` +
+        `Next: syncscale report ${outcome.runDir}; syncscale size --from ${outcome.runDir} --profile <profile.yaml>\n`,
+    );
+    return ExitCode.OK;
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof ServiceError || (error as Error).name === 'ScenarioError'
+      ? ExitCode.USAGE
+      : ExitCode.FAILURE;
+  }
+}
