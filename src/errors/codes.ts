@@ -94,6 +94,8 @@ export const ErrorCodes = {
   SSCALE_G0005: { status: 400, title: 'Runs from different machines' },
   /** Gate: a baseline or candidate command failed (not exit 0 or 99) or wrote no run. */
   SSCALE_G0006: { status: 500, title: 'Gate command failed' },
+  /** Run: an upload phase's requests could not be sent (the backend did not start, or autocannon failed). */
+  SSCALE_U0001: { status: 500, title: 'Upload phase failed' },
   /** k6 export: the scenario gives no deployment k6 pods can reach, or no HS256 key to sign tokens with. */
   SSCALE_K0001: { status: 400, title: 'Scenario cannot be exported to k6' },
   /** k6 ingest: a file is not k6 JSON output (`k6 run --out json=…`) or holds no syncscale samples. */

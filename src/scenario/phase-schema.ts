@@ -4,6 +4,7 @@ import { clientSchema } from './client-schema.js';
 import { positiveDuration } from './schema-helpers.js';
 import { thresholdSchema } from './threshold-schema.js';
 import type { Phase } from './types.js';
+import { uploadSchema } from './upload-schema.js';
 import { writeSchema } from './write-schema.js';
 
 /** One entry of `phases`. */
@@ -15,6 +16,7 @@ export const phaseSchema = z
     duration: positiveDuration,
     clients: clientSchema,
     writes: writeSchema.optional(),
+    upload: uploadSchema.optional(),
     actions: z.array(actionSchema).default([]),
     thresholds: thresholdSchema,
   })
@@ -23,6 +25,7 @@ export const phaseSchema = z
     durationMs: value.duration,
     clients: value.clients,
     writes: value.writes,
+    ...(value.upload ? { upload: value.upload } : {}),
     actions: value.actions,
     thresholds: value.thresholds,
   }));

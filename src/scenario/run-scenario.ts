@@ -35,13 +35,18 @@ import {
   defaultWriterTable,
   loadDataset,
   ramp,
+  runUpload,
   steps,
+  UPLOAD_METRIC_KINDS,
+  UploadMetric,
   WriteGenerator,
+  type UploadSummary,
   type WriteSummary,
 } from '../writers/index.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { killAllServiceProcesses } from './child-processes.js';
 import { startEmbeddedTarget } from './embedded-target.js';
+import { startExampleBackend } from './example-backend.js';
 import { connectExternalTarget, type RunTarget as RunningTarget } from './external-target.js';
 import { ClientController, type ClientPool } from './client-controller.js';
 import { formatPlan } from './format-plan.js';
@@ -70,12 +75,17 @@ export interface RunOutcome {
   reasons: string[];
 }
 
+/** Metric kinds beyond the fleet's and writers' own: probes and the upload path. */
+const RUN_METRIC_KINDS = { ...PROBE_METRIC_KINDS, ...UPLOAD_METRIC_KINDS };
+
 interface PhaseRecord {
   name: string;
   start: number;
   end: number;
   targetClients: { start: number; end: number };
   writes: WriteSummary | null;
+  /** Client writes through the application backend (autocannon), when the phase has `upload`. */
+  upload?: UploadSummary & { url: string };
   actions: Array<{ kind: string; atMs: number; durationMs: number; result?: unknown; error?: string }>;
   thresholds: Array<
     Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }
@@ -95,7 +105,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const dir = RunDirectory.create(options.reportsDir, scenario.name);
   options.out(`syncscale run ${scenario.name} → ${dir.path}\n${formatPlan(plan)}\n`);
   dir.line(`run ${dir.id} started; scenario ${scenario.sourcePath ?? scenario.name}`);
-  const registry = new MetricRegistry({ kinds: PROBE_METRIC_KINDS, firstWindow: 'setup' });
+  const registry = new MetricRegistry({ kinds: RUN_METRIC_KINDS, firstWindow: 'setup' });
   const samples = await SamplesWriter.open(dir.path);
   const selfSamples: Sample[] = [];
   const sink: SampleSink = {
@@ -117,6 +127,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let workerFleets: WorkerFleet[] = [];
   let pools: ClientPool[];
   let source: pg.Pool | undefined;
+  let backend: Awaited<ReturnType<typeof startExampleBackend>> | undefined;
   let failure: unknown;
   const startedAt = Date.now();
   // Stored with the results: the regression gate refuses to compare machine-dependent figures across machines.
@@ -183,6 +194,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // synchronous_commit on: the embedded server's default (off) delays logical decoding by up to 200 ms.
     source = new pg.Pool({ connectionString: target.sourceUrl, max: 8, options: '-c synchronous_commit=on' });
     source.on('error', () => undefined);
+    if (scenario.phases.some((p) => p.upload?.target.kind === 'example')) {
+      backend = await startExampleBackend(target.sourceUrl, dir.path, dir.log);
+      dir.line(`example backend up: ${backend.url}`);
+    }
 
     const probes: Probe[] = [
       new SelfProbe({ label: 'generator' }),
@@ -257,6 +272,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         stop,
         dir,
         progress,
+        upload: { exampleUrl: backend?.url, users, rowSizeBytes: scenario.dataset.rowSizeBytes },
       });
       phases.push(record);
       dir.writeJson('results.json', results());
@@ -270,6 +286,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     for (const fleet of fleets) fleet.stopAll();
     await Promise.all(workerFleets.map((fleet) => fleet.stopAll()));
     await scheduler?.stop().catch(() => undefined);
+    await backend?.process.stop(5_000).catch(() => undefined);
     await source?.end().catch(() => undefined);
     await target?.stop().catch(() => killAllServiceProcesses());
     await samples.close().catch(() => undefined);
@@ -342,6 +359,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const failed = phase.thresholds.filter((t) => !t.passed);
       lines.push(
         `  ${phase.name}: clients ${phase.targetClients.end}, writes ${phase.writes ? phase.writes.achievedRate.toFixed(1) + ' tx/s' : '-'}` +
+          (phase.upload
+            ? `, uploads ${phase.upload.achievedRate.toFixed(1)}/s (${phase.upload.non2xx + phase.upload.errors} failed, p99 ${phase.upload.latencyMs.p99} ms)`
+            : '') +
           (failed.length
             ? `, thresholds failed: ${failed.map((t) => `${t.key} ${t.expression} (${t.reason})`).join('; ')}`
             : ''),
@@ -395,6 +415,8 @@ interface PhaseContext {
   stop: AbortSignal;
   dir: RunDirectory;
   progress: ProgressLine;
+  /** Where `upload: {backend: example}` sends requests, and the users and row size of their bodies. */
+  upload: { exampleUrl: string | undefined; users: readonly string[]; rowSizeBytes: number };
 }
 
 async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
@@ -402,7 +424,7 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   ctx.registry.beginWindow(phase.name, start);
   const parsed = parseThresholds(phase.thresholds, {
     path: `phases.${phase.name}.thresholds`,
-    kinds: PROBE_METRIC_KINDS,
+    kinds: RUN_METRIC_KINDS,
   });
   // A counter a threshold names reads 0 when nothing was counted ("checksum_failures: count == 0" passes).
   if (parsed.ok) for (const t of parsed.thresholds) ctx.registry.declare(t.metric, t.tags);
@@ -441,6 +463,7 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
         tags: { phase: phase.name },
       }).run({ signal: ctx.stop, durationMs: phase.durationMs })
     : undefined;
+  const upload = phase.upload ? startUpload(phase, ctx) : undefined;
   const actions = phase.actions.map(async (action) => {
     await sleep(action.atMs, phaseStop);
     if (phaseStop.aborted) return;
@@ -472,6 +495,13 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   ctx.stop.removeEventListener('abort', onStop);
   record.targetClients.end = controller.clients;
   record.writes = (await writes) ?? null;
+  if (upload) {
+    const outcome = await upload;
+    if ('error' in outcome) {
+      (record.problems ??= []).push({ code: 'SSCALE_U0001', message: outcome.error });
+      ctx.dir.line(`phase ${phase.name}: [SSCALE_U0001] ${outcome.error}`);
+    } else record.upload = outcome;
+  }
   await Promise.all(actions);
   record.end = Date.now();
   const window = ctx.registry.snapshot().windows.find((w) => w.name === phase.name);
@@ -494,6 +524,40 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   }
   ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
   return record;
+}
+
+/**
+ * The phase's uploads through the application backend: autocannon at the phase's rate for its duration,
+ * each response a sample; latency corrected for coordinated omission at the rate's per-connection interval.
+ */
+function startUpload(
+  phase: Phase,
+  ctx: PhaseContext,
+): Promise<(UploadSummary & { url: string }) | { error: string }> {
+  const shape = phase.upload!;
+  const url = shape.target.kind === 'url' ? shape.target.url : ctx.upload.exampleUrl;
+  if (!url) return Promise.resolve({ error: 'the example backend is not running' });
+  ctx.registry.setExpectedInterval(UploadMetric.latency, (1000 * shape.connections) / shape.perSecond);
+  return runUpload({
+    url,
+    method: shape.method,
+    headers: shape.headers,
+    body: shape.body,
+    perSecond: shape.perSecond,
+    connections: shape.connections,
+    durationMs: phase.durationMs,
+    users: ctx.upload.users,
+    payloadBytes: ctx.upload.rowSizeBytes,
+    idPrefix: `${ctx.dir.id}-${phase.name}-up`,
+    sink: { add: (s) => ctx.registry.add(s) },
+    tags: { phase: phase.name },
+    signal: ctx.stop,
+  }).then(
+    (summary) => ({ ...summary, url }),
+    (error: unknown) => ({
+      error: `upload to ${url} failed: ${error instanceof Error ? error.message : String(error)}`,
+    }),
+  );
 }
 
 /** Where each service process's figures came from: /proc (its pid), its metrics, or nowhere. */

@@ -107,6 +107,8 @@ export interface Phase {
   durationMs: number;
   clients: ClientShape;
   writes?: WriteShape;
+  /** Client writes through an application backend (autocannon), instead of or beside `writes`. */
+  upload?: UploadShape;
   actions: Action[];
   /** `metric{tag:value}` → expressions such as `p(99) < 250`. */
   thresholds: Record<string, string[]>;
@@ -134,6 +136,16 @@ export type ClientLoad =
   | { kind: 'churn'; clients: number; perSecond: number }
   /** `clients` connected; at `atMs` (within the phase) every connection drops and all reconnect at once. */
   | { kind: 'reconnect_storm'; clients: number; atMs: number };
+
+export interface UploadShape {
+  perSecond: number;
+  connections: number;
+  target: { kind: 'example' } | { kind: 'url'; url: string };
+  method: 'POST' | 'PUT' | 'PATCH';
+  /** Body template: {{id}}, {{user}}, {{payload}}, {{now}}. */
+  body: string;
+  headers: Record<string, string>;
+}
 
 export interface WriteShape {
   rate: WriteRate;

@@ -29,3 +29,11 @@ export {
   type WriterTableSpec,
 } from './writer-table.js';
 export { loadDataset, type DatasetOptions, type LoadedDataset } from './dataset-loader.js';
+export {
+  renderUploadBody,
+  runUpload,
+  UploadMetric,
+  UPLOAD_METRIC_KINDS,
+  type UploadRunOptions,
+  type UploadSummary,
+} from './upload-load.js';
