@@ -5,7 +5,7 @@ import { fitApiLatency } from './latency-fit.js';
 import { compactions, connectionLevels, initialStorage, writeLevels } from '../levels/levels.js';
 import { fitReplicationCpu, fitReplicationMaxRate, fitReplicationMemory } from './replication-fits.js';
 import type { RunResults } from '../levels/run-results.js';
-import { fitStoragePerOp, fitStoragePerRow } from './storage-fits.js';
+import { fitOplogPerOp, fitStoragePerOp, fitStoragePerRow } from './storage-fits.js';
 
 /** Every fit of one run, by role. */
 export interface RunFits {
@@ -21,6 +21,8 @@ export interface RunFits {
   compactionMemory: Fit;
   storagePerOp: Fit;
   storagePerRow: Fit;
+  /** MongoDB storage only (refused otherwise). */
+  oplogPerOp: Fit;
 }
 
 /** Why the run cannot support any fit, if it cannot. */
@@ -48,5 +50,6 @@ export function fitRun(run: RunResults): RunFits {
     compactionMemory: fitCompactionMemory(compacts, invalid),
     storagePerOp: fitStoragePerOp(writes, invalid),
     storagePerRow: fitStoragePerRow(initialStorage(run), run.scenario.dataset?.rowSizeBytes, invalid),
+    oplogPerOp: fitOplogPerOp(writes, invalid),
   };
 }

@@ -13,7 +13,8 @@ export type FitKind =
   | 'compaction-duration'
   | 'compaction-memory'
   | 'storage-per-op'
-  | 'storage-per-row';
+  | 'storage-per-row'
+  | 'oplog-per-op';
 
 export interface Axis {
   name: string;

@@ -20,6 +20,30 @@ export function fitStoragePerOp(levels: readonly WriteLevel[], invalidReason?: s
   });
 }
 
+/**
+ * MongoDB oplog bytes per row replicated, across write levels (the replication window the oplog gives
+ * at a write rate follows from it). Levels after the capped oplog filled are left out: it stops growing.
+ */
+export function fitOplogPerOp(levels: readonly WriteLevel[], invalidReason?: string): Fit {
+  const points: Point[] = levels
+    .filter(
+      (l) =>
+        l.rowsReplicated !== undefined &&
+        l.oplogBytes !== undefined &&
+        (l.oplogMaxBytes === undefined || l.oplogBytes < 0.95 * l.oplogMaxBytes),
+    )
+    .map((l) => ({ x: l.rowsReplicated!, y: l.oplogBytes! }));
+  return fitLine(points, {
+    kind: 'oplog-per-op',
+    description: 'MongoDB oplog bytes used against rows replicated (storage writes of each replicated row)',
+    x: { name: 'rows replicated', unit: 'op' },
+    y: { name: 'oplog bytes', unit: 'B' },
+    slopeName: 'oplog bytes per operation',
+    interceptName: 'oplog before the writes',
+    invalidReason,
+  });
+}
+
 /** Bucket-storage bytes per source row after the initial snapshot: a ratio, n=1. */
 export function fitStoragePerRow(
   initial: { bytes: number; rows: number } | undefined,

@@ -49,6 +49,9 @@ export interface WriteLevel {
   e2eP99Ms?: number;
   /** Storage database size at the end of the phase, bytes. */
   databaseBytes?: number;
+  /** MongoDB storage only: bytes used in the oplog, and its configured size (a capped collection). */
+  oplogBytes?: number;
+  oplogMaxBytes?: number;
   rowsReplicated?: number;
   /** The first API process: its CPU and operations synced per second in the phase. */
   apiCpuCores?: number;
@@ -155,6 +158,8 @@ export function writeLevels(run: RunResults): WriteLevel[] {
         gaugeOf(p, 'pg_database_bytes', { database: 'storage' }) ??
         gaugeOf(p, 'mongodb_database_bytes', { database: 'storage' })
       )?.last,
+      oplogBytes: gaugeOf(p, 'mongodb_oplog_bytes', { database: 'storage' })?.last,
+      oplogMaxBytes: gaugeOf(p, 'mongodb_oplog_max_bytes', { database: 'storage' })?.last,
       rowsReplicated: gaugeOf(p, 'powersync_rows_replicated_total', tags)?.last,
       ...apiLoad(p),
     };
@@ -186,9 +191,21 @@ export function initialStorage(run: RunResults): { bytes: number; rows: number }
   const dataset = run.scenario.dataset;
   if (!first || !dataset) return undefined;
   const tables = ['bucket_data', 'current_data', 'bucket_parameters'];
-  const bytes = tables
-    .map((table) => gaugeOf(first, 'pg_table_bytes', { database: 'storage', table })?.last ?? 0)
-    .reduce((a, b) => a + b, 0);
+  const sum = (metric: string, tag: string) =>
+    tables
+      .map((table) => gaugeOf(first, metric, { database: 'storage', [tag]: table })?.last ?? 0)
+      .reduce((a, b) => a + b, 0);
+  // Postgres tables, or the MongoDB collections of the same names.
+  const bytes = sum('pg_table_bytes', 'table') || sum('mongodb_collection_bytes', 'collection');
   const rows = dataset.users * dataset.rowsPerUser + dataset.lists;
   return bytes > 0 && rows > 0 ? { bytes, rows } : undefined;
+}
+
+/** The bucket storage the run observed: MongoDB (its probe's samples), Postgres, or neither. */
+export function storageEngineOf(run: RunResults): 'mongodb' | 'postgres' | undefined {
+  const has = (prefix: string) =>
+    run.phases.some((p) =>
+      p.aggregates.series.some((s) => s.metric.startsWith(prefix) && s.tags.database === 'storage'),
+    );
+  return has('mongodb_') ? 'mongodb' : has('pg_') ? 'postgres' : undefined;
 }

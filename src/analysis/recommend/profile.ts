@@ -61,6 +61,8 @@ export const profileSchema = z.strictObject({
     .strictObject({ max_concurrent_connections: z.number().int().positive().default(200) })
     .default({ max_concurrent_connections: 200 }),
   compaction: z.strictObject({ window: duration.default('2h') }).default({ window: '2h' }),
+  /** MongoDB storage: how long a replica set member may be down and still catch up from the oplog. */
+  storage: z.strictObject({ oplog_window_hours: positive.default(24) }).default({ oplog_window_hours: 24 }),
   replication: z
     .strictObject({
       container: z.strictObject({ cpu: positive, memory_mb: z.number().int().min(128) }).optional(),

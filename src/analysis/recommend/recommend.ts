@@ -1,6 +1,6 @@
 import type { RunFits } from '../fits/fit-run.js';
 import { fitRun, invalidReasonOf } from '../fits/fit-run.js';
-import { connectionLevels, writeLevels } from '../levels/levels.js';
+import { connectionLevels, storageEngineOf, writeLevels } from '../levels/levels.js';
 import { peakConnections, type CapacityProfile } from './profile.js';
 import { recommendApi, type ApiRecommendation } from './api.js';
 import {
@@ -121,7 +121,7 @@ export function recommend(
     api: recommendApi(profile, fits, levels, design),
     replication: recommendReplication(profile, fits, writes),
     compaction: recommendCompaction(profile, fits),
-    storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes),
+    storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes, storageEngineOf(run)),
     validation: validateMemoryModel(levels),
     cpuValidation: validateCpuModel(levels),
     fits,

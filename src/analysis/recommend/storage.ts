@@ -19,14 +19,24 @@ export interface StorageRecommendation {
     memoryMbPerNode: Quantity;
     wiredTigerCacheMb: Quantity;
     diskMbPerNode: Quantity;
+    /** Oplog size for the profile's peak write rate and its oplog window (measured on MongoDB only). */
+    oplogMb: Quantity;
   };
 }
+
+/** The label of the MongoDB figures: measured on the run's MongoDB storage, or modelled from Postgres. */
+export const MEASURED_ON_MONGODB = 'measured on MongoDB storage';
 
 export function recommendStorage(
   profile: CapacityProfile,
   fits: RunFits,
   runRowBytes: number | undefined,
+  engine: 'mongodb' | 'postgres' | undefined = 'postgres',
 ): StorageRecommendation {
+  const onMongo = engine === 'mongodb';
+  const mongoEvidence = (fit: RunFits['storagePerRow']) =>
+    onMongo ? fromFit(fit) : { source: 'model' as const, modelled: true };
+  const mongoLabel = onMongo ? MEASURED_ON_MONGODB : MODELLED;
   const perRowFit = fits.storagePerRow.estimates[0];
   const perRow = perRowFit
     ? perRowFit.value +
@@ -79,22 +89,51 @@ export function recommendStorage(
       ]),
     },
     mongodb: {
-      label: MODELLED,
+      label: mongoLabel,
       nodes: 3,
-      memoryMbPerNode: quantity(mongoRam, 'MB', { source: 'model', modelled: true }, [
-        MODELLED,
-        'WiredTiger cache ≈ 50 % × (RAM − 1 GB) must hold the working set measured on Postgres; at least 2 GB per node',
+      memoryMbPerNode: quantity(mongoRam, 'MB', mongoEvidence(fits.storagePerRow), [
+        mongoLabel,
+        'WiredTiger cache ≈ 50 % × (RAM − 1 GB) must hold the working set; at least 2 GB per node',
+        'a replica set of 3 (primary and two secondaries): one member can fail or be upgraded at a time',
       ]),
       wiredTigerCacheMb: quantity(
         mongoRam === null ? null : 0.5 * (mongoRam - 1024),
         'MB',
-        { source: 'model', modelled: true },
-        [MODELLED],
+        mongoEvidence(fits.storagePerRow),
+        [mongoLabel],
       ),
-      diskMbPerNode: quantity(disk, 'MB', { source: 'model', modelled: true }, [
-        MODELLED,
-        'bucket storage bytes as measured on Postgres; MongoDB with compression may differ either way',
+      diskMbPerNode: quantity(disk, 'MB', mongoEvidence(fits.storagePerOp), [
+        mongoLabel,
+        onMongo
+          ? 'bucket storage bytes as measured on MongoDB (dbStats storage + indexes), + 30 days of growth, ×2'
+          : 'bucket storage bytes as measured on Postgres; MongoDB with compression may differ either way',
       ]),
+      oplogMb: oplogSize(profile, fits, onMongo),
     },
   };
+}
+
+/**
+ * The oplog a member needs to stay in its replication window at the profile's peak write rate: peak
+ * replicated rows per second × measured oplog bytes per row × the window. Measured on MongoDB only.
+ */
+function oplogSize(profile: CapacityProfile, fits: RunFits, onMongo: boolean): Quantity {
+  const hours = profile.storage.oplog_window_hours;
+  const assumptions = [
+    `peak ${profile.writes.peak_tx_per_second} tx/s × ${profile.writes.rows_per_transaction} rows/tx sustained for the whole ${hours} h oplog window (an upper bound: the average rate needs less)`,
+  ];
+  if (!onMongo) {
+    return quantity(null, 'MB', { source: 'model', modelled: true }, assumptions, {
+      note: 'no MongoDB storage observed: run against a MongoDB-backed deployment (storage.mongodb_url) to measure the oplog',
+    });
+  }
+  const fit = fits.oplogPerOp;
+  const perOp = fit.refused ? null : (fit.estimates[0]?.value ?? null);
+  const opsInWindow = profile.writes.peak_tx_per_second * profile.writes.rows_per_transaction * hours * 3600;
+  const size = perOp === null ? null : (opsInWindow * perOp) / MB;
+  const interval = fit.estimates[0]?.interval;
+  return quantity(size === null ? null : ceilTo(size, 64), 'MB', fromFit(fit), assumptions, {
+    ...(interval ? { low: (opsInWindow * interval[0]) / MB, high: (opsInWindow * interval[1]) / MB } : {}),
+    ...(fit.refused ? { note: fit.refused } : {}),
+  });
 }

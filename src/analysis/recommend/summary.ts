@@ -99,7 +99,7 @@ export function formatSummary(recs: Recommendations): string {
   ]);
   rows.push([
     'Storage (MongoDB)',
-    `${s.mongodb.nodes} nodes × ${show(s.mongodb.memoryMbPerNode)} RAM, ${show(s.mongodb.diskMbPerNode)} disk (${s.mongodb.label})`,
+    `${s.mongodb.nodes} nodes × ${show(s.mongodb.memoryMbPerNode)} RAM, ${show(s.mongodb.diskMbPerNode)} disk, oplog ${show(s.mongodb.oplogMb)} (${s.mongodb.label})`,
   ]);
   rows.push(['Validation', v.message]);
   rows.push(['', recs.cpuValidation.message]);
