@@ -206,5 +206,16 @@ limits:
     expect(second.output).toMatch(
       /target\.external\.processes\[0\]\.role: expected "api" \| "replicator" \| "unified" \| "compact"/,
     );
+    // MongoDB bucket storage that does not answer: named before any load (the driver gives up after 5 s).
+    const noMongo = scenario(
+      'mongo',
+      `      - { role: api, pid: ${members[0]!.pid} }`,
+      'storage: { mongodb_url: "mongodb://127.0.0.1:1/powersync?directConnection=true" }',
+    );
+    const third = new CliProcess(['run', noMongo, '--reports-dir', reports]);
+    expect((await third.exited).code).toBe(2);
+    expect(third.output).toContain('[SSCALE_T0001]');
+    expect(third.output).toContain('target.external.storage.mongodb_url: cannot connect');
+    expect(fs.existsSync(reports)).toBe(false);
   }, 60_000);
 });
