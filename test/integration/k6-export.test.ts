@@ -35,6 +35,7 @@ function percentile(values: number[], p: number): number {
  */
 describe('k6 export and ingest', () => {
   // Inside the repository, so the exported sources find node_modules/@types/k6 when type-checked.
+  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true }); // not in a fresh clone
   const work = fs.mkdtempSync(path.join(ROOT, '.tmp', 'k6-export-'));
   let db: Awaited<ReturnType<typeof createReplicationDatabases>>;
   let service: RunningService;
