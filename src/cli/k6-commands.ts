@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, ServiceError } from '../errors/index.js';
@@ -9,6 +10,7 @@ interface ExportFlags {
   key?: string;
   kid?: string;
   audience?: string;
+  tokens?: string;
   pods: string;
 }
 
@@ -22,6 +24,10 @@ export function exportCommand(io: CliIo, setExitCode: (code: number) => void): C
     .option('--key <k>', 'HS256 secret in base64url (the JWK k) the k6 VUs sign tokens with')
     .option('--kid <kid>', 'key id put in the tokens')
     .option('--audience <aud>', 'aud claim of the tokens')
+    .option(
+      '--tokens <file>',
+      'tokens to hand out instead (one per line, or a JSON array), e.g. for RS256 keys',
+    )
     .option('--pods <n>', 'k6-operator runner pods (TestRun parallelism)', '4')
     .action(async (scenario: string, flags: ExportFlags) => setExitCode(await exportK6(scenario, flags, io)));
   return new Command('export').description('export a scenario for another load engine').addCommand(k6);
@@ -38,10 +44,21 @@ async function exportK6(file: string, flags: ExportFlags, io: CliIo): Promise<nu
   try {
     const scenario = await loadScenario(path.resolve(io.cwd, file));
     const out = path.resolve(io.cwd, flags.out);
-    const written = write(scenario, {
+    let tokens: string[] | undefined;
+    if (flags.tokens) {
+      const text = fs.readFileSync(path.resolve(io.cwd, flags.tokens), 'utf8').trim();
+      tokens = text.startsWith('[') ? (JSON.parse(text) as string[]) : text.split(/\r?\n/).filter(Boolean);
+      if (!Array.isArray(tokens) || tokens.length === 0 || tokens.some((t) => typeof t !== 'string'))
+        throw new ServiceError(
+          'SSCALE_E0003',
+          `${flags.tokens}: expected tokens, one per line or a JSON array of strings`,
+        );
+    }
+    const written = await write(scenario, {
       outDir: out,
       endpoint: flags.endpoint,
       key: flags.key ? { k: flags.key, kid: flags.kid, audience: flags.audience } : undefined,
+      tokens,
       pods,
     });
     io.stdout(

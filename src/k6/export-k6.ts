@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceError } from '../errors/index.js';
+import { commandTokenProvider } from '../fleet/index.js';
 import { clientPlan, type Scenario } from '../scenario/index.js';
 
 /** Where the compiled k6 runtime lives (dist/k6/runtime), and the repository's sources when present. */
@@ -17,6 +18,12 @@ export interface K6ExportOptions {
   key?: { k: string; kid?: string; audience?: string };
   /** k6-operator runner pods. */
   pods: number;
+  /**
+   * Tokens to hand out instead of signing them (one per user, used in turn): for deployments whose keys
+   * k6 must not hold (RS256, a JWKS). When absent and the scenario mints tokens with `token.command`, the
+   * export runs the command once per user.
+   */
+  tokens?: string[];
 }
 
 /** What the k6 script reads from config.json (see k6-script.ts). */
@@ -26,7 +33,10 @@ export interface K6Config {
   websocketUrl: string;
   users: number;
   userPrefix: string;
-  key: { k: string; kid?: string; audience: string };
+  /** HS256 key the VUs sign with; absent when `tokens` are given. */
+  key?: { k: string; kid?: string; audience: string };
+  /** Pre-made tokens, user `n` gets `tokens[n % length]`. */
+  tokens?: string[];
   tokenLifetimeSeconds: number;
   stages: Array<{ duration: string; target: number }>;
   totalMs: number;
@@ -81,18 +91,22 @@ export function k6Stages(scenario: Scenario): { stages: K6Config['stages']; phas
  * TypeScript sources (typed with @types/k6) and k6-operator manifests for `pods` runner pods. Only the
  * clients are exported; the scenario's writes and probes stay with `syncscale run` or the application.
  */
-export function exportK6(scenario: Scenario, options: K6ExportOptions): string[] {
+export async function exportK6(scenario: Scenario, options: K6ExportOptions): Promise<string[]> {
   const target = scenario.target;
   const endpoint = options.endpoint ?? (target.kind === 'external' ? target.endpoint : undefined);
   const scenarioKey = target.kind === 'external' && target.token.kind === 'key' ? target.token : undefined;
   const k = options.key?.k ?? scenarioKey?.k;
-  if (!endpoint || !k) {
+  let tokens = options.tokens;
+  if (!tokens && !k && target.kind === 'external' && target.token.kind === 'command') {
+    tokens = await mintTokens(target.token.command, scenario.dataset.users);
+  }
+  if (!endpoint || (!k && !tokens?.length)) {
     throw new ServiceError(
       'SSCALE_K0001',
-      `${scenario.name}: k6 pods need a deployment they can reach and a key to sign each user's token: give the scenario an external target with token.key, or pass --endpoint and --key`,
+      `${scenario.name}: k6 pods need a deployment they can reach and a token for each user: give the scenario an external target with token.key or token.command, or pass --endpoint with --key or --tokens`,
     );
   }
-  if (scenarioKey && scenarioKey.alg !== 'HS256' && !options.key) {
+  if (!tokens && scenarioKey && scenarioKey.alg !== 'HS256' && !options.key) {
     throw new ServiceError(
       'SSCALE_K0001',
       `${scenario.name}: the k6 script signs HS256 tokens; the key is ${scenarioKey.alg}`,
@@ -111,7 +125,9 @@ export function exportK6(scenario: Scenario, options: K6ExportOptions): string[]
     websocketUrl: url.toString(),
     users: scenario.dataset.users,
     userPrefix: 'user',
-    key: { k, kid: options.key?.kid ?? scenarioKey?.kid, audience },
+    ...(tokens?.length
+      ? { tokens }
+      : { key: { k: k!, kid: options.key?.kid ?? scenarioKey?.kid, audience } }),
     tokenLifetimeSeconds: Math.ceil(totalMs / 1000) + 600,
     stages,
     totalMs,
@@ -145,6 +161,21 @@ export function exportK6(scenario: Scenario, options: K6ExportOptions): string[]
   write(path.join('k8s', 'testrun.yaml'), testRun(name, options.pods));
   write('README.md', exportReadme(scenario, config, name, options.pods));
   return written;
+}
+
+/** One token per user from the scenario's token command (`SYNCSCALE_USER_ID=user<n>`), a few at a time. */
+async function mintTokens(command: string, users: number): Promise<string[]> {
+  const provider = commandTokenProvider(command);
+  const tokens: string[] = new Array<string>(users);
+  let next = 0;
+  const worker = async () => {
+    while (next < users) {
+      const index = next++;
+      tokens[index] = await provider(`user${index}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, users) }, worker));
+  return tokens;
 }
 
 /** Imports of the runtime modules as siblings (`./x.js`), the layout of the export directory. */
@@ -259,7 +290,7 @@ function exportReadme(scenario: Scenario, config: K6Config, name: string, pods: 
   return `# ${scenario.name}: k6 export
 
 Written by \`syncscale export k6\`. Each k6 virtual user is one simulated client: user \`user<n>\` (n = its
-id in the test modulo ${config.users}), an HS256 token signed in the VU, one RSocket-over-WebSocket sync stream
+id in the test modulo ${config.users}), ${config.tokens ? `token n of the ${config.tokens.length} in config.json (they expire on their own schedule)` : 'an HS256 token signed in the VU'}, one RSocket-over-WebSocket sync stream
 to \`${config.websocketUrl}\` with request-N credit and keepalives as the SDKs keep them, checksums validated
 at every checkpoint. Metrics use the fleet's names (first_checkpoint, checkpoint_latency, e2e_latency,
 connect_time, ops_received, checkpoints_completed, checksum_failures, bytes_received, errors{code}).

@@ -249,6 +249,32 @@ phases:
     expect((await report.exited).code, report.output).toBe(0);
   }, 60_000);
 
+  it('hands out pre-made tokens instead of a key: from --tokens, or minted by the scenario token command', async () => {
+    const list = path.join(work, 'tokens.txt');
+    fs.writeFileSync(list, 'tok-a\ntok-b\ntok-c\n');
+    const fromFile = path.join(work, 'export-tokens');
+    const first = new CliProcess(['export', 'k6', scenarioFile, '--out', fromFile, '--tokens', list]);
+    expect((await first.exited).code, first.output).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(fromFile, 'config.json'), 'utf8'));
+    expect(config.tokens).toEqual(['tok-a', 'tok-b', 'tok-c']);
+    expect(config.key).toBeUndefined();
+
+    const byCommand = path.join(work, 'command.yaml');
+    fs.writeFileSync(
+      byCommand,
+      fs
+        .readFileSync(scenarioFile, 'utf8')
+        .replace(/token: \{[^\n]*\}/, "token: { command: 'echo tok-$SYNCSCALE_USER_ID' }"),
+    );
+    const minted = path.join(work, 'export-command');
+    const second = new CliProcess(['export', 'k6', byCommand, '--out', minted]);
+    expect((await second.exited).code, second.output).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(minted, 'config.json'), 'utf8')).tokens).toEqual([
+      'tok-user0',
+      'tok-user1',
+    ]);
+  }, 60_000);
+
   it('names bad input: not k6 output, pods of another scenario, a scenario k6 cannot reach', async () => {
     const notK6 = path.join(work, 'not-k6.json');
     fs.writeFileSync(notK6, '{"metric":"x"}\n');
@@ -286,6 +312,8 @@ phases:
     );
     const third = new CliProcess(['export', 'k6', embedded, '--out', path.join(work, 'x')]);
     expect((await third.exited).code).toBe(2);
-    expect(third.output).toContain('[SSCALE_K0001] local: k6 pods need a deployment they can reach');
+    expect(third.output).toContain(
+      '[SSCALE_K0001] local: k6 pods need a deployment they can reach and a token for each user',
+    );
   }, 60_000);
 });

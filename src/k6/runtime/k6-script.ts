@@ -20,7 +20,8 @@ interface ExportConfig {
   websocketUrl: string;
   users: number;
   userPrefix: string;
-  key: { k: string; kid?: string; audience: string };
+  key?: { k: string; kid?: string; audience: string };
+  tokens?: string[];
   tokenLifetimeSeconds: number;
   stages: Array<{ duration: string; target: number }>;
   totalMs: number;
@@ -65,19 +66,25 @@ const sink: SessionSink = {
   count: (metric, value, tags) => counters.get(metric)?.add(value, tags),
 };
 
-const secret = encoding.b64decode(config.key.k, 'rawurl');
+const secret = config.key ? encoding.b64decode(config.key.k, 'rawurl') : undefined;
+
+/** The user's token: from the exported list, or signed here with the deployment's HS256 key. */
+function tokenFor(index: number): string {
+  if (config.tokens?.length) return config.tokens[index % config.tokens.length]!;
+  return signToken({
+    sub: `${config.userPrefix}${index}`,
+    audience: config.key!.audience,
+    kid: config.key!.kid,
+    lifetimeSeconds: config.tokenLifetimeSeconds,
+    nowSeconds: Date.now() / 1000,
+    hmacSha256: (input) => new Uint8Array(crypto.hmac('sha256', secret!, input, 'binary')),
+  });
+}
 
 export default function (): void {
   // idInTest is unique across every pod of a distributed test: one user per virtual user.
   const index = (exec.vu.idInTest - 1) % config.users;
-  const token = signToken({
-    sub: `${config.userPrefix}${index}`,
-    audience: config.key.audience,
-    kid: config.key.kid,
-    lifetimeSeconds: config.tokenLifetimeSeconds,
-    nowSeconds: Date.now() / 1000,
-    hmacSha256: (input) => new Uint8Array(crypto.hmac('sha256', secret, input, 'binary')),
-  });
+  const token = tokenFor(index);
   // Hold the stream until the scenario ends; a ramp-down interrupts the VU earlier.
   const holdMs = Math.max(1000, config.totalMs - (Date.now() - exec.scenario.startTime));
   ws.connect(config.websocketUrl, {}, (socket) => {
