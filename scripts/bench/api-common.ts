@@ -448,7 +448,12 @@ system:
   );
 
   const started = Date.now();
-  const service = new ServiceChild(configPath, { heapMb: options.heapMb, nodeArgs: options.nodeArgs });
+  // SYNCSCALE_BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the service child.
+  const extraNodeArgs = process.env.SYNCSCALE_BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const service = new ServiceChild(configPath, {
+    heapMb: options.heapMb,
+    nodeArgs: [...(options.nodeArgs ?? []), ...extraNodeArgs],
+  });
   onCleanup(() => service.stop());
   await service.waitFor(/Listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
   // Initial replication: streams are refused (500 PSYNC_S2302) until the first checkpoint exists.
