@@ -90,6 +90,13 @@ async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, in
   await waitFor(source, storage);
   const catchUpSeconds = (Date.now() - started) / 1000;
   const ops = service.engine!.metrics.ops;
+  if (ops === 0) {
+    // Seen twice at 200k rows and not reproduced since: say what storage held rather than print "0 ops/s".
+    const cp = await getActiveCheckpoint(storage);
+    console.error(
+      `catch-up replicated 0 ops in ${catchUpSeconds.toFixed(1)} s; active checkpoint ${String(cp?.checkpoint)} at ${cp?.lsn ?? '-'}`,
+    );
+  }
   await service.stop();
   await source.end();
   await storage.end();
