@@ -32,7 +32,10 @@ export class TokenExpiry {
   private schedule(): void {
     if (this.stopped) return;
     const remainingMs = this.ctx.token.exp * 1000 - Date.now();
-    const candidates = [remainingMs, remainingMs - WARNING_BEFORE_S * 1000].filter((ms) => ms > 0);
+    // Expiry is always a candidate, at once if it has passed: the clock may cross it between the tick that
+    // sent "1" and this line, and then the next keepalive (20 s) would be the first to say 0.
+    const candidates = [Math.max(0, remainingMs)];
+    if (remainingMs - WARNING_BEFORE_S * 1000 > 0) candidates.push(remainingMs - WARNING_BEFORE_S * 1000);
     if (this.ctx.transport === 'http') candidates.push(KEEPALIVE_MS * (0.9 + Math.random() * 0.2));
     const delay = Math.max(0, Math.min(...candidates));
     this.timer = setTimeout(() => void this.tick(), delay);
