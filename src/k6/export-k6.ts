@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { ServiceError } from '../errors/index.js';
 import { commandTokenProvider } from '../fleet/index.js';
 import { clientPlan, type Scenario } from '../scenario/index.js';
+import type { K6Config } from './runtime/k6-config.js';
+
+export type { K6Config };
 
 /** Where the compiled k6 runtime lives (dist/k6/runtime), and the repository's sources when present. */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -24,25 +27,6 @@ export interface K6ExportOptions {
    * export runs the command once per user.
    */
   tokens?: string[];
-}
-
-/** What the k6 script reads from config.json (see k6-script.ts). */
-export interface K6Config {
-  scenario: string;
-  scenarioHash: string;
-  websocketUrl: string;
-  users: number;
-  userPrefix: string;
-  /** HS256 key the VUs sign with; absent when `tokens` are given. */
-  key?: { k: string; kid?: string; audience: string };
-  /** Pre-made tokens, user `n` gets `tokens[n % length]`. */
-  tokens?: string[];
-  tokenLifetimeSeconds: number;
-  stages: Array<{ duration: string; target: number }>;
-  totalMs: number;
-  stampColumn: string;
-  /** Phase boundaries from the start of the test: `syncscale ingest` windows samples by them. */
-  phases: Array<{ name: string; startMs: number; endMs: number }>;
 }
 
 /** The runtime files copied beside the script, with their import paths made flat. */
@@ -190,6 +174,7 @@ function typeScriptSources(): Map<string, string> | undefined {
   const src = path.resolve(DIST, '..', 'src');
   const files: Array<[string, string]> = [
     ['k6-script.ts', 'k6/runtime/k6-script.ts'],
+    ['k6-config.ts', 'k6/runtime/k6-config.ts'],
     ['rsocket-session.ts', 'k6/runtime/rsocket-session.ts'],
     ['wire.ts', 'k6/runtime/wire.ts'],
     ['sync-state.ts', 'fleet/sync-state.ts'],

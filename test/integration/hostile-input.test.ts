@@ -26,6 +26,7 @@ import {
   serviceConfigYaml,
   waitForReplication,
 } from '../support/replication-fixture.js';
+import { until } from '../support/until.js';
 
 /**
  * Hostile input while 100 honest clients stay connected (issue 15): every hostile request gets its
@@ -38,18 +39,6 @@ const HONEST = 100;
 
 const token = (sub: string, extra: Partial<Parameters<typeof mintToken>[0]> = {}) =>
   mintToken({ key: KEY, sub, audience: 'syncscale', ...extra });
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 interface Answer {
   status: number;

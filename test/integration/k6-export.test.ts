@@ -10,17 +10,10 @@ import { silentLogger } from '../../src/service/logging/index.js';
 import { startService, type RunningService } from '../../src/service/runner/index.js';
 import { createReplicationDatabases, serviceConfigYaml } from '../support/replication-fixture.js';
 import { CliProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const KEY = { k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'test' };
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Nearest-rank percentile of all values (what a percentile of the pooled samples is). */
 function percentile(values: number[], p: number): number {

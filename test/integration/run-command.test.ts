@@ -3,23 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliProcess } from '../support/service-process.js';
+import { processesMentioning } from '../support/processes.js';
 
 const TINY = path.resolve(__dirname, '../fixtures/tiny-scenario.yaml');
-
-/** Processes of this machine whose command line mentions the run's directory (its service children). */
-function processesMentioning(fragment: string): string[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        return '';
-      }
-    })
-    .filter((cmd) => cmd.includes(fragment));
-}
 
 describe('syncscale run when the sync config does not deliver the stamp column', () => {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-nostamp-'));

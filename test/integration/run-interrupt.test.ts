@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CliProcess } from '../support/service-process.js';
+import { until } from '../support/until.js';
+import { processesMentioning } from '../support/processes.js';
 
 const TINY = path.resolve(__dirname, '../fixtures/tiny-scenario.yaml');
 
@@ -34,29 +36,6 @@ function processesStartedWith(tmp: string): string[] {
         return false;
       }
     });
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Processes of this machine whose command line mentions the run's directory (its service children). */
-function processesMentioning(fragment: string): string[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .map((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      } catch {
-        return '';
-      }
-    })
-    .filter((cmd) => cmd.includes(fragment));
 }
 
 describe('syncscale run: worker threads, Ctrl-C and SIGKILL', () => {
@@ -98,7 +77,7 @@ describe('syncscale run: worker threads, Ctrl-C and SIGKILL', () => {
     expect(processesMentioning(dir)).toEqual([]);
     expect(processesMentioning(`-D ${tmp}`)).toEqual([]);
     expect(fs.readdirSync(tmp)).toEqual([]);
-    await until(() => processesStartedWith(tmp).length === 0, 'the reaper to exit');
+    await until(() => processesStartedWith(tmp).length === 0, 'the reaper to exit', 15_000, 100);
   }, 180_000);
 
   it('a SIGKILLed run leaves no service process, database or temp dir behind (its reaper cleans up)', async () => {
@@ -113,6 +92,7 @@ describe('syncscale run: worker threads, Ctrl-C and SIGKILL', () => {
       () => processesStartedWith(tmp).length === 0 && fs.readdirSync(tmp).length === 0,
       'every process and temp dir of the killed run gone',
       30_000,
+      100,
     );
     const [runId] = fs.readdirSync(out);
     expect(fs.statSync(path.join(out, runId!, 'samples.ndjson')).size).toBeGreaterThan(0);

@@ -5,20 +5,9 @@ import { parsePrometheusText } from '../../src/probes/index.js';
 import { createReplicationDatabases, serviceConfigYaml } from '../support/replication-fixture.js';
 import { trackOwnedHandles } from '../support/owned-handles.js';
 import { CliProcess, writeTempConfig } from '../support/service-process.js';
+import { until } from '../support/until.js';
 
 const KEY = { k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA', kid: 'test' };
-
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * Connect/disconnect churn against the service as its own process (issue 15): afterwards its open streams,
@@ -72,6 +61,7 @@ describe('soak: connect/disconnect churn leaves nothing behind', () => {
         ),
       'the service to answer on its metrics port',
       60_000,
+      100,
     );
   }, 120_000);
 
@@ -93,7 +83,7 @@ describe('soak: connect/disconnect churn leaves nothing behind', () => {
     probe.add(1);
     await until(() => probe.snapshot().synced === 1, 'the service to serve streams', 60_000);
     probe.stopAll();
-    await until(async () => (await metrics()).streams === 0, 'the probe stream to close');
+    await until(async () => (await metrics()).streams === 0, 'the probe stream to close', 30_000, 100);
     const idle = await metrics();
 
     const handles = trackOwnedHandles();
@@ -139,6 +129,7 @@ describe('soak: connect/disconnect churn leaves nothing behind', () => {
       },
       'streams, listeners and handles back to idle',
       30_000,
+      100,
     ).catch(async (error: Error) => {
       throw new Error(
         `${error.message}: idle ${JSON.stringify(idle)}, now ${JSON.stringify(await metrics())}`,

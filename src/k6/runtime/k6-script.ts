@@ -10,25 +10,10 @@ import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
 import ws from 'k6/ws';
+import type { K6Config } from './k6-config.js';
 import { RSocketSyncSession, SESSION_METRICS, signToken, type SessionSink } from './rsocket-session.js';
 
-/** Written by `syncscale export k6` beside this script. */
-interface ExportConfig {
-  scenario: string;
-  scenarioHash: string;
-  /** `ws://…/sync/stream` or `wss://…`. */
-  websocketUrl: string;
-  users: number;
-  userPrefix: string;
-  key?: { k: string; kid?: string; audience: string };
-  tokens?: string[];
-  tokenLifetimeSeconds: number;
-  stages: Array<{ duration: string; target: number }>;
-  totalMs: number;
-  stampColumn: string;
-}
-
-const config = JSON.parse(open('./config.json')) as ExportConfig;
+const config = JSON.parse(open('./config.json')) as K6Config;
 
 export const options = {
   scenarios: {
