@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { compareLsn } from '../service/replication/index.js';
 
 /** One reading of the lock table and the active checkpoint. */
 export interface StorageReading {
@@ -9,12 +10,6 @@ export interface StorageReading {
   checkpoint: string | null;
   /** Source LSN of that checkpoint (`X/Y`), or null. */
   checkpointLsn: string | null;
-}
-
-/** An LSN `X/Y` as one comparable number. */
-export function lsnValue(lsn: string): bigint {
-  const [high, low] = lsn.split('/');
-  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
 /**
@@ -83,9 +78,8 @@ export class StorageWatch {
 
   /** When the active checkpoint first reached source LSN `lsn` at or after `since` (undefined: not yet). */
   checkpointReached(lsn: string, since = 0): number | undefined {
-    const target = lsnValue(lsn);
     return this.readings.find(
-      (r) => r.at >= since && r.checkpointLsn !== null && lsnValue(r.checkpointLsn) >= target,
+      (r) => r.at >= since && r.checkpointLsn !== null && compareLsn(r.checkpointLsn, lsn) >= 0,
     )?.at;
   }
 

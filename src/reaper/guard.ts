@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { reaperMain } from './reaper-process.js';
 
@@ -8,7 +8,7 @@ import { reaperMain } from './reaper-process.js';
  * when this process ends — a SIGKILL, an out-of-memory kill, a crash in native code — is stopped and
  * removed by the reaper, a small detached Node process that notices the end of its stdin.
  */
-let reaper: { child: ChildProcess; stdin: Writable } | undefined;
+let reaper: { stdin: Writable } | undefined;
 
 function send(message: Record<string, unknown>): void {
   if (process.env.SYNCSCALE_NO_REAPER === '1') return;
@@ -23,7 +23,7 @@ function send(message: Record<string, unknown>): void {
     stdin.on('error', () => undefined);
     // The pipe must not keep this process alive; it ends when this process does.
     (stdin as unknown as { unref?: () => void }).unref?.();
-    reaper = { child, stdin };
+    reaper = { stdin };
   }
   reaper.stdin.write(`${JSON.stringify(message)}\n`);
 }
@@ -44,9 +44,4 @@ export function guardPath(path: string): void {
 
 export function releasePath(path: string): void {
   if (reaper) send({ op: 'release', path });
-}
-
-/** The reaper's pid, for tests that check it exits with its owner. */
-export function reaperPid(): number | undefined {
-  return reaper?.child.pid;
 }

@@ -1,2 +1,2 @@
 /** Nothing outlives syncscale: child processes and temp directories cleaned up even after a SIGKILL. */
-export { guardPath, guardProcess, reaperPid, releasePath, releaseProcess } from './guard.js';
+export { guardPath, guardProcess, releasePath, releaseProcess } from './guard.js';

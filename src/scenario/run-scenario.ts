@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlSafely } from '../yaml/index.js';
 import { ExitCode } from '../errors/index.js';
 import { Fleet, WorkerFleet, type MergingSink } from '../fleet/index.js';
 import {
@@ -608,12 +608,8 @@ function stampNotDelivered(
 }
 
 function bucketDefinitionCount(text: string): number | null {
-  try {
-    const parsed = parseYaml(text) as { bucket_definitions?: Record<string, unknown> } | null;
-    return parsed?.bucket_definitions ? Object.keys(parsed.bucket_definitions).length : null;
-  } catch {
-    return null;
-  }
+  const parsed = parseYamlSafely(text).value as { bucket_definitions?: Record<string, unknown> } | null;
+  return parsed?.bucket_definitions ? Object.keys(parsed.bucket_definitions).length : null;
 }
 
 function rateShape(phase: Phase) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DrillResults } from '../../src/drill/index.js';
+import { processesMentioning } from '../support/processes.js';
 import { CliProcess } from '../support/service-process.js';
 
 const fixture = (name: string) => path.resolve(__dirname, '../fixtures', name);
@@ -10,20 +11,6 @@ const fixture = (name: string) => path.resolve(__dirname, '../fixtures', name);
 function drillResults(reports: string): DrillResults {
   const [dir] = fs.readdirSync(reports);
   return JSON.parse(fs.readFileSync(path.join(reports, dir!, 'drill.json'), 'utf8')) as DrillResults;
-}
-
-/** Processes whose command line mentions a fragment (service children of the drill, Postgres). */
-function processesMentioning(fragment: string): number {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(fragment);
-      } catch {
-        return false;
-      }
-    }).length;
 }
 
 describe('syncscale drill on the embedded target', () => {
@@ -56,7 +43,7 @@ describe('syncscale drill on the embedded target', () => {
     const dir = path.join(reports, fs.readdirSync(reports)[0]!);
     expect(fs.readFileSync(path.join(dir, 'drill.html'), 'utf8')).toContain('<svg');
     expect(fs.readFileSync(path.join(dir, 'drill.md'), 'utf8')).toContain('| one replicator at a time |');
-    expect(processesMentioning(dir)).toBe(0);
+    expect(processesMentioning(dir)).toEqual([]);
   }, 150_000);
 
   it('fails a deploy whose replicators skip the lock, naming two holders at once', async () => {
