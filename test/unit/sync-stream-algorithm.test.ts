@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { putChecksum } from '../../src/protocol/index.js';
 import type { CheckpointUpdate } from '../../src/service/api/checkpoints/checkpoint-broadcaster.js';
 import { SyncStream, type SyncStreamDeps } from '../../src/service/api/sync/sync-stream.js';
-import type { SyncLine } from '../../src/service/api/sync/stream-types.js';
+import { SharedLine, type SyncLine } from '../../src/service/api/sync/stream-types.js';
 import { SyncConfig } from '../../src/service/rules/index.js';
 import type { BucketChecksum, OplogRow } from '../../src/service/storage/index.js';
 
@@ -96,7 +96,9 @@ function harness(options: {
     transport: 'http',
     signal: abort.signal,
     sink: {
-      write: async (line) => {
+      write: async (written) => {
+        // Shared lines (one encoding for many streams) carry the same object.
+        const line = written instanceof SharedLine ? written.line : written;
         lines.push(line);
         options.onLine?.(line, lines);
       },

@@ -10,7 +10,12 @@ import { ServiceError } from '../../../errors/index.js';
 import type { Logger } from '../../logging/index.js';
 import type { Probes } from '../../runner/probes.js';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
-import type { LineSink, SyncStreamRunner, VerifiedToken } from '../sync/stream-types.js';
+import {
+  SharedLine,
+  type LineSink,
+  type SyncStreamRunner,
+  type VerifiedToken,
+} from '../sync/stream-types.js';
 import { readJsonBody, sendError, sendJson } from './json-response.js';
 import { validateSyncRequest } from './validate-request.js';
 import { GzipSegments } from './gzip-segments.js';
@@ -98,17 +103,47 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     registerForShutdown(options.shutdownSignal, onShutdown);
     // gzip with one fresh compressor per event-loop turn (gzip-segments.ts): an idle stream holds none.
     const members = gzip ? new GzipSegments(res, (n) => options.metrics.bytesSent(n)) : undefined;
+    // Lines held by the stream (LineSink.hold) leave in one write once released or once this many are held.
+    let held: Buffer[] | undefined;
+    let heldBytes = 0;
+    const send = async (bytes: Buffer) => {
+      if (abort.signal.aborted || res.destroyed) return;
+      if (members) {
+        if (!members.write(bytes, held !== undefined)) await waitForDrain(res, abort.signal);
+      } else {
+        options.metrics.bytesSent(bytes.length);
+        if (!res.write(bytes)) await waitForDrain(res, abort.signal);
+      }
+    };
     const sink: LineSink = {
       write: async (line) => {
         if (abort.signal.aborted || res.destroyed) return;
-        const bytes = ndjson ? Buffer.from(encodeNdjsonLine(line), 'utf8') : encodeBsonLine(line);
+        const bytes =
+          line instanceof SharedLine
+            ? ndjson
+              ? line.ndjson()
+              : line.bson()
+            : ndjson
+              ? Buffer.from(encodeNdjsonLine(line), 'utf8')
+              : encodeBsonLine(line);
         options.metrics.bytesSynced(bytes.length);
-        if (members) {
-          if (!members.write(bytes)) await waitForDrain(res, abort.signal);
-        } else {
-          options.metrics.bytesSent(bytes.length);
-          if (!res.write(bytes)) await waitForDrain(res, abort.signal);
-        }
+        if (!held) return send(bytes);
+        held.push(bytes);
+        heldBytes += bytes.length;
+        if (heldBytes < MAX_HELD_BYTES) return;
+        const out = Buffer.concat(held);
+        held = [];
+        heldBytes = 0;
+        await send(out);
+      },
+      hold: () => {
+        held ??= [];
+      },
+      release: async () => {
+        const out = held;
+        held = undefined;
+        heldBytes = 0;
+        if (out && out.length > 0) await send(out.length === 1 ? out[0]! : Buffer.concat(out));
       },
     };
     try {
@@ -157,6 +192,9 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   }
   return server;
 }
+
+/** Held lines are sent once this many bytes are waiting, so holding never buffers a whole initial sync. */
+const MAX_HELD_BYTES = 64 * 1024;
 
 function waitForDrain(out: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

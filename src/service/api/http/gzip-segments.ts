@@ -38,25 +38,31 @@ export class GzipSegments {
     private readonly onSent: (bytes: number) => void,
   ) {}
 
-  /** Queues bytes for the next segment; returns false while the response is backpressured (wait for 'drain'). */
-  write(bytes: Buffer): boolean {
+  /**
+   * Queues bytes for the next segment (compressed now when `now`, else at the end of this event-loop turn);
+   * returns false while the response is backpressured (wait for 'drain').
+   */
+  write(bytes: Buffer, now = false): boolean {
     this.pending.push(bytes);
-    if (!this.scheduled) {
+    if (now) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
     }
     return !this.res.writableNeedDrain;
   }
 
   /** Compresses what is queued into one segment and writes it (with the header, the first time). */
   flush(): void {
-    this.scheduled = false;
     if (this.pending.length === 0 || this.res.destroyed) return;
     const input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
     this.pending = [];
     this.crc = zlib.crc32(input, this.crc);
     this.size = (this.size + input.length) >>> 0;
-    const segment = zlib.deflateRawSync(input, SEGMENT_OPTIONS);
+    const segment = compressSegment(input);
     this.send(this.started ? segment : Buffer.concat([GZIP_HEADER, segment]));
     this.started = true;
   }
@@ -75,4 +81,24 @@ export class GzipSegments {
     this.onSent(chunk.length);
     this.res.write(chunk);
   }
+}
+
+/**
+ * Recently compressed segments by their input. A change to a bucket many streams watch sends the same lines
+ * to each of them, and a segment depends on nothing but its input (no window carried over, fixed options),
+ * so one compression serves every stream; only the CRC-32 is per stream. Small inputs only, a few entries.
+ */
+const recentSegments = new Map<string, Buffer>();
+const MAX_CACHED_INPUT_BYTES = 16 * 1024;
+const MAX_CACHED_SEGMENTS = 32;
+
+function compressSegment(input: Buffer): Buffer {
+  if (input.length > MAX_CACHED_INPUT_BYTES) return zlib.deflateRawSync(input, SEGMENT_OPTIONS);
+  const key = input.toString('latin1');
+  const cached = recentSegments.get(key);
+  if (cached) return cached;
+  const segment = zlib.deflateRawSync(input, SEGMENT_OPTIONS);
+  recentSegments.set(key, segment);
+  if (recentSegments.size > MAX_CACHED_SEGMENTS) recentSegments.delete(recentSegments.keys().next().value!);
+  return segment;
 }

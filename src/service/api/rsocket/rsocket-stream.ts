@@ -1,5 +1,5 @@
 import { encodeBsonLine, encodePayload, MAX_REQUEST_N } from '../../../protocol/index.js';
-import type { LineSink, SyncLine } from '../sync/stream-types.js';
+import { SharedLine, type LineSink, type SyncLine } from '../sync/stream-types.js';
 
 /** How a stream hands its PAYLOAD frames to the connection; returns a promise only under backpressure. */
 export interface StreamTransport {
@@ -35,10 +35,11 @@ export class RSocketStream implements LineSink {
   }
 
   /** Sends one line as a PAYLOAD(NEXT) frame with BSON data, once credit and the socket allow. */
-  async write(line: SyncLine): Promise<void> {
+  async write(line: SyncLine | SharedLine): Promise<void> {
     const signal = this.controller.signal;
     if (signal.aborted) throw signal.reason;
-    const frame = encodePayload({ streamId: this.streamId, next: true, data: encodeBsonLine(line) });
+    const data = line instanceof SharedLine ? line.bson() : encodeBsonLine(line);
+    const frame = encodePayload({ streamId: this.streamId, next: true, data });
     if (this.credit > 0 && this.waiters === undefined) this.credit--;
     else await new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
     if (signal.aborted) throw signal.reason;

@@ -3,12 +3,41 @@
  * WebSocket). The algorithm produces protocol lines; a transport encodes them and applies backpressure.
  */
 
+import { encodeBsonLine, encodeNdjsonLine } from '../../../protocol/index.js';
+
 /** One protocol line: an object with exactly one key naming its kind (`checkpoint`, `data`, …). */
 export type SyncLine = Record<string, unknown>;
 
+/**
+ * A line many streams send unchanged (the data of a bucket they all watch, a checkpoint_complete): encoded
+ * once per wire encoding, on first use, and the same bytes written to every stream.
+ */
+export class SharedLine {
+  private ndjsonBytes: Buffer | undefined;
+  private bsonBytes: Buffer | undefined;
+
+  constructor(readonly line: SyncLine) {}
+
+  ndjson(): Buffer {
+    return (this.ndjsonBytes ??= Buffer.from(encodeNdjsonLine(this.line), 'utf8'));
+  }
+
+  bson(): Buffer {
+    return (this.bsonBytes ??= encodeBsonLine(this.line));
+  }
+}
+
 export interface LineSink {
   /** Resolves once the line is accepted by the transport (socket drained, or RSocket credit available). */
-  write(line: SyncLine): Promise<void>;
+  write(line: SyncLine | SharedLine): Promise<void>;
+  /**
+   * Optional: hold the lines written from now on and send them together at `release()` (or earlier, once a
+   * bounded amount is held). A checkpoint's diff, data and complete then leave in one socket write instead of
+   * one per await between them: at thousands of streams a write costs more than everything else per stream.
+   */
+  hold?(): void;
+  /** Sends what `hold()` kept and stops holding; resolves once the transport accepted it. */
+  release?(): Promise<void>;
 }
 
 /** `POST /sync/stream` body (protocol.md §1.2); unknown keys are ignored. */

@@ -12,7 +12,7 @@ import type { CheckpointBroadcaster, CheckpointUpdate } from '../checkpoints/che
 import type { ChecksumCache } from '../checkpoints/checksum-cache.js';
 import { oplogEntry, storedSize } from './oplog-lines.js';
 import type { SharedDataReader } from './shared-data-reader.js';
-import type { SyncLine, SyncStreamContext } from './stream-types.js';
+import { SharedLine, type SyncLine, type SyncStreamContext } from './stream-types.js';
 import { TokenExpiry } from './token-expiry.js';
 import { costKnobFrom, spendCheckpointCpu, streamBallast } from './cost-knob.js';
 
@@ -195,6 +195,16 @@ export class SyncStream {
     update: CheckpointUpdate,
     full: boolean,
   ): Promise<void> {
+    const sink = this.ctx.sink;
+    sink.hold?.();
+    try {
+      await this.sendCheckpoint(config, update, full);
+    } finally {
+      await sink.release?.();
+    }
+  }
+
+  private async sendCheckpoint(config: SyncConfig, update: CheckpointUpdate, full: boolean): Promise<void> {
     const { syncRulesId, checkpoint } = update.checkpoint;
     const names = this.buckets.map((b) => b.bucket);
     const dirty = this.dirty;
@@ -276,7 +286,9 @@ export class SyncStream {
         const rows = await this.deps.data.read(syncRulesId, checkpoint, positions, OPS_PER_READ);
         const truncated = rows.length === OPS_PER_READ;
         const lastBucket = rows.length > 0 ? rows[rows.length - 1]!.bucket : undefined;
-        const byBucket = groupByBucket(rows);
+        // One bucket read: the rows are the shared reader's array itself, so its data lines can be shared.
+        const byBucket =
+          queue.length === 1 ? new Map(rows.length > 0 ? [[queue[0]!, rows]] : []) : groupByBucket(rows);
         const done = new Set<string>();
         for (const bucket of queue) {
           const ops = byBucket.get(bucket);
@@ -303,7 +315,7 @@ export class SyncStream {
       this.forceNext = true;
       return;
     }
-    await this.send({ checkpoint_complete: { last_op_id: lastOpId } });
+    await this.send(completeLine(lastOpId));
   }
 
   /** Sends ops of one bucket as data lines cut near 1 MiB; true when an op's target is past the checkpoint. */
@@ -323,15 +335,23 @@ export class SyncStream {
       const after = this.positions.get(bucket) ?? 0n;
       const nextAfter = chunk[chunk.length - 1]!.opId;
       for (const op of chunk) if (op.targetOp !== null && op.targetOp > checkpoint) invalidated = true;
-      await this.send({
-        data: {
-          bucket,
-          after: after.toString(),
-          next_after: nextAfter.toString(),
-          has_more: hasMore || end < ops.length,
-          data: chunk.map((op) => oplogEntry(op, this.legacy)),
-        },
-      });
+      await this.send(
+        dataLine(
+          ops,
+          start,
+          end,
+          () => ({
+            data: {
+              bucket,
+              after: after.toString(),
+              next_after: nextAfter.toString(),
+              has_more: hasMore || end < ops.length,
+              data: chunk.map((op) => oplogEntry(op, this.legacy)),
+            },
+          }),
+          `${after}:${hasMore}:${this.legacy}`,
+        ),
+      );
       this.positions.set(bucket, nextAfter);
       this.deps.onOpsSynced?.(chunk.length);
       start = end;
@@ -350,9 +370,40 @@ export class SyncStream {
     return this.dirty === 'all' || this.dirty.size > 0;
   }
 
-  private send(line: SyncLine): Promise<void> {
+  private send(line: SyncLine | SharedLine): Promise<void> {
     return this.ctx.sink.write(line);
   }
+}
+
+/**
+ * Data lines by the rows array they were cut from: streams reading the same bucket range get the shared
+ * reader's one array, so they share the encoded line too (a change to a global bucket is encoded once, not
+ * once per stream). Entries go when the array does.
+ */
+const dataLines = new WeakMap<OplogRow[], Map<string, SharedLine>>();
+
+function dataLine(
+  ops: OplogRow[],
+  start: number,
+  end: number,
+  build: () => SyncLine,
+  variant: string,
+): SharedLine {
+  let lines = dataLines.get(ops);
+  if (!lines) dataLines.set(ops, (lines = new Map()));
+  const key = `${start}:${end}:${variant}`;
+  let line = lines.get(key);
+  if (!line) lines.set(key, (line = new SharedLine(build())));
+  return line;
+}
+
+/** The checkpoint_complete of the newest checkpoint, shared by every stream completing it. */
+let lastComplete: { lastOpId: string; line: SharedLine } | undefined;
+
+function completeLine(lastOpId: string): SharedLine {
+  if (lastComplete?.lastOpId !== lastOpId)
+    lastComplete = { lastOpId, line: new SharedLine({ checkpoint_complete: { last_op_id: lastOpId } }) };
+  return lastComplete.line;
 }
 
 function groupByBucket(rows: OplogRow[]): Map<string, OplogRow[]> {
