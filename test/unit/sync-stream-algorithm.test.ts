@@ -44,6 +44,8 @@ function harness(options: {
   onLine?: (line: SyncLine, lines: SyncLine[]) => void;
   /** Runs while the stream loads its sync config, i.e. before it subscribes and resolves its buckets. */
   whileStarting?: (publish: (checkpoint: bigint, changed: string[] | null) => void) => void;
+  /** Checksums and one-bucket ranges are already held by the shared caches (the no-await path). */
+  cached?: boolean;
 }) {
   const listeners = new Set<(u: CheckpointUpdate) => void>();
   const update = (checkpoint: bigint, changed: string[] | null): CheckpointUpdate => ({
@@ -55,6 +57,13 @@ function harness(options: {
   let current = update(10n, null);
   const lines: SyncLine[] = [];
   const abort = new AbortController();
+  const checksums = (checkpoint: bigint, buckets: readonly string[]) =>
+    new Map<string, BucketChecksum>(
+      buckets.map((b) => [
+        b,
+        { bucket: b, checksum: Number(checkpoint) + b.length, count: Number(checkpoint) },
+      ]),
+    );
   const deps: SyncStreamDeps = {
     storage: { query: async () => ({ rows: [] }) } as unknown as pg.Pool,
     broadcaster: {
@@ -69,15 +78,14 @@ function harness(options: {
     } as never,
     checksums: {
       get: async (_id: number, checkpoint: bigint, buckets: readonly string[]) =>
-        new Map<string, BucketChecksum>(
-          buckets.map((b) => [
-            b,
-            { bucket: b, checksum: Number(checkpoint) + b.length, count: Number(checkpoint) },
-          ]),
-        ),
+        checksums(checkpoint, buckets),
+      peek: (_id: number, checkpoint: bigint, buckets: readonly string[]) =>
+        options.cached ? checksums(checkpoint, buckets) : undefined,
     } as never,
     data: {
       read: async (_id: number, checkpoint: bigint, positions: any) => options.ops(checkpoint, positions),
+      peek: (_id: number, checkpoint: bigint, bucket: string, after: bigint) =>
+        options.cached ? options.ops(checkpoint, [{ bucket, after }]) : undefined,
     } as never,
     syncConfig: async () => {
       options.whileStarting?.(publish);
@@ -113,10 +121,14 @@ async function until(condition: () => boolean): Promise<void> {
   expect(condition()).toBe(true);
 }
 
-describe('sync stream algorithm', () => {
+describe.each([
+  ['storage reads', false],
+  ['reads other streams already made (no-await path)', true],
+])('sync stream algorithm, %s', (_name, cached) => {
   it('stops sending a superseded checkpoint after 1000 ops: no checkpoint_complete, a diff for the new one', async () => {
     let published = false;
     const h = harness({
+      cached,
       ops: (checkpoint, positions) => {
         const { bucket, after } = positions[0]!;
         if (checkpoint === 10n && bucket === GLOBAL && after === 0n) {
@@ -144,6 +156,7 @@ describe('sync stream algorithm', () => {
 
   it('withholds checkpoint_complete when a MOVE points past the checkpoint, and completes the next one', async () => {
     const h = harness({
+      cached,
       ops: (checkpoint, positions) => {
         const { bucket, after } = positions[0]!;
         if (bucket !== GLOBAL) return [];
@@ -161,8 +174,36 @@ describe('sync stream algorithm', () => {
     await h.done;
   });
 
+  it('withholds an incremental checkpoint_complete when a MOVE points past it (one changed bucket)', async () => {
+    const h = harness({
+      cached,
+      ops: (checkpoint, positions) => {
+        const { bucket, after } = positions[0]!;
+        if (positions.length !== 1 || bucket !== GLOBAL) return [];
+        if (checkpoint === 20n && after === 0n) return [put(GLOBAL, 15n, 'l1', 25n)];
+        if (checkpoint === 30n && after === 15n) return [put(GLOBAL, 25n, 'l1')];
+        return [];
+      },
+    });
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '10'));
+    h.publish(20n, [GLOBAL]);
+    await until(() => h.lines.some((l: any) => l.data?.next_after === '15'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '20')).toBe(false);
+    h.publish(30n, [GLOBAL]);
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '30'));
+    const data = h.lines.filter((l: any) => l.data).map((l: any) => [l.data.after, l.data.next_after]);
+    expect(data).toEqual([
+      ['0', '15'],
+      ['15', '25'],
+    ]);
+    h.stop();
+    await h.done;
+  });
+
   it('a checkpoint published while the stream is starting reaches the client (no missed changes)', async () => {
     const h = harness({
+      cached,
       ops: (checkpoint, positions) => {
         const global = positions.find((p) => p.bucket === GLOBAL);
         return checkpoint === 11n && global && global.after < 11n ? [put(GLOBAL, 11n, 'l-new')] : [];
@@ -176,7 +217,7 @@ describe('sync stream algorithm', () => {
   });
 
   it('sends nothing for a checkpoint that changes none of its buckets', async () => {
-    const h = harness({ ops: () => [] });
+    const h = harness({ cached, ops: () => [] });
     await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '10'));
     const count = h.lines.length;
     h.publish(11n, ['1#by_user["someone-else"]']);

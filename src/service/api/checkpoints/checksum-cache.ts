@@ -30,6 +30,22 @@ export class ChecksumCache {
     this.checkpoint = checkpoint;
   }
 
+  /** The checksums when every bucket is cached for this checkpoint (no promise, no query), else undefined. */
+  peek(
+    syncRulesId: number,
+    checkpoint: bigint,
+    buckets: readonly string[],
+  ): Map<string, BucketChecksum> | undefined {
+    if (syncRulesId !== this.syncRulesId || checkpoint !== this.checkpoint) return undefined;
+    const result = new Map<string, BucketChecksum>();
+    for (const bucket of buckets) {
+      const entry = this.entries.get(bucket);
+      if (!entry) return undefined;
+      result.set(bucket, entry);
+    }
+    return result;
+  }
+
   async get(
     syncRulesId: number,
     checkpoint: bigint,

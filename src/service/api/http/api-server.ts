@@ -106,18 +106,19 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     // Lines held by the stream (LineSink.hold) leave in one write once released or once this many are held.
     let held: Buffer[] | undefined;
     let heldBytes = 0;
-    const send = async (bytes: Buffer) => {
-      if (abort.signal.aborted || res.destroyed) return;
+    const send = (bytes: Buffer): Promise<void> | undefined => {
+      if (abort.signal.aborted || res.destroyed) return undefined;
       if (members) {
-        if (!members.write(bytes, held !== undefined)) await waitForDrain(res, abort.signal);
+        if (!members.write(bytes, held !== undefined)) return waitForDrain(res, abort.signal);
       } else {
         options.metrics.bytesSent(bytes.length);
-        if (!res.write(bytes)) await waitForDrain(res, abort.signal);
+        if (!res.write(bytes)) return waitForDrain(res, abort.signal);
       }
+      return undefined;
     };
     const sink: LineSink = {
-      write: async (line) => {
-        if (abort.signal.aborted || res.destroyed) return;
+      write: (line) => {
+        if (abort.signal.aborted || res.destroyed) return undefined;
         const bytes =
           line instanceof SharedLine
             ? ndjson
@@ -130,20 +131,21 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         if (!held) return send(bytes);
         held.push(bytes);
         heldBytes += bytes.length;
-        if (heldBytes < MAX_HELD_BYTES) return;
+        if (heldBytes < MAX_HELD_BYTES) return undefined;
         const out = Buffer.concat(held);
         held = [];
         heldBytes = 0;
-        await send(out);
+        return send(out);
       },
       hold: () => {
         held ??= [];
       },
-      release: async () => {
+      release: () => {
         const out = held;
         held = undefined;
         heldBytes = 0;
-        if (out && out.length > 0) await send(out.length === 1 ? out[0]! : Buffer.concat(out));
+        if (!out || out.length === 0) return undefined;
+        return send(out.length === 1 ? out[0]! : Buffer.concat(out));
       },
     };
     try {

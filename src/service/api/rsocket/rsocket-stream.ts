@@ -34,14 +34,25 @@ export class RSocketStream implements LineSink {
     return this.controller.signal;
   }
 
-  /** Sends one line as a PAYLOAD(NEXT) frame with BSON data, once credit and the socket allow. */
-  async write(line: SyncLine | SharedLine): Promise<void> {
+  /**
+   * Sends one line as a PAYLOAD(NEXT) frame with BSON data, at once when credit and the socket allow (no
+   * promise then); otherwise the promise resolves once it was sent. Throws when the stream was aborted.
+   */
+  write(line: SyncLine | SharedLine): Promise<void> | undefined {
     const signal = this.controller.signal;
     if (signal.aborted) throw signal.reason;
     const data = line instanceof SharedLine ? line.bson() : encodeBsonLine(line);
     const frame = encodePayload({ streamId: this.streamId, next: true, data });
-    if (this.credit > 0 && this.waiters === undefined) this.credit--;
-    else await new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
+    if (this.credit > 0 && this.waiters === undefined) {
+      this.credit--;
+      return this.transport.sendOnStream(this, frame);
+    }
+    return this.sendWhenCredited(frame);
+  }
+
+  private async sendWhenCredited(frame: Buffer): Promise<void> {
+    const signal = this.controller.signal;
+    await new Promise<void>((resolve, reject) => (this.waiters ??= []).push({ resolve, reject }));
     if (signal.aborted) throw signal.reason;
     const pending = this.transport.sendOnStream(this, frame);
     if (pending) await pending;

@@ -20,6 +20,17 @@ export class SharedDataReader {
     private readonly maxRecentBytes = 16 * 1024 * 1024,
   ) {}
 
+  /** The rows of one bucket's range when a recent read already holds them (no promise), else undefined. */
+  peek(
+    syncRulesId: number,
+    checkpoint: bigint,
+    bucket: string,
+    after: bigint,
+    limit: number,
+  ): OplogRow[] | undefined {
+    return this.recent.get(`${syncRulesId}:${checkpoint}:${bucket}:${after}:${limit}`)?.rows;
+  }
+
   read(
     syncRulesId: number,
     checkpoint: bigint,

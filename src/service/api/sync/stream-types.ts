@@ -28,8 +28,12 @@ export class SharedLine {
 }
 
 export interface LineSink {
-  /** Resolves once the line is accepted by the transport (socket drained, or RSocket credit available). */
-  write(line: SyncLine | SharedLine): Promise<void>;
+  /**
+   * Hands a line to the transport. Returns a promise only when the transport cannot take more yet (socket
+   * backpressure, no RSocket credit): it resolves once it can. Nothing to await otherwise, which keeps a
+   * promise per line out of the fan-out of a checkpoint to thousands of streams.
+   */
+  write(line: SyncLine | SharedLine): Promise<void> | undefined;
   /**
    * Optional: hold the lines written from now on and send them together at `release()` (or earlier, once a
    * bounded amount is held). A checkpoint's diff, data and complete then leave in one socket write instead of
@@ -37,7 +41,7 @@ export interface LineSink {
    */
   hold?(): void;
   /** Sends what `hold()` kept and stops holding; resolves once the transport accepted it. */
-  release?(): Promise<void>;
+  release?(): Promise<void> | undefined;
 }
 
 /** `POST /sync/stream` body (protocol.md §1.2); unknown keys are ignored. */

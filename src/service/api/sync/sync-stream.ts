@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { toInt32 } from '../../../protocol/index.js';
 import { ServiceError } from '../../../errors/index.js';
@@ -54,6 +55,8 @@ export class SyncStream {
   private sentWriteCheckpoint: bigint | undefined;
   private initialWriteCheckpoint: bigint | undefined;
   private forceNext = false;
+  /** Buckets were (re)resolved since the last checkpoint line: look for removed ones. */
+  private bucketsResolved = false;
   private ended = false;
   private readonly legacy: boolean;
   private readonly userKey: string;
@@ -107,10 +110,14 @@ export class SyncStream {
         await this.processCheckpoint(config, update, full);
         spendCheckpointCpu(COST_KNOB);
         full = false;
-        await new Promise((resolve) => setTimeout(resolve, ITERATION_PAUSE_MS));
+        // At least ITERATION_PAUSE_MS between two checkpoints of one stream (bursts coalesce into the newest),
+        // waited for only when the next one comes that soon: an idle stream keeps no timer.
+        const processedAt = performance.now();
         const next = await this.nextUpdate(update);
         if (!next) return;
-        update = next;
+        const pause = processedAt + ITERATION_PAUSE_MS - performance.now();
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
+        update = this.newest ?? next;
       }
     } finally {
       unsubscribe();
@@ -188,6 +195,7 @@ export class SyncStream {
     if (this.dirty !== 'all')
       for (const bucket of next.keys()) if (!this.mine.has(bucket)) this.dirty.add(bucket);
     this.mine = next;
+    this.bucketsResolved = true;
   }
 
   private async processCheckpoint(
@@ -195,24 +203,50 @@ export class SyncStream {
     update: CheckpointUpdate,
     full: boolean,
   ): Promise<void> {
+    // Awaits only where something is pending: at thousands of streams per checkpoint, every await and
+    // promise per stream is paid thousands of times (each a microtask and garbage to collect).
     const sink = this.ctx.sink;
     sink.hold?.();
     try {
-      await this.sendCheckpoint(config, update, full);
+      const { syncRulesId, checkpoint } = update.checkpoint;
+      const names = this.buckets.map((b) => b.bucket);
+      const dirty = this.dirty;
+      this.dirty = new Set();
+      const need =
+        full || dirty === 'all' ? names : names.filter((b) => dirty.has(b) || !this.announced.has(b));
+      const checksums =
+        this.deps.checksums.peek(syncRulesId, checkpoint, need) ??
+        (await this.deps.checksums.get(syncRulesId, checkpoint, need));
+      const line = this.checkpointLine(config, checkpoint, names, need, checksums, full);
+      if (!line) return;
+      const written = this.send(line);
+      if (written) await written;
+      // One changed bucket (the common incremental case): its range is read once for every stream (the
+      // shared reader), then sent without further awaits. Anything else takes the general path.
+      const only = this.pending.size === 1 ? this.pending.values().next().value! : undefined;
+      if (only === undefined) return await this.sendData(syncRulesId, checkpoint);
+      const after = this.positions.get(only) ?? 0n;
+      const rows =
+        this.deps.data.peek(syncRulesId, checkpoint, only, after, OPS_PER_READ) ??
+        (await this.deps.data.read(syncRulesId, checkpoint, [{ bucket: only, after }], OPS_PER_READ));
+      const waits = this.sendOneBucket(only, rows, checkpoint);
+      if (waits === null) await this.sendData(syncRulesId, checkpoint);
+      else if (waits.length > 0) await Promise.all(waits);
     } finally {
-      await sink.release?.();
+      const released = sink.release?.();
+      if (released) await released;
     }
   }
 
-  private async sendCheckpoint(config: SyncConfig, update: CheckpointUpdate, full: boolean): Promise<void> {
-    const { syncRulesId, checkpoint } = update.checkpoint;
-    const names = this.buckets.map((b) => b.bucket);
-    const dirty = this.dirty;
-    this.dirty = new Set();
-    const need =
-      full || dirty === 'all' ? names : names.filter((b) => dirty.has(b) || !this.announced.has(b));
-    const checksums = await this.deps.checksums.get(syncRulesId, checkpoint, need);
-
+  /** The checkpoint or checkpoint_diff line to send (buckets marked pending), or undefined when nothing changed. */
+  private checkpointLine(
+    config: SyncConfig,
+    checkpoint: bigint,
+    names: string[],
+    need: string[],
+    checksums: ReadonlyMap<string, BucketChecksum>,
+    full: boolean,
+  ): SyncLine | undefined {
     const updated: string[] = [];
     for (const bucket of need) {
       const value = checksums.get(bucket)!;
@@ -222,7 +256,11 @@ export class SyncStream {
       }
       this.announced.set(bucket, value);
     }
-    const removed = [...this.announced.keys()].filter((b) => !this.mine.has(b));
+    const removed: string[] = [];
+    if (this.announced.size > this.mine.size || this.bucketsResolved) {
+      for (const bucket of this.announced.keys()) if (!this.mine.has(bucket)) removed.push(bucket);
+    }
+    this.bucketsResolved = false;
     for (const bucket of removed) {
       this.announced.delete(bucket);
       this.pending.delete(bucket);
@@ -232,7 +270,7 @@ export class SyncStream {
     const writeCheckpointChanged =
       writeCheckpoint !== undefined && writeCheckpoint !== this.sentWriteCheckpoint;
     if (!full && !this.forceNext && updated.length === 0 && removed.length === 0 && !writeCheckpointChanged) {
-      return;
+      return undefined;
     }
     this.forceNext = false;
     this.sentWriteCheckpoint = writeCheckpoint;
@@ -248,27 +286,45 @@ export class SyncStream {
       };
     };
     const wc = writeCheckpoint === undefined ? {} : { write_checkpoint: writeCheckpoint.toString() };
+    for (const bucket of updated) this.pending.add(bucket);
     if (full) {
-      await this.send({
+      return {
         checkpoint: {
           last_op_id: lastOpId,
           ...wc,
           buckets: names.map(describe),
           streams: config.definitions.map((d) => ({ name: d.name, is_default: true, errors: [] })),
         },
-      });
-    } else {
-      await this.send({
-        checkpoint_diff: {
-          last_op_id: lastOpId,
-          ...wc,
-          updated_buckets: updated.map(describe),
-          removed_buckets: removed,
-        },
-      });
+      };
     }
-    for (const bucket of updated) this.pending.add(bucket);
-    await this.sendData(syncRulesId, checkpoint);
+    return {
+      checkpoint_diff: {
+        last_op_id: lastOpId,
+        ...wc,
+        updated_buckets: updated.map(describe),
+        removed_buckets: removed,
+      },
+    };
+  }
+
+  /**
+   * Sends the data of the one pending bucket and the complete, without awaiting: returns the writes still
+   * waiting for the transport, or null when the rows fill a whole read (the general path pages on).
+   */
+  private sendOneBucket(bucket: string, rows: OplogRow[], checkpoint: bigint): Array<Promise<void>> | null {
+    if (rows.length === OPS_PER_READ) return null;
+    const waits: Array<Promise<void>> = [];
+    if (this.ended || this.ctx.signal.aborted) return waits;
+    const invalidated = rows.length > 0 && this.sendChunksNow(bucket, rows, false, checkpoint, waits);
+    this.pending.delete(bucket);
+    if (invalidated) {
+      // A compacted op points past this checkpoint: the client must not apply it; the next one completes.
+      this.forceNext = true;
+      return waits;
+    }
+    const written = this.send(completeLine(checkpoint.toString()));
+    if (written) waits.push(written);
+    return waits;
   }
 
   private async sendData(syncRulesId: number, checkpoint: bigint): Promise<void> {
@@ -307,7 +363,8 @@ export class SyncStream {
         queue = queue.filter((b) => !done.has(b));
       }
       if (i < priorities.length - 1) {
-        await this.send({ partial_checkpoint_complete: { last_op_id: lastOpId, priority } });
+        const written = this.send({ partial_checkpoint_complete: { last_op_id: lastOpId, priority } });
+        if (written) await written;
       }
     }
     if (invalidated) {
@@ -315,7 +372,8 @@ export class SyncStream {
       this.forceNext = true;
       return;
     }
-    await this.send(completeLine(lastOpId));
+    const written = this.send(completeLine(lastOpId));
+    if (written) await written;
   }
 
   /** Sends ops of one bucket as data lines cut near 1 MiB; true when an op's target is past the checkpoint. */
@@ -326,37 +384,72 @@ export class SyncStream {
     checkpoint: bigint,
   ): Promise<boolean> {
     let invalidated = false;
-    let start = 0;
-    while (start < ops.length) {
-      let end = start;
-      let size = 0;
-      while (end < ops.length && (end === start || size < CHUNK_BYTES)) size += storedSize(ops[end++]!);
-      const chunk = ops.slice(start, end);
-      const after = this.positions.get(bucket) ?? 0n;
-      const nextAfter = chunk[chunk.length - 1]!.opId;
-      for (const op of chunk) if (op.targetOp !== null && op.targetOp > checkpoint) invalidated = true;
-      await this.send(
-        dataLine(
-          ops,
-          start,
-          end,
-          () => ({
-            data: {
-              bucket,
-              after: after.toString(),
-              next_after: nextAfter.toString(),
-              has_more: hasMore || end < ops.length,
-              data: chunk.map((op) => oplogEntry(op, this.legacy)),
-            },
-          }),
-          `${after}:${hasMore}:${this.legacy}`,
-        ),
-      );
-      this.positions.set(bucket, nextAfter);
-      this.deps.onOpsSynced?.(chunk.length);
-      start = end;
+    for (let start = 0; start < ops.length;) {
+      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint);
+      invalidated ||= chunk.invalidated;
+      start = chunk.end;
+      const written = this.send(chunk.line);
+      if (written) await written;
     }
     return invalidated;
+  }
+
+  /** As sendChunks, without waiting between lines: writes the transport could not take yet go to `waits`. */
+  private sendChunksNow(
+    bucket: string,
+    ops: OplogRow[],
+    hasMore: boolean,
+    checkpoint: bigint,
+    waits: Array<Promise<void>>,
+  ): boolean {
+    let invalidated = false;
+    for (let start = 0; start < ops.length;) {
+      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint);
+      invalidated ||= chunk.invalidated;
+      start = chunk.end;
+      const written = this.send(chunk.line);
+      if (written) waits.push(written);
+    }
+    return invalidated;
+  }
+
+  /** The data line of the ops from `start` up to near 1 MiB; advances this stream's position past them. */
+  private nextChunk(
+    bucket: string,
+    ops: OplogRow[],
+    start: number,
+    hasMore: boolean,
+    checkpoint: bigint,
+  ): { line: SharedLine; end: number; invalidated: boolean } {
+    let end = start;
+    let size = 0;
+    let invalidated = false;
+    while (end < ops.length && (end === start || size < CHUNK_BYTES)) {
+      const op = ops[end++]!;
+      size += storedSize(op);
+      if (op.targetOp !== null && op.targetOp > checkpoint) invalidated = true;
+    }
+    const after = this.positions.get(bucket) ?? 0n;
+    const nextAfter = ops[end - 1]!.opId;
+    const more = hasMore || end < ops.length;
+    const line = dataLine(
+      ops,
+      start,
+      end,
+      () => ({
+        data: {
+          bucket,
+          after: after.toString(),
+          next_after: nextAfter.toString(),
+          has_more: more,
+          data: ops.slice(start, end).map((op) => oplogEntry(op, this.legacy)),
+        },
+      }),
+      `${after}:${more}:${this.legacy}`,
+    );
+    this.positions.set(bucket, nextAfter);
+    this.deps.onOpsSynced?.(end - start);
+    return { line, end, invalidated };
   }
 
   private priorityOf(bucket: string): number {
@@ -370,7 +463,8 @@ export class SyncStream {
     return this.dirty === 'all' || this.dirty.size > 0;
   }
 
-  private send(line: SyncLine | SharedLine): Promise<void> {
+  /** Writes a line; a promise only while the transport cannot take it yet. */
+  private send(line: SyncLine | SharedLine): Promise<void> | undefined {
     return this.ctx.sink.write(line);
   }
 }
