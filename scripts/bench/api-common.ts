@@ -808,10 +808,13 @@ export function openStreams(options: {
   maxFailures?: number;
   onComplete: (client: StreamClient, at: number) => void;
   into: StreamClient[];
+  /** Ask for gzip as the SDKs do (the service then gzips every stream). */
+  gzip?: boolean;
 }): Promise<{ failures: string[]; seconds: number }> {
   return openClients({
     ...options,
-    create: (index, token) => new StreamClient(options.port, token, options.onComplete, index),
+    create: (index, token) =>
+      new StreamClient(options.port, token, options.onComplete, index, options.gzip === true),
   });
 }
 

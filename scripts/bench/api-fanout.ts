@@ -6,7 +6,10 @@
  * client knows which change a checkpoint completes. 1 warm-up + 10 measured changes per level, at least
  * 500 ms apart and each only after every client completed the previous one (or 30 s passed). The service is
  * a separate child process; its CPU comes from /proc. Starts its own embedded Postgres and stops it at the end.
- * Usage: npm run bench:api-fanout [-- --levels 1,20,190,1000 --changes 10 --spacing-ms 500]
+ * With `--compression gzip` the clients ask for gzip as the SDKs' fetch does and the service gzips each stream.
+ * Prints each level's p99 against issue 14's targets (1,000 streams: must ≤ 100 ms, goal ≤ 50 ms; 5,000
+ * streams: must ≤ 250 ms).
+ * Usage: npm run bench:api-fanout [-- --levels 1,20,190,1000,5000 --changes 10 --spacing-ms 500 --compression none|gzip]
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
     'change-timeout-ms': { type: 'string', default: '30000' },
     'max-connections': { type: 'string', default: '2000' },
     'deadline-s': { type: 'string', default: '900' },
+    compression: { type: 'string', default: 'none' },
   },
 });
 const LEVELS = args.levels
@@ -52,6 +56,17 @@ const WARMUP = Number(args.warmup);
 const SPACING_MS = Number(args['spacing-ms']);
 const CHANGE_TIMEOUT_MS = Number(args['change-timeout-ms']);
 const MAX_CONNECTIONS = Math.max(Number(args['max-connections']), 2 * LEVELS[LEVELS.length - 1]!);
+
+if (args.compression !== 'none' && args.compression !== 'gzip') {
+  console.error(`--compression must be none or gzip, not ${args.compression}`);
+  process.exit(2);
+}
+const GZIP = args.compression === 'gzip';
+/** Issue 14's fan-out targets, p99 in ms by number of streams. */
+const TARGETS: Record<number, { must: number; goal?: number }> = {
+  1000: { must: 100, goal: 50 },
+  5000: { must: 250 },
+};
 
 const REAL_P99: Record<number, string> = { 1: '0.1', 20: '0.35–0.39', 190: '2.3–2.5', 1000: '3.1–4.6' };
 
@@ -143,6 +158,7 @@ try {
         inFlight: 50,
         onComplete,
         into: clients,
+        gzip: GZIP,
       });
       openSeconds = opened.seconds;
       if (opened.failures.length > 0) {
@@ -219,7 +235,9 @@ try {
   }
 
   const lost = dropped(clients);
-  console.log('\nsync API fan-out, reference service (one unified child process, NDJSON streams):');
+  console.log(
+    `\nsync API fan-out, reference service (one unified child process, NDJSON streams${GZIP ? ', gzip' : ''}, ${os.cpus().length} CPUs):`,
+  );
   console.log(
     'one UPDATE of a global row → each client’s checkpoint_complete; latency from COMMIT sent, ms\n',
   );
@@ -253,6 +271,16 @@ try {
       ]),
     ),
   );
+  for (const r of results) {
+    const target = TARGETS[r.level];
+    if (!target) continue;
+    const p99 = percentile(r.latencies, 99);
+    const verdict = (limit: number) => (p99 <= limit ? 'met' : 'NOT met');
+    console.log(
+      `  target at ${r.level} streams: p99 ${p99.toFixed(0)} ms — must ≤ ${target.must} ms ${verdict(target.must)}` +
+        (target.goal ? `; goal ≤ ${target.goal} ms ${verdict(target.goal)}` : ''),
+    );
+  }
   const xs = results.map((r) => r.level);
   const p99Fit = fitLine(
     xs,

@@ -46,6 +46,9 @@ function harness(options: {
   whileStarting?: (publish: (checkpoint: bigint, changed: string[] | null) => void) => void;
   /** Checksums and one-bucket ranges are already held by the shared caches (the no-await path). */
   cached?: boolean;
+  /** The ops a checkpoint added to a bucket, as the broadcaster's preparation read them. */
+  since?: (checkpoint: bigint, previous: bigint, bucket: string) => OplogRow[] | undefined;
+  sinceReads?: { count: number };
 }) {
   const listeners = new Set<(u: CheckpointUpdate) => void>();
   const update = (checkpoint: bigint, changed: string[] | null): CheckpointUpdate => ({
@@ -53,6 +56,7 @@ function harness(options: {
     changedBuckets: changed === null ? null : new Set(changed),
     parametersChanged: false,
     writeCheckpoints: new Map(),
+    previous: changed === null ? null : current.checkpoint.checkpoint,
   });
   let current = update(10n, null);
   const lines: SyncLine[] = [];
@@ -86,6 +90,11 @@ function harness(options: {
       read: async (_id: number, checkpoint: bigint, positions: any) => options.ops(checkpoint, positions),
       peek: (_id: number, checkpoint: bigint, bucket: string, after: bigint) =>
         options.cached ? options.ops(checkpoint, [{ bucket, after }]) : undefined,
+      sinceCheckpoint: (_id: number, checkpoint: bigint, previous: bigint, bucket: string) => {
+        const rows = options.since?.(checkpoint, previous, bucket);
+        if (rows && options.sinceReads) options.sinceReads.count++;
+        return rows;
+      },
     } as never,
     syncConfig: async () => {
       options.whileStarting?.(publish);
@@ -97,6 +106,10 @@ function harness(options: {
   function publish(checkpoint: bigint, changed: string[] | null) {
     current = update(checkpoint, changed);
     for (const listener of listeners) listener(current);
+  }
+  /** A checkpoint the stream never hears of (it processed a newer one instead). */
+  function publishQuietly(checkpoint: bigint, changed: string[] | null) {
+    current = update(checkpoint, changed);
   }
   const stream = new SyncStream(deps, {
     token: { sub: 'u1', iat: 0, exp: Math.floor(Date.now() / 1000) + 3600, payload: { sub: 'u1' } },
@@ -113,7 +126,7 @@ function harness(options: {
     },
   });
   const done = stream.run();
-  return { lines, publish, stop: () => abort.abort(), done };
+  return { lines, publish, publishQuietly, stop: () => abort.abort(), done };
 }
 
 async function until(condition: () => boolean): Promise<void> {
@@ -197,6 +210,44 @@ describe.each([
       ['0', '15'],
       ['15', '25'],
     ]);
+    h.stop();
+    await h.done;
+  });
+
+  it('uses the ops a checkpoint added (read once for every stream) only when complete at the checkpoint before', async () => {
+    // A storage-like op log: the global bucket gets one op per checkpoint.
+    const log = [
+      put(GLOBAL, 5n, 'l1'),
+      put(GLOBAL, 15n, 'l2'),
+      put(GLOBAL, 25n, 'l3'),
+      put(GLOBAL, 35n, 'l4'),
+    ];
+    const inRange = (bucket: string, after: bigint, upTo: bigint) =>
+      log.filter((op) => op.bucket === bucket && op.opId > after && op.opId <= upTo);
+    const sinceReads = { count: 0 };
+    const h = harness({
+      cached,
+      sinceReads,
+      ops: (checkpoint, positions) => positions.flatMap((p) => inRange(p.bucket, p.after, checkpoint)),
+      since: (checkpoint, previous, bucket) => inRange(bucket, previous, checkpoint),
+    });
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '10'));
+    h.publish(20n, [GLOBAL]);
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '20'));
+    // The stream misses 30 (as if it were busy) and sees 40 relative to 30: it must read from its position.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    h.publishQuietly(30n, [GLOBAL]);
+    h.publish(40n, [GLOBAL]);
+    await until(() => h.lines.some((l: any) => l.checkpoint_complete?.last_op_id === '40'));
+    const data = h.lines
+      .filter((l: any) => l.data)
+      .map((l: any) => [l.data.after, ...l.data.data.map((op: any) => op.op_id)]);
+    expect(data).toEqual([
+      ['0', '5'],
+      ['5', '15'],
+      ['15', '25', '35'],
+    ]);
+    expect(sinceReads.count).toBe(1);
     h.stop();
     await h.done;
   });

@@ -16,7 +16,7 @@ import { handleRSocketConnection } from './rsocket/index.js';
 import { registeredForShutdown } from './shutdown-registry.js';
 import { Semaphore } from './sync/semaphore.js';
 import { SharedDataReader } from './sync/shared-data-reader.js';
-import { SyncStream } from './sync/sync-stream.js';
+import { OPS_PER_READ, SyncStream } from './sync/sync-stream.js';
 import type { SyncStreamRunner } from './sync/stream-types.js';
 
 export interface SyncApi {
@@ -40,8 +40,19 @@ export async function startSyncApi(options: {
   const verifier = await TokenVerifier.create(config.clientAuth);
   const broadcaster = new CheckpointBroadcaster(config.storage.connectionString, storage, log);
   const checksums = new ChecksumCache(storage);
-  broadcaster.subscribe((update) =>
-    checksums.advance(update.checkpoint.syncRulesId, update.checkpoint.checkpoint, update.changedBuckets),
+  const data = new SharedDataReader(storage, new Semaphore(config.api.parameters.maxDataFetchConcurrency));
+  // Checksums and ops of the changed buckets are read once, before the streams are told of a checkpoint.
+  broadcaster.prepare((update) =>
+    checksums.prepare(update.checkpoint.syncRulesId, update.checkpoint.checkpoint, update.changedBuckets),
+  );
+  broadcaster.prepare((update) =>
+    data.prepare(
+      update.checkpoint.syncRulesId,
+      update.checkpoint.checkpoint,
+      update.previous,
+      update.changedBuckets,
+      OPS_PER_READ,
+    ),
   );
   await broadcaster.start();
   // Listeners open streams hold on process-wide emitters: back to its idle value when they close.
@@ -51,7 +62,6 @@ export async function startSyncApi(options: {
       registeredForShutdown(shutdown.signal) +
       getEventListeners(shutdown.signal, 'abort').length,
   );
-  const data = new SharedDataReader(storage, new Semaphore(config.api.parameters.maxDataFetchConcurrency));
   const configs = new Map<number, Promise<SyncConfig>>();
   const syncConfig = (id: number) => {
     let parsed = configs.get(id);

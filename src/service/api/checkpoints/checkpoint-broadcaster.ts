@@ -18,7 +18,12 @@ export interface CheckpointUpdate {
   parametersChanged: boolean;
   /** Write checkpoints processed since the previous checkpoint, by user key (`sub/client_id`). */
   writeCheckpoints: ReadonlyMap<string, bigint>;
+  /** The checkpoint `changedBuckets` is relative to; null when unknown. */
+  previous: bigint | null;
 }
+
+/** Work done for an update before any stream sees it (reads every stream would otherwise make). */
+type Preparer = (update: CheckpointUpdate) => Promise<void>;
 
 type Listener = (update: CheckpointUpdate) => void;
 
@@ -38,6 +43,7 @@ export class CheckpointBroadcaster {
   private client: pg.Client | null = null;
   private latest: CheckpointUpdate | null = null;
   private readonly listeners = new Set<Listener>();
+  private readonly preparers: Preparer[] = [];
   private readonly writeCheckpoints = new Map<string, bigint>();
   private refreshing: Promise<void> | null = null;
   private again = false;
@@ -79,6 +85,15 @@ export class CheckpointBroadcaster {
   /** Subscribed listeners: one per open stream plus the process's own. */
   get subscriberCount(): number {
     return this.listeners.size;
+  }
+
+  /**
+   * Runs `prepare` for every update before the streams are told: the reads thousands of streams would each
+   * wait for (checksums and data of the changed buckets) are made once, so each stream can then process
+   * the checkpoint without awaiting. A failed preparation is logged; the streams then read for themselves.
+   */
+  prepare(prepare: Preparer): void {
+    this.preparers.push(prepare);
   }
 
   subscribe(listener: Listener): () => void {
@@ -177,7 +192,23 @@ export class CheckpointBroadcaster {
     }
     const writeCheckpoints = await this.readWriteCheckpoints(previous?.lsn ?? null, checkpoint.lsn);
     if (this.faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faultDelayMs));
-    this.latest = { checkpoint, changedBuckets, parametersChanged, writeCheckpoints };
+    const update: CheckpointUpdate = {
+      checkpoint,
+      changedBuckets,
+      parametersChanged,
+      writeCheckpoints,
+      previous: sameStream ? previous.checkpoint : null,
+    };
+    await Promise.all(
+      this.preparers.map((prepare) =>
+        prepare(update).catch((error: unknown) =>
+          this.log.warn(
+            `Preparing checkpoint ${checkpoint.checkpoint} failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ),
+      ),
+    );
+    this.latest = update;
     for (const listener of this.listeners) listener(this.latest);
   }
 

@@ -30,6 +30,16 @@ export class ChecksumCache {
     this.checkpoint = checkpoint;
   }
 
+  /**
+   * Advances to the update's checkpoint and reads the checksums of the buckets it changed (up to
+   * MAX_PREFETCH_BUCKETS) in one query, before any stream asks for them.
+   */
+  async prepare(syncRulesId: number, checkpoint: bigint, changed: ReadonlySet<string> | null): Promise<void> {
+    this.advance(syncRulesId, checkpoint, changed);
+    if (changed === null || changed.size === 0 || changed.size > MAX_PREFETCH_BUCKETS) return;
+    await this.get(syncRulesId, checkpoint, [...changed]);
+  }
+
   /** The checksums when every bucket is cached for this checkpoint (no promise, no query), else undefined. */
   peek(
     syncRulesId: number,
@@ -90,6 +100,9 @@ export class ChecksumCache {
     return result;
   }
 }
+
+/** Above this many changed buckets, streams read checksums of their own buckets only. */
+const MAX_PREFETCH_BUCKETS = 1000;
 
 function inflightKey(syncRulesId: number, checkpoint: bigint, bucket: string): string {
   return `${syncRulesId}:${checkpoint}:${bucket}`;

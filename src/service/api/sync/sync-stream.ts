@@ -31,7 +31,8 @@ export interface SyncStreamDeps {
   onOpsSynced?: (count: number) => void;
 }
 
-const OPS_PER_READ = 1000;
+/** Ops per storage read of bucket data. */
+export const OPS_PER_READ = 1000;
 const CHUNK_BYTES = 1024 * 1024;
 const SUPERSEDE_AFTER_OPS = 1000;
 const ITERATION_PAUSE_MS = 10;
@@ -55,6 +56,10 @@ export class SyncStream {
   private sentWriteCheckpoint: bigint | undefined;
   private initialWriteCheckpoint: bigint | undefined;
   private forceNext = false;
+  /** The checkpoint this stream last completed with nothing pending since; null while it is not complete. */
+  private syncedAt: bigint | null = null;
+  /** The last checkpoint line announced a bucket for the first time. */
+  private announcedNew = false;
   /** Buckets were (re)resolved since the last checkpoint line: look for removed ones. */
   private bucketsResolved = false;
   private ended = false;
@@ -218,7 +223,14 @@ export class SyncStream {
         this.deps.checksums.peek(syncRulesId, checkpoint, need) ??
         (await this.deps.checksums.get(syncRulesId, checkpoint, need));
       const line = this.checkpointLine(config, checkpoint, names, need, checksums, full);
-      if (!line) return;
+      if (!line) {
+        // Nothing of this stream's changed: still complete, now at this checkpoint.
+        if (this.syncedAt !== null && this.pending.size === 0) this.syncedAt = checkpoint;
+        return;
+      }
+      // A bucket announced for the first time (new parameters) has no position in it yet.
+      const syncedBefore = this.announcedNew ? null : this.syncedAt;
+      this.syncedAt = null;
       const written = this.send(line);
       if (written) await written;
       // One changed bucket (the common incremental case): its range is read once for every stream (the
@@ -226,7 +238,14 @@ export class SyncStream {
       const only = this.pending.size === 1 ? this.pending.values().next().value! : undefined;
       if (only === undefined) return await this.sendData(syncRulesId, checkpoint);
       const after = this.positions.get(only) ?? 0n;
+      // Complete at the checkpoint this update is relative to: the ops after its position are exactly the
+      // ones the checkpoint added, read once for every stream before they were told.
+      const since =
+        syncedBefore !== null && syncedBefore === update.previous
+          ? this.deps.data.sinceCheckpoint(syncRulesId, checkpoint, syncedBefore, only)
+          : undefined;
       const rows =
+        since ??
         this.deps.data.peek(syncRulesId, checkpoint, only, after, OPS_PER_READ) ??
         (await this.deps.data.read(syncRulesId, checkpoint, [{ bucket: only, after }], OPS_PER_READ));
       const waits = this.sendOneBucket(only, rows, checkpoint);
@@ -248,9 +267,11 @@ export class SyncStream {
     full: boolean,
   ): SyncLine | undefined {
     const updated: string[] = [];
+    this.announcedNew = false;
     for (const bucket of need) {
       const value = checksums.get(bucket)!;
       const previous = this.announced.get(bucket);
+      if (!previous) this.announcedNew = true;
       if (full || !previous || previous.checksum !== value.checksum || previous.count !== value.count) {
         updated.push(bucket);
       }
@@ -324,6 +345,7 @@ export class SyncStream {
     }
     const written = this.send(completeLine(checkpoint.toString()));
     if (written) waits.push(written);
+    this.syncedAt = checkpoint;
     return waits;
   }
 
@@ -373,6 +395,7 @@ export class SyncStream {
       return;
     }
     const written = this.send(completeLine(lastOpId));
+    this.syncedAt = checkpoint;
     if (written) await written;
   }
 
