@@ -189,4 +189,24 @@ describe('Postgres replication into bucket storage', () => {
       '{"id":"l6","name":"List 6b"}',
     );
   });
+  it('keeps tabs, newlines, backslashes and non-ASCII in ids and values exact (bulk COPY path)', async () => {
+    const awkward = 'tab\there\nnew line\r\\N back\\slash \\x00 ünïcødé 🚀';
+    const id = 'l\t\\x';
+    await db.source.query('INSERT INTO lists VALUES ($1, $2)', [id, awkward]);
+    await db.source.query('UPDATE lists SET name = $2 WHERE id = $1', [id, awkward + '!']);
+    await waitForReplication(db.source, storage);
+    const ops = (await bucketOps(storage, '1#global[]')).filter((o) => o.objectId === id);
+    expect(ops.map((o) => JSON.parse(o.data!))).toEqual([
+      { id, name: awkward },
+      { id, name: awkward + '!' },
+    ]);
+    for (const op of ops) expect(op.checksum).toBe(putChecksum('lists', id, op.data!));
+    // current_data kept the exact image: the update found the row (a REMOVE-free move within one bucket).
+    const { rows } = await storage.query(
+      "SELECT convert_from(data, 'UTF8') AS data FROM powersync.current_data WHERE convert_from(data, 'UTF8') LIKE '%ünïcødé%'",
+    );
+    expect(rows.map((r) => JSON.parse(r.data).name)).toEqual([awkward + '!']);
+    await db.source.query('DELETE FROM lists WHERE id = $1', [id]);
+    await waitForReplication(db.source, storage);
+  });
 });

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
 import type { SqliteRow, SqliteValue } from '../rules/sqlite-value.js';
+import { copyBytea, copyInto, copyText } from './copy-rows.js';
 import { decodeRow, encodeReplicaId, encodeValues } from './json-values.js';
 import {
   MAX_ROW_BYTES,
@@ -217,14 +218,26 @@ export class BucketWriteTransaction {
           continue;
         }
         const result = opsForPut(evaluated, subkey, previous);
-        for (const op of result.ops) ops.push({ ...op, sourceTable, sourceKey });
+        for (const op of result.ops) ops.push(withSource(op, sourceTable, sourceKey));
         for (const p of result.parameters) parameters.push({ ...p, sourceTable, sourceKey });
-        current.set(key, { ...result.current, sourceTable, sourceKey, dirty: true });
+        current.set(key, {
+          ...result.current,
+          sourceTable,
+          sourceKey,
+          dirty: true,
+          stored: entry?.stored ?? false,
+        });
       } else {
         const result = opsForDelete(subkey, previous);
-        for (const op of result.ops) ops.push({ ...op, sourceTable, sourceKey });
+        for (const op of result.ops) ops.push(withSource(op, sourceTable, sourceKey));
         for (const p of result.parameters) parameters.push({ ...p, sourceTable, sourceKey });
-        current.set(key, { deleted: true, sourceTable, sourceKey, dirty: true });
+        current.set(key, {
+          deleted: true,
+          sourceTable,
+          sourceKey,
+          dirty: true,
+          stored: entry?.stored ?? false,
+        });
       }
     }
 
@@ -387,6 +400,7 @@ export class BucketWriteTransaction {
         sourceTable: row.source_table,
         sourceKey: row.source_key,
         dirty: false,
+        stored: true,
       });
     }
     return map;
@@ -397,50 +411,61 @@ export class BucketWriteTransaction {
   }
 
   /**
-   * Ops and the per-bucket pre-aggregate in one statement. Rows travel as one JSON parameter: JSON.stringify
-   * is native and Postgres parses JSON faster than it parses large text-array literals.
+   * Reserves `count` op ids from the sequence in one call and returns the last; the batch numbers its ops up
+   * to it, in order. Only the replicator holding the replication lock allocates op ids, so the range is not
+   * interleaved with another writer's.
+   */
+  private async reserveOpIds(count: number): Promise<bigint> {
+    const { rows } = await this.client.query<{ last: string }>(
+      `SELECT setval('powersync.op_id_sequence', nextval('powersync.op_id_sequence') + $1 - 1)::text AS last`,
+      [count],
+    );
+    return BigInt(rows[0]!.last);
+  }
+
+  /**
+   * Ops by COPY, then the per-bucket pre-aggregate (count, checksum, last op) summed here, one upsert per
+   * bucket touched.
    */
   private async insertOps(
     ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>,
   ): Promise<bigint | null> {
     if (ops.length === 0) return null;
-    const rows = new Array<Record<string, unknown>>(ops.length);
-    for (let i = 0; i < ops.length; i++) {
+    const last = await this.reserveOpIds(ops.length);
+    let id = last - BigInt(ops.length - 1);
+    const group = String(this.groupId);
+    const lines = new Array<string>(ops.length);
+    const state = new Map<string, { b: string; n: number; c: number; i: string }>();
+    for (let i = 0; i < ops.length; i++, id++) {
       const op = ops[i]!;
-      rows[i] = {
-        b: op.bucket,
-        o: op.op,
-        t: op.sourceTable,
-        k: op.sourceKey.toString('utf8'),
-        s: op.subkey,
-        n: op.table,
-        r: op.rowId,
-        c: op.checksum,
-        d: op.data,
-      };
+      const opId = id.toString();
+      lines[i] =
+        `${group}\t${copyText(op.bucket)}\t${opId}\t${op.op}\t${op.sourceTable}\t${copyBytea(op.sourceKey)}\t` +
+        `${copyText(op.subkey)}\t${copyText(op.table)}\t${copyText(op.rowId)}\t${op.checksum}\t${copyText(op.data)}\n`;
       this.counters.bytes += op.data?.length ?? 0;
+      const bucket = state.get(op.bucket);
+      if (bucket) {
+        bucket.n++;
+        bucket.c = (bucket.c + op.checksum) % 4294967296;
+        bucket.i = opId;
+      } else state.set(op.bucket, { b: op.bucket, n: 1, c: op.checksum % 4294967296, i: opId });
     }
-    const { rows: result } = await this.client.query<{ last: string }>(
-      `WITH ops AS MATERIALIZED (
-         SELECT nextval('powersync.op_id_sequence') AS i, r.*
-         FROM json_to_recordset($2::json) AS r(b text, o text, t int8, k text, s text, n text, r text, c int8, d text)
-       ), inserted AS (
-         INSERT INTO powersync.bucket_data
-           (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)
-         SELECT $1, b, i, o, t, convert_to(k, 'UTF8'), s, n, r, c, d FROM ops
-       ), state AS (
-         INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
-         SELECT $1, b, count(*), sum(c) % 4294967296, max(i), count(*) FROM ops GROUP BY b
-         ON CONFLICT (group_id, bucket_name) DO UPDATE SET
-           op_count = s.op_count + excluded.op_count,
-           checksum = (s.checksum + excluded.checksum) % 4294967296,
-           last_op = greatest(s.last_op, excluded.last_op),
-           ops_since_compact = s.ops_since_compact + excluded.ops_since_compact
-       )
-       SELECT max(i)::text AS last FROM ops`,
-      [this.groupId, JSON.stringify(rows)],
+    await copyInto(
+      this.client,
+      'powersync.bucket_data (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)',
+      lines.join(''),
     );
-    return BigInt(result[0]!.last);
+    await this.client.query(
+      `INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
+       SELECT $1, b, n, c, i, n FROM json_to_recordset($2::json) AS r(b text, n int8, c int8, i int8)
+       ON CONFLICT (group_id, bucket_name) DO UPDATE SET
+         op_count = s.op_count + excluded.op_count,
+         checksum = (s.checksum + excluded.checksum) % 4294967296,
+         last_op = greatest(s.last_op, excluded.last_op),
+         ops_since_compact = s.ops_since_compact + excluded.ops_since_compact`,
+      [this.groupId, JSON.stringify([...state.values()])],
+    );
+    return last;
   }
 
   private async insertParameters(
@@ -469,10 +494,21 @@ export class BucketWriteTransaction {
   private async saveCurrent(current: Map<string, CurrentEntry>) {
     const upserts: Array<Record<string, unknown>> = [];
     const deletes: Array<Record<string, unknown>> = [];
+    // Rows storage does not hold yet (and without parameter lookups, whose bytea[] stays on the SQL path)
+    // are plain inserts: COPY.
+    const inserts: string[] = [];
+    const group = String(this.groupId);
     for (const entry of current.values()) {
       if (!entry.dirty) continue;
       if ('deleted' in entry) {
         deletes.push({ t: entry.sourceTable, k: entry.sourceKey.toString('utf8') });
+        continue;
+      }
+      if (!entry.stored && entry.lookups.length === 0) {
+        const data = entry.data ? Buffer.from(encodeValues(entry.data), 'utf8') : null;
+        inserts.push(
+          `${group}\t${entry.sourceTable}\t${copyBytea(entry.sourceKey)}\t${copyText(JSON.stringify(entry.buckets))}\t${copyBytea(data)}\t{}\n`,
+        );
         continue;
       }
       upserts.push({
@@ -482,6 +518,13 @@ export class BucketWriteTransaction {
         d: entry.data ? encodeValues(entry.data) : null,
         l: entry.lookups.length === 0 ? null : entry.lookups,
       });
+    }
+    if (inserts.length > 0) {
+      await copyInto(
+        this.client,
+        'powersync.current_data (group_id, source_table, source_key, buckets, data, lookups)',
+        inserts.join(''),
+      );
     }
     if (upserts.length > 0) {
       await this.client.query(
@@ -513,9 +556,35 @@ interface PreparedChange {
   evaluation: RowEvaluation | undefined;
 }
 
-type LiveEntry = CurrentRow & { sourceTable: string; sourceKey: Buffer; dirty: boolean };
-type DeletedEntry = { deleted: true; sourceTable: string; sourceKey: Buffer; dirty: boolean };
+/** `stored`: current_data holds a row for this key (as loaded at the start of the flush). */
+type LiveEntry = CurrentRow & { sourceTable: string; sourceKey: Buffer; dirty: boolean; stored: boolean };
+type DeletedEntry = {
+  deleted: true;
+  sourceTable: string;
+  sourceKey: Buffer;
+  dirty: boolean;
+  stored: boolean;
+};
 type CurrentEntry = LiveEntry | DeletedEntry;
+
+/** An op with its source row (a literal, not a spread: one allocation of a fixed shape per op). */
+function withSource(
+  op: PendingOp,
+  sourceTable: string,
+  sourceKey: Buffer,
+): PendingOp & { sourceTable: string; sourceKey: Buffer } {
+  return {
+    bucket: op.bucket,
+    op: op.op,
+    subkey: op.subkey,
+    table: op.table,
+    rowId: op.rowId,
+    checksum: op.checksum,
+    data: op.data,
+    sourceTable,
+    sourceKey,
+  };
+}
 
 function estimateSize(row: Record<string, SqliteValue | undefined>): number {
   let size = 32;
