@@ -75,7 +75,9 @@ function print(title: string, map: Map<string, number>): void {
   console.log(`\n${title}`);
   const rows = [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, time] of rows)
-    console.log(`  ${((100 * time) / total).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+    console.log(
+      `  ${((100 * time) / total).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(0).padStart(7)} ms  ${name}`,
+    );
 }
 
 console.log(`${path.basename(positionals[0]!)}: ${(total / 1e6).toFixed(1)} s sampled`);

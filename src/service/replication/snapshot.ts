@@ -155,7 +155,8 @@ async function saveRows(
       if (value !== undefined) row[fields[i]!.name] = value;
     }
     const replicaId = keyIndexes.map((i) => pgTextToSqlite(fields[i]!.dataTypeID, raw[i] ?? null) ?? null);
-    await tx.save({ kind: 'put', table, replicaId, row });
+    const flushing = tx.save({ kind: 'put', table, replicaId, row });
+    if (flushing) await flushing;
   }
 }
 

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { SqliteValue } from '../rules/sqlite-value.js';
 import {
   BucketWriteTransaction,
+  type RowChange,
   getSyncRules,
   resolveSourceTable,
   type CommitResult,
@@ -73,15 +74,19 @@ export class WalStream {
   }
 
   private async handleBatch(batch: ReplicationEvent[]): Promise<void> {
-    for (const event of batch) await this.handleEvent(event);
+    // Row events usually complete without waiting (the writer only waits when it flushes a batch): no
+    // promise and no microtask per row unless something is pending.
+    for (const event of batch) {
+      const pending = this.handleEvent(event);
+      if (pending) await pending;
+    }
     if (!this.inTransaction && this.pendingLsn !== null) await this.commit(this.pendingLsn);
   }
 
-  private async handleEvent(event: ReplicationEvent): Promise<void> {
+  private handleEvent(event: ReplicationEvent): Promise<void> | undefined {
     switch (event.tag) {
       case 'relation':
-        await this.onRelation(event.relation);
-        return;
+        return this.onRelation(event.relation);
       case 'begin':
         this.inTransaction = true;
         // A transaction whose commit LSN is below what storage already holds was applied before a restart.
@@ -104,11 +109,7 @@ export class WalStream {
         return this.onChange(event.relation, event.old, null);
       case 'truncate':
         if (this.skipping) return;
-        for (const relation of event.relations) {
-          const table = this.tables.get(relation.relationId);
-          if (table) await (await this.writer()).truncate(table);
-        }
-        return;
+        return this.onTruncate(event.relations);
       case 'message':
       case 'keepalive': {
         // Outside a transaction every earlier change has been processed, so the position may advance:
@@ -121,6 +122,13 @@ export class WalStream {
       }
       default:
         return;
+    }
+  }
+
+  private async onTruncate(relations: RelationInfo[]): Promise<void> {
+    for (const relation of relations) {
+      const table = this.tables.get(relation.relationId);
+      if (table) await (await this.writer()).truncate(table);
     }
   }
 
@@ -155,18 +163,20 @@ export class WalStream {
     this.tables.set(relation.relationId, table);
   }
 
-  private async onChange(
+  private onChange(
     relation: RelationInfo,
     before: TupleText | null,
     after: TupleText | null,
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     if (this.skipping) return;
     const table = this.tables.get(relation.relationId);
     if (!table) return;
-    const writer = await this.writer();
+    const writer = this.tx;
+    // The first change of a storage transaction begins it (a query); every later one goes straight on.
+    if (!writer) return this.writer().then(() => this.onChange(relation, before, after));
     const beforeKey = before ? replicaIdOf(relation, before) : null;
     if (after === null) {
-      if (beforeKey) await writer.save({ kind: 'delete', table, replicaId: beforeKey });
+      if (beforeKey) return writer.save({ kind: 'delete', table, replicaId: beforeKey });
       return;
     }
     const row: Record<string, SqliteValue | undefined> = {};
@@ -177,11 +187,13 @@ export class WalStream {
     }
     const replicaId = replicaIdOf(relation, after);
     // A changed key is a delete of the old row and an insert of the new one.
-    if (beforeKey && JSON.stringify(beforeKey, bigintSafe) !== JSON.stringify(replicaId, bigintSafe)) {
-      await writer.save({ kind: 'delete', table, replicaId: beforeKey });
-    }
+    const put: RowChange = { kind: 'put', table, replicaId, row };
     this.options.metrics.rows++;
-    await writer.save({ kind: 'put', table, replicaId, row });
+    if (beforeKey && JSON.stringify(beforeKey, bigintSafe) !== JSON.stringify(replicaId, bigintSafe)) {
+      const flushing = writer.save({ kind: 'delete', table, replicaId: beforeKey });
+      if (flushing) return flushing.then(() => writer.save(put));
+    }
+    return writer.save(put);
   }
 
   private async writer(): Promise<BucketWriteTransaction> {

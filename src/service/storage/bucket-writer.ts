@@ -69,6 +69,7 @@ export class BucketWriteTransaction {
   private lastOp: bigint | null = null;
   private finished = false;
   private inFlight: Promise<void> | null = null;
+  private queuedBatches = 0;
   readonly counters: Counters = { ops: 0, rows: 0, bytes: 0 };
 
   private constructor(
@@ -113,15 +114,20 @@ export class BucketWriteTransaction {
     return this.lastOp;
   }
 
-  async save(change: RowChange): Promise<void> {
+  /**
+   * Buffers a change; returns a promise only when the buffer is full and is being flushed (wait for it
+   * before the next save). Most saves return nothing: no promise or microtask per row.
+   */
+  save(change: RowChange): Promise<void> | undefined {
     this.buffer.push(this.prepare(change));
     this.bufferedBytes += change.kind === 'put' ? estimateSize(change.row) : 64;
     if (
       this.buffer.length >= this.limits.maxRecordCount ||
       this.bufferedBytes >= this.limits.maxEstimatedSize
     ) {
-      await this.flush();
+      return this.flush();
     }
+    return undefined;
   }
 
   /** Keys, subkey and (unless TOASTed columns need the previous image) the evaluation, done up front. */
@@ -184,18 +190,37 @@ export class BucketWriteTransaction {
   }
 
   /**
-   * Writes buffered changes as ops inside the open transaction. The writes are issued without waiting for
-   * them, so the next batch is evaluated while Postgres works; the next flush or the commit waits for them
-   * (one flush in flight at most) and surfaces their errors.
+   * Hands the buffered changes to the transaction's write queue and returns at once, so the caller goes on
+   * decoding and evaluating the next batch while this one is looked up, turned into ops and written (batches
+   * run one after another on the transaction's connection, in order). Returns a promise only when two
+   * batches are already queued: wait for it (bounded memory). The commit, and anything that must see the
+   * writes, waits for the whole queue and surfaces its errors.
    */
-  async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
+  flush(): Promise<void> | undefined {
+    if (this.buffer.length === 0) return undefined;
     const changes = this.buffer;
     this.buffer = [];
     this.bufferedBytes = 0;
-    await this.settleWrites();
-    const current = this.newRowsOnly ? new Map<string, CurrentEntry>() : await this.loadCurrent(changes);
+    const before = this.inFlight;
+    const batch = (async () => {
+      // The batch before wrote current_data rows this one may need to read.
+      await before;
+      await this.writeBatch(changes);
+    })();
+    // Observed by settleWrites(); never an unhandled rejection in between.
+    batch.catch(() => undefined);
+    this.inFlight = batch;
+    this.queuedBatches++;
+    void batch.then(
+      () => this.queuedBatches--,
+      () => this.queuedBatches--,
+    );
+    return this.queuedBatches > 2 && before ? before : undefined;
+  }
 
+  /** Looks up the stored state of a batch's rows, turns the changes into ops and writes them. */
+  private async writeBatch(changes: PreparedChange[]): Promise<void> {
+    const current = this.newRowsOnly ? new Map<string, CurrentEntry>() : await this.loadCurrent(changes);
     const ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }> = [];
     const parameters: Array<PendingParameter & { sourceTable: string; sourceKey: Buffer }> = [];
     for (const { change, sourceKey, key, subkey, evaluation } of changes) {
@@ -221,7 +246,9 @@ export class BucketWriteTransaction {
         for (const op of result.ops) ops.push(withSource(op, sourceTable, sourceKey));
         for (const p of result.parameters) parameters.push({ ...p, sourceTable, sourceKey });
         current.set(key, {
-          ...result.current,
+          buckets: result.current.buckets,
+          lookups: result.current.lookups,
+          data: result.current.data,
           sourceTable,
           sourceKey,
           dirty: true,
@@ -243,15 +270,10 @@ export class BucketWriteTransaction {
 
     this.counters.rows += changes.length;
     this.counters.ops += ops.length;
-    // Sequential on this transaction's connection (pg runs one query at a time), not awaited here.
-    this.inFlight = (async () => {
-      // Op ids come from the sequence inside the inserts, in array order.
-      this.noteOpId(await this.insertOps(ops));
-      this.noteOpId(await this.insertParameters(parameters));
-      await this.saveCurrent(current);
-    })();
-    // Observed by settleWrites(); never an unhandled rejection in between.
-    this.inFlight.catch(() => undefined);
+    // Op ids are reserved in array order.
+    this.noteOpId(await this.insertOps(ops));
+    this.noteOpId(await this.insertParameters(parameters));
+    await this.saveCurrent(current);
   }
 
   private async settleWrites(): Promise<void> {
