@@ -14,6 +14,9 @@ import { normaliseLsn } from '../../src/service/replication/index.js';
 import { startService } from '../../src/service/runner/index.js';
 import { getActiveCheckpoint } from '../../src/service/storage/index.js';
 import { startEmbeddedPostgres } from '../../src/postgres/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { postgresCpuSeconds } from './api-common.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -87,6 +90,34 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** CPU of this process (the service runs in it) and of every Postgres process, for where the time goes. */
+interface CpuMark {
+  at: number;
+  node: number;
+  postgres: number;
+}
+
+async function postmasterPid(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ data_directory: string }>('SHOW data_directory');
+  return Number(fs.readFileSync(path.join(rows[0]!.data_directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+function cpuMark(postmaster: number): CpuMark {
+  const usage = process.cpuUsage();
+  return {
+    at: Date.now(),
+    node: (usage.user + usage.system) / 1e6,
+    postgres: postgresCpuSeconds(postmaster),
+  };
+}
+
+function describeCpu(from: CpuMark, to: CpuMark): string {
+  const wall = (to.at - from.at) / 1000;
+  const node = to.node - from.node;
+  const postgres = to.postgres - from.postgres;
+  return `${wall.toFixed(1)} s wall; CPU: Node ${node.toFixed(1)} s (${((100 * node) / wall).toFixed(0)} %), Postgres ${postgres.toFixed(1)} s (${((100 * postgres) / wall).toFixed(0)} %)`;
+}
+
 async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, index: number) {
   const sourceUrl = await server.createDatabase(`bench_src_${index}`);
   const storageUrl = await server.createDatabase(`bench_sto_${index}`);
@@ -97,18 +128,23 @@ async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, in
   await fill(source, 0, ROWS);
   const loaded = parseServiceConfig(configYaml(sourceUrl, storageUrl));
 
+  const postmaster = await postmasterPid(source);
+  let mark = cpuMark(postmaster);
   let started = Date.now();
   const log = snapshotLog();
   let service = await startService('sync', loaded, { log, env: {} });
   await waitFor(source, storage);
   const snapshotSeconds = (Date.now() - started) / 1000;
+  const snapshotCpu = describeCpu(mark, cpuMark(postmaster));
   await service.stop();
 
   await fill(source, ROWS, ROWS);
+  mark = cpuMark(postmaster);
   started = Date.now();
   service = await startService('sync', loaded, { log: snapshotLog(), env: {} });
   await waitFor(source, storage);
   const catchUpSeconds = (Date.now() - started) / 1000;
+  const catchUpCpu = describeCpu(mark, cpuMark(postmaster));
   const ops = service.engine!.metrics.ops;
   if (ops === 0) {
     // Seen twice at 200k rows and not reproduced since: say what storage held rather than print "0 ops/s".
@@ -127,6 +163,8 @@ async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, in
     snapshotPhaseRowsPerSecond: log.rowsPerSecond ?? NaN,
     catchUpOpsPerSecond: ops / catchUpSeconds,
     ops,
+    snapshotCpu,
+    catchUpCpu,
   };
 }
 
@@ -139,7 +177,8 @@ try {
     console.log(
       `run ${i + 1}/${RUNS}: snapshot ${Math.round(result.snapshotRowsPerSecond)} rows/s end to end ` +
         `(${Math.round(result.snapshotPhaseRowsPerSecond)} rows/s in the snapshot itself), ` +
-        `catch-up ${Math.round(result.catchUpOpsPerSecond)} ops/s (${result.ops} ops)`,
+        `catch-up ${Math.round(result.catchUpOpsPerSecond)} ops/s (${result.ops} ops)\n` +
+        `  snapshot: ${result.snapshotCpu}\n  catch-up: ${result.catchUpCpu}`,
     );
   }
   const verdict = (value: number, limit: number) => (value >= limit ? 'met' : 'NOT met');

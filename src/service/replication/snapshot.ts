@@ -46,29 +46,40 @@ async function snapshotByKey(options: SnapshotOptions): Promise<number> {
     });
   let replicated = table.snapshotReplicatedCount;
   let next = read(table.snapshotLastKey);
-  for (;;) {
-    options.signal?.throwIfAborted();
-    const result = await next;
-    const done = result.rows.length < chunkSize;
-    let lastKey: string | null = null;
-    if (result.rows.length > 0) {
-      const keyIndex = result.fields.findIndex((f) => f.name === key);
-      lastKey = (result.rows[result.rows.length - 1] as Array<string | null>)[keyIndex] ?? null;
+  // The previous chunk's commit, still in flight while this chunk is evaluated (each chunk is its own
+  // storage transaction; they commit in order, and a failed one fails the snapshot before the next commits).
+  let committing: Promise<void> = Promise.resolve();
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const result = await next;
+      const done = result.rows.length < chunkSize;
+      let lastKey: string | null = null;
+      if (result.rows.length > 0) {
+        const keyIndex = result.fields.findIndex((f) => f.name === key);
+        lastKey = (result.rows[result.rows.length - 1] as Array<string | null>)[keyIndex] ?? null;
+      }
+      // Read the next chunk from the source while this one is written to storage.
+      if (!done) {
+        next = read(lastKey);
+        next.catch(() => undefined);
+      }
+      replicated += result.rows.length;
+      // Rows past the last stored key have no stored state yet: no need to look it up.
+      const committed = committing;
+      committing = saveChunk(options, result, { lastKey, replicated, done }, true, committed);
+      committing.catch(() => undefined);
+      // Evaluate the next chunk while this one commits, but never run more than one commit ahead.
+      await committed;
+      options.onProgress?.(table, replicated - result.rows.length);
+      if (done) {
+        await committing;
+        options.onProgress?.(table, replicated);
+        return replicated;
+      }
     }
-    // Read the next chunk from the source while this one is written to storage.
-    if (!done) {
-      next = read(lastKey);
-      next.catch(() => undefined);
-    }
-    // Rows past the last stored key have no stored state yet: no need to look it up.
-    replicated += await saveChunk(
-      options,
-      result,
-      { lastKey, replicated: replicated + result.rows.length, done },
-      true,
-    );
-    options.onProgress?.(table, replicated);
-    if (done) return replicated;
+  } finally {
+    await committing.catch(() => undefined);
   }
 }
 
@@ -77,11 +88,8 @@ async function snapshotByCursor(options: SnapshotOptions): Promise<number> {
   let replicated = 0;
   await readByCursor(options.source, table, chunkSize, async (result, done) => {
     options.signal?.throwIfAborted();
-    replicated += await saveChunk(options, result, {
-      lastKey: null,
-      replicated: replicated + result.rows.length,
-      done,
-    });
+    replicated += result.rows.length;
+    await saveChunk(options, result, { lastKey: null, replicated, done });
     options.onProgress?.(table, replicated);
   });
   return replicated;
@@ -123,7 +131,9 @@ async function saveChunk(
   result: pg.QueryResult,
   progress: { lastKey: string | null; replicated: number; done: boolean },
   newRowsOnly = false,
-): Promise<number> {
+  /** The previous chunk's commit: this chunk commits only after it (and fails if it failed). */
+  after: Promise<void> = Promise.resolve(),
+): Promise<void> {
   const tx = await BucketWriteTransaction.begin(options.storage, options.groupId, options.evaluator, {
     limits: options.limits,
     warn: options.warn,
@@ -131,14 +141,16 @@ async function saveChunk(
   });
   try {
     await saveRows(tx, options.table, result);
+    await after;
     await tx.setSnapshotProgress(options.table.id, progress);
     await tx.commit(null, { checkpoint: false });
   } catch (error) {
     await tx.rollback();
     throw error;
   }
-  return result.rows.length;
 }
+
+const YIELD_EVERY_ROWS = 250;
 
 /** Converts raw-text rows (rowMode 'array') exactly as streaming converts tuples, and saves them as puts. */
 async function saveRows(
@@ -148,7 +160,12 @@ async function saveRows(
 ): Promise<void> {
   const fields = result.fields;
   const keyIndexes = table.replicaIdColumns.map((column) => fields.findIndex((f) => f.name === column));
-  for (const raw of result.rows as Array<Array<string | null>>) {
+  const rows = result.rows as Array<Array<string | null>>;
+  for (let index = 0; index < rows.length; index++) {
+    // A chunk is evaluated in one go unless we yield: let the queued writes' query round trips proceed
+    // meanwhile, or Postgres waits for the whole chunk's evaluation between them.
+    if (index % YIELD_EVERY_ROWS === YIELD_EVERY_ROWS - 1) await new Promise(setImmediate);
+    const raw = rows[index]!;
     const row: Record<string, SqliteValue | undefined> = {};
     for (let i = 0; i < fields.length; i++) {
       const value = pgTextToSqlite(fields[i]!.dataTypeID, raw[i] ?? null);
