@@ -69,7 +69,9 @@ export class BucketWriteTransaction {
   private lastOp: bigint | null = null;
   private finished = false;
   private inFlight: Promise<void> | null = null;
-  private queuedBatches = 0;
+  private readonly queuedBatches: Array<Promise<void>> = [];
+  /** Per-bucket (count, checksum, last op) of ops written but not yet added to bucket_state. */
+  private bucketStates = new Map<string, { b: string; n: number; c: number; i: string }>();
   readonly counters: Counters = { ops: 0, rows: 0, bytes: 0 };
 
   private constructor(
@@ -210,12 +212,12 @@ export class BucketWriteTransaction {
     // Observed by settleWrites(); never an unhandled rejection in between.
     batch.catch(() => undefined);
     this.inFlight = batch;
-    this.queuedBatches++;
-    void batch.then(
-      () => this.queuedBatches--,
-      () => this.queuedBatches--,
-    );
-    return this.queuedBatches > 2 && before ? before : undefined;
+    const queued = this.queuedBatches;
+    queued.push(batch);
+    const done = () => void queued.splice(queued.indexOf(batch), 1);
+    void batch.then(done, done);
+    // Full queue: wait until its oldest batch is written (batches finish in order), not for all of them.
+    return queued.length > MAX_QUEUED_BATCHES ? queued[0] : undefined;
   }
 
   /** Looks up the stored state of a batch's rows, turns the changes into ops and writes them. */
@@ -294,6 +296,7 @@ export class BucketWriteTransaction {
     try {
       await this.flush();
       await this.settleWrites();
+      await this.writeBucketStates();
       const result = await this.updateCheckpoint(lsn, options.checkpoint);
       await this.client.query('COMMIT');
       return result;
@@ -446,8 +449,8 @@ export class BucketWriteTransaction {
   }
 
   /**
-   * Ops by COPY, then the per-bucket pre-aggregate (count, checksum, last op) summed here, one upsert per
-   * bucket touched.
+   * Ops by COPY; their per-bucket pre-aggregate (count, checksum, last op) is summed here and written with
+   * the commit (writeBucketStates).
    */
   private async insertOps(
     ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>,
@@ -457,7 +460,7 @@ export class BucketWriteTransaction {
     let id = last - BigInt(ops.length - 1);
     const group = String(this.groupId);
     const lines = new Array<string>(ops.length);
-    const state = new Map<string, { b: string; n: number; c: number; i: string }>();
+    const state = this.bucketStates;
     for (let i = 0; i < ops.length; i++, id++) {
       const op = ops[i]!;
       const opId = id.toString();
@@ -477,6 +480,19 @@ export class BucketWriteTransaction {
       'powersync.bucket_data (group_id, bucket_name, op_id, op, source_table, source_key, subkey, table_name, row_id, checksum, data)',
       lines.join(''),
     );
+    if (state.size >= MAX_PENDING_BUCKET_STATES) await this.writeBucketStates();
+    return last;
+  }
+
+  /**
+   * The per-bucket pre-aggregates summed over the transaction so far, one upsert per bucket touched. Written
+   * once at commit (or when many buckets are pending), not per batch: fewer upserts, and concurrent snapshot
+   * chunks do not queue behind each other's bucket_state row locks batch after batch.
+   */
+  private async writeBucketStates(): Promise<void> {
+    const state = this.bucketStates;
+    if (state.size === 0) return;
+    this.bucketStates = new Map();
     await this.client.query(
       `INSERT INTO powersync.bucket_state AS s (group_id, bucket_name, op_count, checksum, last_op, ops_since_compact)
        SELECT $1, b, n, c, i, n FROM json_to_recordset($2::json) AS r(b text, n int8, c int8, i int8)
@@ -487,7 +503,6 @@ export class BucketWriteTransaction {
          ops_since_compact = s.ops_since_compact + excluded.ops_since_compact`,
       [this.groupId, JSON.stringify([...state.values()])],
     );
-    return last;
   }
 
   private async insertParameters(
@@ -607,6 +622,12 @@ function withSource(
     sourceKey,
   };
 }
+
+/** Batches handed to the write queue and not yet written, before a flush makes its caller wait. */
+const MAX_QUEUED_BATCHES = 3;
+
+/** Above this many buckets with unwritten pre-aggregates, they are written before the commit. */
+const MAX_PENDING_BUCKET_STATES = 50_000;
 
 function estimateSize(row: Record<string, SqliteValue | undefined>): number {
   let size = 32;
