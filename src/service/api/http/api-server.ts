@@ -103,18 +103,24 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     registerForShutdown(options.shutdownSignal, onShutdown);
     // gzip with one fresh compressor per event-loop turn (gzip-segments.ts): an idle stream holds none.
     const members = gzip ? new GzipSegments(res, (n) => options.metrics.bytesSent(n)) : undefined;
-    // Lines held by the stream (LineSink.hold) leave in one write once released or once this many are held.
+    // Lines held by the stream (LineSink.hold) leave together once released, or once this many bytes wait:
+    // a corked socket sends them in one write, without copying them into one buffer first.
     let held: Buffer[] | undefined;
     let heldBytes = 0;
-    const send = (bytes: Buffer): Promise<void> | undefined => {
+    const send = (lines: Buffer[]): Promise<void> | undefined => {
       if (abort.signal.aborted || res.destroyed) return undefined;
+      let ready = true;
       if (members) {
-        if (!members.write(bytes, held !== undefined)) return waitForDrain(res, abort.signal);
+        for (let i = 0; i < lines.length; i++) ready = members.write(lines[i]!, i === lines.length - 1);
       } else {
-        options.metrics.bytesSent(bytes.length);
-        if (!res.write(bytes)) return waitForDrain(res, abort.signal);
+        if (lines.length > 1) res.cork();
+        for (const bytes of lines) {
+          options.metrics.bytesSent(bytes.length);
+          ready = res.write(bytes);
+        }
+        if (lines.length > 1) res.uncork();
       }
-      return undefined;
+      return ready ? undefined : waitForDrain(res, abort.signal);
     };
     const sink: LineSink = {
       write: (line) => {
@@ -128,11 +134,11 @@ export function createApiServer(options: ApiServerOptions): http.Server {
               ? Buffer.from(encodeNdjsonLine(line), 'utf8')
               : encodeBsonLine(line);
         options.metrics.bytesSynced(bytes.length);
-        if (!held) return send(bytes);
+        if (!held) return send([bytes]);
         held.push(bytes);
         heldBytes += bytes.length;
         if (heldBytes < MAX_HELD_BYTES) return undefined;
-        const out = Buffer.concat(held);
+        const out = held;
         held = [];
         heldBytes = 0;
         return send(out);
@@ -144,8 +150,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         const out = held;
         held = undefined;
         heldBytes = 0;
-        if (!out || out.length === 0) return undefined;
-        return send(out.length === 1 ? out[0]! : Buffer.concat(out));
+        return out && out.length > 0 ? send(out) : undefined;
       },
     };
     try {

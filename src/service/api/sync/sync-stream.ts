@@ -365,18 +365,20 @@ export class SyncStream {
         const truncated = rows.length === OPS_PER_READ;
         const lastBucket = rows.length > 0 ? rows[rows.length - 1]!.bucket : undefined;
         // One bucket read: the rows are the shared reader's array itself, so its data lines can be shared.
+        // Rows regrouped per stream are this stream's own: encoding them for sharing would only keep them.
+        const shared = queue.length === 1;
         const byBucket =
           queue.length === 1 ? new Map(rows.length > 0 ? [[queue[0]!, rows]] : []) : groupByBucket(rows);
         const done = new Set<string>();
         for (const bucket of queue) {
           const ops = byBucket.get(bucket);
           if (truncated && bucket === lastBucket) {
-            invalidated = (await this.sendChunks(bucket, ops!, true, checkpoint)) || invalidated;
+            invalidated = (await this.sendChunks(bucket, ops!, true, checkpoint, shared)) || invalidated;
             opsSent += ops!.length;
             break;
           }
           if (ops) {
-            invalidated = (await this.sendChunks(bucket, ops, false, checkpoint)) || invalidated;
+            invalidated = (await this.sendChunks(bucket, ops, false, checkpoint, shared)) || invalidated;
             opsSent += ops.length;
           }
           done.add(bucket);
@@ -405,10 +407,11 @@ export class SyncStream {
     ops: OplogRow[],
     hasMore: boolean,
     checkpoint: bigint,
+    shared: boolean,
   ): Promise<boolean> {
     let invalidated = false;
     for (let start = 0; start < ops.length;) {
-      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint);
+      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint, shared);
       invalidated ||= chunk.invalidated;
       start = chunk.end;
       const written = this.send(chunk.line);
@@ -417,7 +420,10 @@ export class SyncStream {
     return invalidated;
   }
 
-  /** As sendChunks, without waiting between lines: writes the transport could not take yet go to `waits`. */
+  /**
+   * As sendChunks for rows shared by every stream, without waiting between lines: writes the transport could
+   * not take yet go to `waits`.
+   */
   private sendChunksNow(
     bucket: string,
     ops: OplogRow[],
@@ -427,7 +433,7 @@ export class SyncStream {
   ): boolean {
     let invalidated = false;
     for (let start = 0; start < ops.length;) {
-      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint);
+      const chunk = this.nextChunk(bucket, ops, start, hasMore, checkpoint, true);
       invalidated ||= chunk.invalidated;
       start = chunk.end;
       const written = this.send(chunk.line);
@@ -443,7 +449,9 @@ export class SyncStream {
     start: number,
     hasMore: boolean,
     checkpoint: bigint,
-  ): { line: SharedLine; end: number; invalidated: boolean } {
+    /** `ops` is an array other streams send from too: its encoded line is kept for them. */
+    shared: boolean,
+  ): { line: SyncLine | SharedLine; end: number; invalidated: boolean } {
     let end = start;
     let size = 0;
     let invalidated = false;
@@ -455,21 +463,16 @@ export class SyncStream {
     const after = this.positions.get(bucket) ?? 0n;
     const nextAfter = ops[end - 1]!.opId;
     const more = hasMore || end < ops.length;
-    const line = dataLine(
-      ops,
-      start,
-      end,
-      () => ({
-        data: {
-          bucket,
-          after: after.toString(),
-          next_after: nextAfter.toString(),
-          has_more: more,
-          data: ops.slice(start, end).map((op) => oplogEntry(op, this.legacy)),
-        },
-      }),
-      `${after}:${more}:${this.legacy}`,
-    );
+    const build = (): SyncLine => ({
+      data: {
+        bucket,
+        after: after.toString(),
+        next_after: nextAfter.toString(),
+        has_more: more,
+        data: ops.slice(start, end).map((op) => oplogEntry(op, this.legacy)),
+      },
+    });
+    const line = shared ? dataLine(ops, start, end, build, `${after}:${more}:${this.legacy}`) : build();
     this.positions.set(bucket, nextAfter);
     this.deps.onOpsSynced?.(end - start);
     return { line, end, invalidated };
