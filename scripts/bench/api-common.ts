@@ -170,7 +170,10 @@ export class ServiceChild {
   readonly commandLine: string;
 
   /** `heapMb` sets the child's `--max-old-space-size` (V8 default when absent). */
-  constructor(configPath: string, options: { heapMb?: number; nodeArgs?: string[] } = {}) {
+  constructor(
+    configPath: string,
+    options: { heapMb?: number; nodeArgs?: string[]; role?: 'unified' | 'api' | 'sync' } = {},
+  ) {
     const root = repositoryRoot();
     const nodeArgs = [
       ...(options.heapMb ? [`--max-old-space-size=${options.heapMb}`] : []),
@@ -181,7 +184,7 @@ export class ServiceChild {
       'service',
       'start',
       '-r',
-      'unified',
+      options.role ?? 'unified',
       '-c',
       configPath,
     ];
@@ -362,6 +365,8 @@ export interface BenchEnvironment {
   startupSeconds: number;
   /** PID of our embedded Postgres postmaster (from postmaster.pid), NaN if unreadable. */
   postmasterPid: number;
+  /** The service config file (in a temp dir removed at cleanup). */
+  configPath: string;
 }
 
 /**
@@ -472,6 +477,7 @@ system:
     source,
     sourceUrl,
     storageUrl,
+    configPath,
     service,
     port,
     metricsPort,
