@@ -265,7 +265,7 @@ export class SyncStream {
     need: string[],
     checksums: ReadonlyMap<string, BucketChecksum>,
     full: boolean,
-  ): SyncLine | undefined {
+  ): SyncLine | SharedLine | undefined {
     const updated: string[] = [];
     this.announcedNew = false;
     for (const bucket of need) {
@@ -317,6 +317,20 @@ export class SyncStream {
           streams: config.definitions.map((d) => ({ name: d.name, is_default: true, errors: [] })),
         },
       };
+    }
+    if (updated.length === 1 && removed.length === 0 && writeCheckpoint === undefined) {
+      // One changed bucket, described the same for every stream that has it: one line for all of them.
+      const only = describe(updated[0]!);
+      const key = `${lastOpId}:${only.bucket}:${only.checksum}:${only.count}:${only.priority}:${only.subscriptions[0]!.default}`;
+      if (lastDiff?.key !== key) {
+        lastDiff = {
+          key,
+          line: new SharedLine({
+            checkpoint_diff: { last_op_id: lastOpId, updated_buckets: [only], removed_buckets: [] },
+          }),
+        };
+      }
+      return lastDiff.line;
     }
     return {
       checkpoint_diff: {
@@ -516,6 +530,9 @@ function dataLine(
   if (!line) lines.set(key, (line = new SharedLine(build())));
   return line;
 }
+
+/** The newest single-bucket checkpoint_diff, shared by every stream it describes exactly. */
+let lastDiff: { key: string; line: SharedLine } | undefined;
 
 /** The checkpoint_complete of the newest checkpoint, shared by every stream completing it. */
 let lastComplete: { lastOpId: string; line: SharedLine } | undefined;
