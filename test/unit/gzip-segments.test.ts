@@ -55,6 +55,28 @@ describe('gzip with a fresh compressor per burst', () => {
     expect(sent).toBe(res.chunks.reduce((n, c) => n + c.length, 0));
   });
 
+  it('streams sending the same lines share one compressed segment and still decode with their own CRC', () => {
+    const lines = Buffer.from(
+      '{"checkpoint_diff":{"last_op_id":"7"}}\n{"checkpoint_complete":{"last_op_id":"7"}}\n',
+    );
+    const a = fakeResponse();
+    const b = fakeResponse();
+    const streamA = new GzipSegments(a as unknown as http.ServerResponse, () => undefined);
+    const streamB = new GzipSegments(b as unknown as http.ServerResponse, () => undefined);
+    // B has sent something else before: its running CRC and size differ from A's.
+    streamB.write(Buffer.from('{"token_expires_in":60}\n'), true);
+    streamA.write(Buffer.from(lines), true);
+    streamB.write(Buffer.from(lines), true);
+    // The same segment object (compressed once), after A's gzip header.
+    expect(a.chunks[0]!.subarray(10)).toEqual(b.chunks[1]);
+    streamA.end();
+    streamB.end();
+    expect(zlib.gunzipSync(Buffer.concat(a.chunks)).toString()).toBe(lines.toString());
+    expect(zlib.gunzipSync(Buffer.concat(b.chunks)).toString()).toBe(
+      '{"token_expires_in":60}\n' + lines.toString(),
+    );
+  });
+
   it('an empty stream is still a valid gzip body', () => {
     const res = fakeResponse();
     const members = new GzipSegments(res as unknown as http.ServerResponse, () => undefined);

@@ -118,10 +118,11 @@ export async function startSyncApi(options: {
       await source.query("SELECT pg_logical_emit_message(false, 'powersync', 'ping')");
       return value;
     },
-    onWebSocket(ws) {
+    onWebSocket(ws, socket) {
       openWebSockets++;
       ws.once('close', () => openWebSockets--);
       handleRSocketConnection(ws, {
+        socket,
         authenticate,
         runStream,
         admit: () => openWebSockets <= config.api.parameters.maxConcurrentConnections,

@@ -33,7 +33,8 @@ export interface ApiServerOptions {
   /** Offer gzip when the client accepts it. */
   compression: boolean;
   /** Handles a WebSocket (RSocket) connection; omitted = upgrades refused. */
-  onWebSocket?: (socket: import('ws').WebSocket) => void;
+  /** A WebSocket upgrade; `socket` is its TCP socket (corked while a stream holds a checkpoint's frames). */
+  onWebSocket?: (ws: import('ws').WebSocket, socket: Corkable) => void;
   shutdownSignal: AbortSignal;
   log: Logger;
 }
@@ -192,12 +193,18 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   if (options.onWebSocket) {
     const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
     server.on('upgrade', (req, socket, head) => {
-      wss.handleUpgrade(req, socket, head, (ws) => options.onWebSocket!(ws));
+      wss.handleUpgrade(req, socket, head, (ws) => options.onWebSocket!(ws, socket));
     });
   } else {
     server.on('upgrade', (_req, socket) => socket.destroy());
   }
   return server;
+}
+
+/** What holding frames needs of a socket. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 /** Held lines are sent once this many bytes are waiting, so holding never buffers a whole initial sync. */

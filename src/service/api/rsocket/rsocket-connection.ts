@@ -57,6 +57,8 @@ export class RSocketConnection implements StreamTransport {
   private token: VerifiedToken | undefined;
   private streams: Map<number, RSocketStream> | undefined;
   private pending: Buffer[] | undefined;
+  /** Corks on the socket not yet undone (streams holding a checkpoint's frames). */
+  private corks = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -143,7 +145,26 @@ export class RSocketConnection implements StreamTransport {
       ws.send(frame);
       return undefined;
     }
+    // Waiting for a frame to be written while the socket is corked would wait forever: let it go.
+    this.uncorkAll();
     return sendAndWait(ws, frame, stream.signal);
+  }
+
+  /** Corks the socket (nested: one uncork per cork). */
+  cork(): void {
+    if (!this.options.socket) return;
+    this.options.socket.cork();
+    this.corks++;
+  }
+
+  uncork(): void {
+    if (this.corks === 0) return;
+    this.corks--;
+    this.options.socket!.uncork();
+  }
+
+  uncorkAll(): void {
+    while (this.corks > 0) this.uncork();
   }
 
   private onSetup(frame: SetupFrame): void {
@@ -290,6 +311,7 @@ export class RSocketConnection implements StreamTransport {
   }
 
   private close(code: number): void {
+    this.uncorkAll();
     if (this.state === State.Closed) return;
     this.cleanup(new Error('The RSocket connection was closed'));
     this.ws.resume(); // a paused socket would never read the peer's close frame

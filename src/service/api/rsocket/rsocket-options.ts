@@ -21,4 +21,9 @@ export interface RSocketConnectionOptions {
    * Default: `parseSyncStreamRequest` (an object whose `buckets`, if present, are `{name, after}` strings).
    */
   parseRequest?: (body: unknown) => SyncStreamRequest;
+  /**
+   * The connection's TCP socket: corked while a stream holds a checkpoint's frames, so they leave in one
+   * write. Without it every frame is its own write.
+   */
+  socket?: { cork(): void; uncork(): void };
 }

@@ -4,6 +4,11 @@ import { SharedLine, type LineSink, type SyncLine } from '../sync/stream-types.j
 /** How a stream hands its PAYLOAD frames to the connection; returns a promise only under backpressure. */
 export interface StreamTransport {
   sendOnStream(stream: RSocketStream, frame: Buffer): Promise<void> | undefined;
+  /** Hold the frames sent from now on until the matching uncork (one socket write for all of them). */
+  cork?(): void;
+  uncork?(): void;
+  /** Ends every cork now (before waiting on the peer, which must first receive what is held). */
+  uncorkAll?(): void;
 }
 
 interface CreditWaiter {
@@ -47,6 +52,8 @@ export class RSocketStream implements LineSink {
       this.credit--;
       return this.transport.sendOnStream(this, frame);
     }
+    // The client grants credit only for frames it received: held frames must leave before we wait.
+    this.transport.uncorkAll?.();
     return this.sendWhenCredited(frame);
   }
 
@@ -56,6 +63,16 @@ export class RSocketStream implements LineSink {
     if (signal.aborted) throw signal.reason;
     const pending = this.transport.sendOnStream(this, frame);
     if (pending) await pending;
+  }
+
+  /** A checkpoint's frames leave together: the connection's socket is corked until release. */
+  hold(): void {
+    this.transport.cork?.();
+  }
+
+  release(): undefined {
+    this.transport.uncork?.();
+    return undefined;
   }
 
   /** REQUEST_N: adds credit (saturating at 2^31-1) and hands it to waiting writers in order. */
