@@ -209,4 +209,28 @@ describe('Postgres replication into bucket storage', () => {
     await db.source.query('DELETE FROM lists WHERE id = $1', [id]);
     await waitForReplication(db.source, storage);
   });
+  it('numbers ops from whatever the sequence hands out, also when the ids are not one contiguous range', async () => {
+    // Another session drawing from the sequence mid-batch has the same effect as a step of 3: gaps.
+    await storage.query('ALTER SEQUENCE powersync.op_id_sequence INCREMENT BY 3');
+    try {
+      await db.source.query("INSERT INTO lists VALUES ('g1', 'Gap 1'), ('g2', 'Gap 2'), ('g3', 'Gap 3')");
+      await waitForReplication(db.source, storage);
+    } finally {
+      await storage.query('ALTER SEQUENCE powersync.op_id_sequence INCREMENT BY 1');
+    }
+    const ops = (await bucketOps(storage, '1#global[]')).filter((o) => o.objectId?.startsWith('g'));
+    expect(ops.map((o) => o.objectId)).toEqual(['g1', 'g2', 'g3']);
+    const ids = ops.map((o) => o.opId);
+    expect(ids[1]! - ids[0]!).toBe(3n);
+    expect(ids[2]! - ids[1]!).toBe(3n);
+    // The pre-aggregate still matches the ops, and the checkpoint covers the last one.
+    const all = await bucketOps(storage, '1#global[]');
+    expect(await bucketChecksum(storage, '1#global[]')).toMatchObject({
+      count: all.length,
+      checksum: sumChecksums(all.map((o) => o.checksum)),
+    });
+    expect((await getActiveCheckpoint(storage))!.checkpoint).toBeGreaterThanOrEqual(ids[2]!);
+    await db.source.query("DELETE FROM lists WHERE id IN ('g1', 'g2', 'g3')");
+    await waitForReplication(db.source, storage);
+  });
 });

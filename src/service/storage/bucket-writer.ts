@@ -436,16 +436,22 @@ export class BucketWriteTransaction {
   }
 
   /**
-   * Reserves `count` op ids from the sequence in one call and returns the last; the batch numbers its ops up
-   * to it, in order. Only the replicator holding the replication lock allocates op ids, so the range is not
-   * interleaved with another writer's.
+   * Takes `count` op ids from the sequence in one statement, ascending. Each is a nextval, so ids stay unique
+   * whoever else draws from the sequence at the same time (another chunk's transaction of this snapshot, a
+   * replicator that has not noticed it lost the lock). Usually they are one contiguous range, returned as
+   * its ends; when another session drew in between, the ids themselves.
    */
-  private async reserveOpIds(count: number): Promise<bigint> {
-    const { rows } = await this.client.query<{ last: string }>(
-      `SELECT setval('powersync.op_id_sequence', nextval('powersync.op_id_sequence') + $1 - 1)::text AS last`,
+  private async reserveOpIds(count: number): Promise<{ first: bigint; last: bigint } | bigint[]> {
+    const { rows } = await this.client.query<{ first: string; last: string; ids: string | null }>(
+      `WITH ids AS MATERIALIZED (SELECT nextval('powersync.op_id_sequence') AS id FROM generate_series(1, $1))
+       SELECT min(id)::text AS first, max(id)::text AS last,
+              CASE WHEN max(id) - min(id) + 1 = $1 THEN NULL ELSE array_agg(id ORDER BY id)::text END AS ids
+       FROM ids`,
       [count],
     );
-    return BigInt(rows[0]!.last);
+    const row = rows[0]!;
+    if (row.ids === null) return { first: BigInt(row.first), last: BigInt(row.last) };
+    return row.ids.slice(1, -1).split(',').map(BigInt);
   }
 
   /**
@@ -456,14 +462,17 @@ export class BucketWriteTransaction {
     ops: Array<PendingOp & { sourceTable: string; sourceKey: Buffer }>,
   ): Promise<bigint | null> {
     if (ops.length === 0) return null;
-    const last = await this.reserveOpIds(ops.length);
-    let id = last - BigInt(ops.length - 1);
+    const reserved = await this.reserveOpIds(ops.length);
+    const idAt = Array.isArray(reserved)
+      ? (i: number) => reserved[i]!
+      : (i: number) => reserved.first + BigInt(i);
+    const last = idAt(ops.length - 1);
     const group = String(this.groupId);
     const lines = new Array<string>(ops.length);
     const state = this.bucketStates;
-    for (let i = 0; i < ops.length; i++, id++) {
+    for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
-      const opId = id.toString();
+      const opId = idAt(i).toString();
       lines[i] =
         `${group}\t${copyText(op.bucket)}\t${opId}\t${op.op}\t${op.sourceTable}\t${copyBytea(op.sourceKey)}\t` +
         `${copyText(op.subkey)}\t${copyText(op.table)}\t${copyText(op.rowId)}\t${op.checksum}\t${copyText(op.data)}\n`;
