@@ -194,8 +194,8 @@ export class BucketWriteTransaction {
   /**
    * Hands the buffered changes to the transaction's write queue and returns at once, so the caller goes on
    * decoding and evaluating the next batch while this one is looked up, turned into ops and written (batches
-   * run one after another on the transaction's connection, in order). Returns a promise only when two
-   * batches are already queued: wait for it (bounded memory). The commit, and anything that must see the
+   * run one after another on the transaction's connection, in order). Returns a promise only when more than
+   * MAX_QUEUED_BATCHES are queued: wait for it (bounded memory). The commit, and anything that must see the
    * writes, waits for the whole queue and surfaces its errors.
    */
   flush(): Promise<void> | undefined {
