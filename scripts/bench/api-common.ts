@@ -343,6 +343,12 @@ function processCpu(pid: number): { seconds: number; ppid: number } {
  * CPU seconds of our Postgres server: the postmaster and its live children (backends, walsenders, WAL
  * writer…). Backends that exited in between are not counted; the service's pooled connections persist.
  */
+/** PID of the postmaster serving `pool` (from postmaster.pid in its data directory). */
+export async function postmasterPidOf(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ data_directory: string }>('SHOW data_directory');
+  return Number(fs.readFileSync(path.join(rows[0]!.data_directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
 export function postgresCpuSeconds(postmasterPid: number): number {
   let total = processCpu(postmasterPid).seconds;
   for (const entry of fs.readdirSync('/proc')) {
@@ -404,14 +410,8 @@ export async function startEnvironment(options: {
     [options.users],
   );
 
-  let postmasterPid = NaN;
-  try {
-    const { rows } = await source.query<{ data_directory: string }>('SHOW data_directory');
-    const pidFile = fs.readFileSync(path.join(rows[0]!.data_directory, 'postmaster.pid'), 'utf8');
-    postmasterPid = Number(pidFile.split('\n')[0]);
-  } catch {
-    // Postgres CPU is then not reported.
-  }
+  // NaN when unreadable: Postgres CPU is then not reported.
+  const postmasterPid = await postmasterPidOf(source).catch(() => NaN);
 
   const port = await freePort();
   const metricsPort = await freePort();

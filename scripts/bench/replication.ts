@@ -15,9 +15,7 @@ import { normaliseLsn } from '../../src/service/replication/index.js';
 import { startService } from '../../src/service/runner/index.js';
 import { getActiveCheckpoint } from '../../src/service/storage/index.js';
 import { startEmbeddedPostgres } from '../../src/postgres/index.js';
-import fs from 'node:fs';
-import path from 'node:path';
-import { postgresCpuSeconds } from './api-common.js';
+import { postgresCpuSeconds, postmasterPidOf } from './api-common.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
@@ -98,11 +96,6 @@ interface CpuMark {
   postgres: number;
 }
 
-async function postmasterPid(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ data_directory: string }>('SHOW data_directory');
-  return Number(fs.readFileSync(path.join(rows[0]!.data_directory, 'postmaster.pid'), 'utf8').split('\n')[0]);
-}
-
 function cpuMark(postmaster: number): CpuMark {
   const usage = process.cpuUsage();
   return {
@@ -129,7 +122,7 @@ async function run(server: Awaited<ReturnType<typeof startEmbeddedPostgres>>, in
   await fill(source, 0, ROWS);
   const loaded = parseServiceConfig(configYaml(sourceUrl, storageUrl));
 
-  const postmaster = await postmasterPid(source);
+  const postmaster = await postmasterPidOf(source);
   let mark = cpuMark(postmaster);
   let started = Date.now();
   const log = snapshotLog();

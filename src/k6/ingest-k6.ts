@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { ServiceError } from '../errors/index.js';
 import { MetricRegistry, SamplesWriter, type Sample } from '../metrics/index.js';
-import { clientPlan, RunDirectory, type Scenario } from '../scenario/index.js';
+import { clientPlan, RunDirectory, scenarioRecord, type Scenario } from '../scenario/index.js';
 import { scenarioHash } from './export-k6.js';
 import { SESSION_METRICS } from './runtime/rsocket-session.js';
 
@@ -164,13 +164,7 @@ export async function ingestK6(
   });
   dir.writeJson('results.json', {
     runId: dir.id,
-    scenario: {
-      name: scenario.name,
-      source: scenario.sourcePath,
-      target: scenario.target,
-      compression: scenario.compression,
-      dataset: scenario.dataset,
-    },
+    scenario: scenarioRecord(scenario),
     loadGenerator: { kind: 'k6', files: files.length, samplesPerFile: perFile, scenarioHash: hash },
     startedAt: new Date(start).toISOString(),
     finishedAt: new Date(end).toISOString(),

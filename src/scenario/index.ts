@@ -48,5 +48,6 @@ export { formatPath } from './scenario-error.js';
 export { datasetSchema } from './dataset-schema.js';
 export { duration, positiveDuration, positiveCount, positiveRate } from './schema-helpers.js';
 export { RunDirectory } from './run-directory.js';
+export { scenarioRecord } from './scenario-record.js';
 export { abortableSleep } from './abortable-sleep.js';
 export { clientPlan, steadyClients } from './client-plan.js';

@@ -53,6 +53,7 @@ import { formatPlan } from './format-plan.js';
 import { planScenario } from './plan-scenario.js';
 import { ProgressLine } from './progress-line.js';
 import { RunDirectory } from './run-directory.js';
+import { scenarioRecord } from './scenario-record.js';
 import type { Phase, Scenario } from './types.js';
 
 export interface RunOptions {
@@ -325,14 +326,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const snapshot = registry.snapshot();
     return {
       runId: dir.id,
-      scenario: {
-        name: scenario.name,
-        source: scenario.sourcePath,
-        target: scenario.target,
-        compression: scenario.compression,
-        syncConfig: { buckets: syncConfigBuckets },
-        dataset: scenario.dataset,
-      },
+      scenario: scenarioRecord(scenario, syncConfigBuckets),
       plan,
       machine,
       startedAt: new Date(startedAt).toISOString(),

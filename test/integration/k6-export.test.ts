@@ -271,14 +271,9 @@ phases:
   it('names bad input: not k6 output, pods of another scenario, a scenario k6 cannot reach', async () => {
     const notK6 = path.join(work, 'not-k6.json');
     fs.writeFileSync(notK6, '{"metric":"x"}\n');
-    const first = new CliProcess([
-      'ingest',
-      notK6,
-      '--scenario',
-      scenarioFile,
-      '--reports-dir',
-      path.join(work, 'r1'),
-    ]);
+    const ingest = (file: string, reports: string) =>
+      new CliProcess(['ingest', file, '--scenario', scenarioFile, '--reports-dir', path.join(work, reports)]);
+    const first = ingest(notK6, 'r1');
     expect((await first.exited).code).toBe(2);
     expect(first.output).toContain(`[SSCALE_K0002] ${notK6}:1:`);
 
@@ -287,14 +282,7 @@ phases:
       other,
       `${JSON.stringify({ type: 'Point', metric: 'first_checkpoint', data: { time: new Date().toISOString(), value: 5, tags: { syncscale_hash: 'feedfacefeedface', syncscale_scenario: 'other' } } })}\n`,
     );
-    const second = new CliProcess([
-      'ingest',
-      other,
-      '--scenario',
-      scenarioFile,
-      '--reports-dir',
-      path.join(work, 'r2'),
-    ]);
+    const second = ingest(other, 'r2');
     expect((await second.exited).code).toBe(2);
     expect(second.output).toMatch(/\[SSCALE_K0003\] .*other-pod\.json:1: samples of scenario other/);
 

@@ -34,7 +34,7 @@ export interface ApiServerOptions {
   compression: boolean;
   /** Handles a WebSocket (RSocket) connection; omitted = upgrades refused. */
   /** A WebSocket upgrade; `socket` is its TCP socket (corked while a stream holds a checkpoint's frames). */
-  onWebSocket?: (ws: import('ws').WebSocket, socket: Corkable) => void;
+  onWebSocket?: (ws: import('ws').WebSocket, socket: import('node:stream').Duplex) => void;
   shutdownSignal: AbortSignal;
   log: Logger;
 }
@@ -199,12 +199,6 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     server.on('upgrade', (_req, socket) => socket.destroy());
   }
   return server;
-}
-
-/** What holding frames needs of a socket. */
-export interface Corkable {
-  cork(): void;
-  uncork(): void;
 }
 
 /** Held lines are sent once this many bytes are waiting, so holding never buffers a whole initial sync. */

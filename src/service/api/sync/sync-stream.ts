@@ -58,8 +58,6 @@ export class SyncStream {
   private forceNext = false;
   /** The checkpoint this stream last completed with nothing pending since; null while it is not complete. */
   private syncedAt: bigint | null = null;
-  /** The last checkpoint line announced a bucket for the first time. */
-  private announcedNew = false;
   /** Buckets were (re)resolved since the last checkpoint line: look for removed ones. */
   private bucketsResolved = false;
   private ended = false;
@@ -222,14 +220,15 @@ export class SyncStream {
       const checksums =
         this.deps.checksums.peek(syncRulesId, checkpoint, need) ??
         (await this.deps.checksums.get(syncRulesId, checkpoint, need));
+      // A bucket announced for the first time (new parameters) has no position in it yet.
+      const announcedBefore = need.every((bucket) => this.announced.has(bucket));
       const line = this.checkpointLine(config, checkpoint, names, need, checksums, full);
       if (!line) {
         // Nothing of this stream's changed: still complete, now at this checkpoint.
         if (this.syncedAt !== null && this.pending.size === 0) this.syncedAt = checkpoint;
         return;
       }
-      // A bucket announced for the first time (new parameters) has no position in it yet.
-      const syncedBefore = this.announcedNew ? null : this.syncedAt;
+      const syncedBefore = announcedBefore ? this.syncedAt : null;
       this.syncedAt = null;
       const written = this.send(line);
       if (written) await written;
@@ -267,18 +266,17 @@ export class SyncStream {
     full: boolean,
   ): SyncLine | SharedLine | undefined {
     const updated: string[] = [];
-    this.announcedNew = false;
     for (const bucket of need) {
       const value = checksums.get(bucket)!;
       const previous = this.announced.get(bucket);
-      if (!previous) this.announcedNew = true;
       if (full || !previous || previous.checksum !== value.checksum || previous.count !== value.count) {
         updated.push(bucket);
       }
       this.announced.set(bucket, value);
     }
     const removed: string[] = [];
-    if (this.announced.size > this.mine.size || this.bucketsResolved) {
+    // Buckets leave only when they are resolved again.
+    if (this.bucketsResolved) {
       for (const bucket of this.announced.keys()) if (!this.mine.has(bucket)) removed.push(bucket);
     }
     this.bucketsResolved = false;
