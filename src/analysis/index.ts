@@ -33,6 +33,9 @@ export {
 export {
   loadRunResults,
   parseRunResults,
+  phaseInvalidReasons,
+  validPart,
+  type ExcludedPhase,
   RunInputError,
   type RunPhase,
   type RunResults,

@@ -35,12 +35,19 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
   try {
     const reference = analysis.loadRunResults(resolve(flags.reference));
     const real = analysis.loadRunResults(resolve(flags.real));
-    for (const r of [reference, real]) {
+    const checkRuns = [flags.checkReference, flags.checkReal]
+      .filter((p): p is string => p !== undefined)
+      .map((p) => analysis.loadRunResults(resolve(p)));
+    const leftOut: string[] = [];
+    // Every run, the check pair too, is used from its valid phases; one with none is refused.
+    for (const r of [reference, real, ...checkRuns]) {
       const invalid = analysis.invalidReasonOf(r);
       if (invalid) {
         io.stderr(`run ${r.runId} is invalid: ${invalid}\n`);
         return ExitCode.RUN_INVALID;
       }
+      for (const e of analysis.validPart(r).excluded)
+        leftOut.push(`  run ${r.runId}: phase ${e.phase} left out (invalid): ${e.reasons.join('; ')}`);
     }
     const serviceOf = (r: typeof reference) => {
       const target = (r.scenario as { target: { kind?: string; endpoint?: string } }).target;
@@ -60,13 +67,10 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
         `  ${d.name.padEnd(34)} ×${fmt(d.ratio)}${d.interval ? ` [${fmt(d.interval[0])}–${fmt(d.interval[1])}]` : ''}  (${fmt(d.reference)} → ${fmt(d.real)} ${d.unit}${d.note ? `; ${d.note}` : ''})`,
       );
     for (const n of calibration.notEstimated) lines.push(`  ${n.name.padEnd(34)} not estimated: ${n.reason}`);
+    lines.push(...leftOut);
     let check: ReturnType<typeof analysis.checkCalibration> | undefined;
     if (flags.checkReference && flags.checkReal) {
-      check = analysis.checkCalibration(
-        calibration,
-        analysis.loadRunResults(resolve(flags.checkReference)),
-        analysis.loadRunResults(resolve(flags.checkReal)),
-      );
+      check = analysis.checkCalibration(calibration, checkRuns[0]!, checkRuns[1]!);
       lines.push(`Check: ${check.memory.message}`, `       ${check.cpu.message}`);
     }
     const out = resolve(flags.out);

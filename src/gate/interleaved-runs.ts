@@ -8,6 +8,9 @@ import { guardProcess, releaseProcess } from '../reaper/index.js';
 
 export type Side = 'baseline' | 'candidate';
 
+/** How many times an invalid run of a side is replaced by a new one before the gate gives up. */
+export const INVALID_RETRIES = 2;
+
 /**
  * How a side makes a run. A command containing `{reports}` is used as written (`{scenario}` and `{reports}`
  * are replaced by quoted paths); any other command is a syncscale launcher (`node ../main/bin/syncscale.js`,
@@ -53,13 +56,32 @@ export class InterleavedRuns {
       for (const side of ['baseline', 'candidate'] as const) {
         if (!this.options.commands[side]) continue;
         this.options.signal.throwIfAborted();
-        this.runs[side].push(await this.runOnce(side, this.index));
+        this.runs[side].push(await this.validRun(side, this.index));
       }
     }
   }
 
-  private async runOnce(side: Side, index: number): Promise<GateRun> {
-    const name = `${side}-${String(index).padStart(2, '0')}`;
+  /**
+   * One valid run of a side. An invalid run (its load generator, not the build, was the bottleneck) is never
+   * compared: it is kept on disk, named in the log, and replaced by a new run, at most INVALID_RETRIES times.
+   */
+  private async validRun(side: Side, index: number): Promise<GateRun> {
+    const base = `${side}-${String(index).padStart(2, '0')}`;
+    for (let attempt = 0; ; attempt++) {
+      const name = attempt === 0 ? base : `${base}-retry${attempt}`;
+      const outcome = await this.runOnce(side, name);
+      if (!('invalid' in outcome)) return outcome;
+      if (attempt >= INVALID_RETRIES)
+        throw new GateError(
+          'SSCALE_G0004',
+          `${name} is an invalid run (${outcome.invalid}), after ${attempt} replacement run(s); invalid runs are never compared. Log: ${outcome.logFile}`,
+          ExitCode.RUN_INVALID,
+        );
+      this.options.log(`${name}: invalid run (${outcome.invalid}); replaced by a new run`);
+    }
+  }
+
+  private async runOnce(side: Side, name: string): Promise<GateRun | { invalid: string; logFile: string }> {
     const reportsDir = path.join(this.options.outDir, 'runs', name);
     fs.mkdirSync(reportsDir, { recursive: true });
     const logFile = path.join(reportsDir, 'command.log');
@@ -71,11 +93,7 @@ export class InterleavedRuns {
     const runDir = newestRunDir(reportsDir);
     if (code === ExitCode.RUN_INVALID) {
       const reasons = runDir ? loadRunResults(runDir).validity.reasons.join('; ') : 'see its log';
-      throw new GateError(
-        'SSCALE_G0004',
-        `${name} is an invalid run (${reasons}); invalid runs are never compared. Log: ${logFile}`,
-        ExitCode.RUN_INVALID,
-      );
+      return { invalid: reasons, logFile };
     }
     if ((code !== ExitCode.OK && code !== ExitCode.THRESHOLDS_FAILED) || !runDir)
       throw new GateError(
@@ -84,6 +102,7 @@ export class InterleavedRuns {
         ExitCode.FAILURE,
       );
     const run = gateRunOf(loadRunResults(runDir), runDir);
+    if (!run.valid) return { invalid: run.reasons.join('; '), logFile };
     this.options.log(`${name}: run ${run.runId} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return run;
   }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadRunResults, type RunResults } from '../analysis/index.js';
+import { loadRunResults, validPart, type RunResults } from '../analysis/index.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { MachineFingerprint } from '../probes/index.js';
 import { GATE_METRICS } from './gate-metrics.js';
@@ -44,12 +44,15 @@ export interface BaselineFile {
 export function gateRunOf(results: RunResults, source: string): GateRun {
   const values: GateRun['values'] = {};
   for (const metric of GATE_METRICS) values[metric.id] = metric.of(results);
+  // The gate's figures pool the whole run: a phase left out of the run's fits would still be in them.
+  const { excluded } = validPart(results);
+  const phaseReasons = excluded.map((e) => `phase ${e.phase} invalid: ${e.reasons.join('; ')}`);
   return {
     runId: results.runId,
     source,
     scenario: { name: results.scenario.name, phases: results.phases.map((p) => p.name) },
-    valid: results.validity.valid,
-    reasons: results.validity.reasons,
+    valid: results.validity.valid && excluded.length === 0,
+    reasons: [...results.validity.reasons, ...phaseReasons],
     machine: (results as { machine?: MachineFingerprint }).machine,
     values,
   };

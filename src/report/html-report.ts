@@ -1,3 +1,4 @@
+import { phaseValidityLines } from './run-results.js';
 import { chartPanels, type ChartPanel } from './chart-specs.js';
 import { escapeHtml } from './format.js';
 import { measuredOnText, recommendationRows } from './recommendations.js';
@@ -88,11 +89,13 @@ function validityPanel(results: RunResults): string {
     `<h2>Run validity: ${valid ? 'valid' : 'INVALID'}</h2>`,
     `<p>${
       valid
-        ? 'The load generator kept up (event loop, CPU, write schedule): the numbers describe the target.'
-        : 'The load generator was the bottleneck: these numbers do not describe the target.'
+        ? 'The load generator kept up (event loop, CPU, write schedule) in every phase judged; phases where it did not are listed and left out.'
+        : 'Nothing that was asked can be judged from this run.'
     }</p>`,
   ];
   if (reasons.length > 0) lines.push(list(reasons));
+  const phaseLines = phaseValidityLines(results);
+  if (phaseLines.length > 0) lines.push('<p>Phases:</p>', list(phaseLines));
   lines.push(`<p>Thresholds: ${thresholds.length - failed} passed, ${failed} failed.</p>`);
   if (results.probesUnavailable.length > 0) {
     lines.push('<p>Probes unavailable:</p>', list(results.probesUnavailable));

@@ -1,3 +1,4 @@
+import { phaseValidityLines } from './run-results.js';
 import { mdCell } from './format.js';
 import { measuredOnText, recommendationRows } from './recommendations.js';
 import type { RunResults } from './run-results.js';
@@ -53,12 +54,14 @@ export function renderMarkdownReport(results: RunResults, recommendations?: unkn
 function validityLines(results: RunResults): string[] {
   const lines = [
     results.validity.valid
-      ? '**Valid**: the load generator kept up (event loop, CPU, write schedule).'
-      : '**INVALID**: the load generator was the bottleneck; these numbers do not describe the target.',
+      ? '**Valid**: the load generator kept up (event loop, CPU, write schedule) in every phase judged; phases where it did not are listed and left out.'
+      : '**INVALID**: nothing that was asked can be judged from this run.',
   ];
   if (results.validity.reasons.length > 0) {
     lines.push('', ...results.validity.reasons.map((r) => `- ${r}`));
   }
+  const phaseLines = phaseValidityLines(results);
+  if (phaseLines.length > 0) lines.push('', 'Phases:', '', ...phaseLines.map((l) => `- ${l}`));
   if (results.probesUnavailable.length > 0) {
     lines.push('', 'Probes unavailable:', '', ...results.probesUnavailable.map((p) => `- ${p}`));
   }

@@ -33,6 +33,22 @@ export interface PhaseResult {
   actions: ActionResult[];
   thresholds: ThresholdOutcome[];
   series: SeriesAggregate[];
+  /** The phase's own verdict (runs since per-phase validity). */
+  validity?: { valid: boolean; reasons: string[]; notes: string[] };
+}
+
+/**
+ * One line per phase left out (invalid) and per finding the phase carries (source backpressure, what was not
+ * judged), for the report's validity section. Older runs carry no per-phase verdict: nothing is listed.
+ */
+export function phaseValidityLines(results: RunResults): string[] {
+  const lines: string[] = [];
+  for (const p of results.phases) {
+    if (p.validity && !p.validity.valid)
+      lines.push(`phase ${p.name} left out (invalid): ${p.validity.reasons.join('; ')}`);
+    for (const note of p.validity?.notes ?? []) lines.push(`phase ${p.name}: ${note}`);
+  }
+  return lines;
 }
 
 export interface LatencySummary {
@@ -50,6 +66,7 @@ export interface WriteResult {
   dropped: number;
   failed?: number;
   behindSchedule: boolean;
+  sourceBackpressure?: string;
   reason?: string;
   commitMs?: LatencySummary;
   scheduleLagMs?: LatencySummary;
@@ -111,7 +128,14 @@ function parsePhase(value: unknown, index: number): PhaseResult {
     actions: Array.isArray(phase.actions) ? (phase.actions as ActionResult[]) : [],
     thresholds: Array.isArray(phase.thresholds) ? (phase.thresholds as ThresholdOutcome[]) : [],
     series: Array.isArray(aggregates?.series) ? aggregates.series.filter(isSeries) : [],
+    ...(phaseValidity(phase.validity) ?? {}),
   };
+}
+
+function phaseValidity(value: unknown): { validity: NonNullable<PhaseResult['validity']> } | undefined {
+  const v = asRecord(value);
+  if (!v || typeof v.valid !== 'boolean') return undefined;
+  return { validity: { valid: v.valid, reasons: strings(v.reasons), notes: strings(v.notes) } };
 }
 
 function isSeries(value: unknown): value is SeriesAggregate {

@@ -1,3 +1,4 @@
+import { phaseValidityLines } from './run-results.js';
 import { DASH, formatRate, roundMs } from './format.js';
 import { phaseCount, phaseTrend } from './phase-metrics.js';
 import { recommendationRows } from './recommendations.js';
@@ -17,6 +18,9 @@ export function renderTerminalSummary(results: RunResults, options: TerminalSumm
   const lines = [
     `Run ${results.runId} (${results.scenario.name}): ${results.status ?? 'unknown'}, ${results.validity.valid ? 'valid' : 'INVALID'}`,
     ...results.validity.reasons.slice(0, 3).map((r) => `  invalid: ${r}`),
+    ...phaseValidityLines(results)
+      .slice(0, 4)
+      .map((l) => `  ${l}`),
   ];
   const width = Math.max(5, ...results.phases.map((p) => p.name.length));
   for (const phase of results.phases) lines.push(`  ${phase.name.padEnd(width)}  ${phaseLine(phase)}`);

@@ -26,7 +26,6 @@ import {
   ProbeScheduler,
   ProcessProbe,
   PrometheusProbe,
-  saturation,
   SelfProbe,
   type Probe,
 } from '../probes/index.js';
@@ -54,6 +53,7 @@ import { planScenario } from './plan-scenario.js';
 import { ProgressLine } from './progress-line.js';
 import { RunDirectory } from './run-directory.js';
 import { scenarioRecord } from './scenario-record.js';
+import { judgePhase, judgeRun, type PhaseValidity, type RunValidity } from './phase-validity.js';
 import type { Phase, Scenario } from './types.js';
 
 export interface RunOptions {
@@ -94,6 +94,8 @@ interface PhaseRecord {
   aggregates?: WindowAggregates;
   /** Named problems found in the phase (e.g. SSCALE_R0001: no stamped row reached a client). */
   problems?: Array<{ code: string; message: string }>;
+  /** Whether the phase measured the service (set when the phase ends). */
+  validity?: PhaseValidity;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     },
   };
   const phases: PhaseRecord[] = [];
-  const reasons: string[] = [];
+  let validity: RunValidity = { valid: true, reasons: [], invalidPhases: [] };
   const deadlineController = new AbortController();
   const deadlineTimer = setTimeout(() => deadlineController.abort(), scenario.limits.maxDurationMs);
   const deadline = deadlineController.signal;
@@ -275,6 +277,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         progress,
         upload: { exampleUrl: backend?.url, users, rowSizeBytes: scenario.dataset.rowSizeBytes },
       });
+      record.validity = judgePhase(record, selfSamples);
+      if (!record.validity.valid)
+        dir.line(`phase ${record.name} invalid: ${record.validity.reasons.join('; ')}`);
       phases.push(record);
       dir.writeJson('results.json', results());
     }
@@ -295,15 +300,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const interrupted = options.signal.aborted;
   const timedOut = deadline.aborted && !interrupted;
-  // Sustained saturation only: one GC pause or a burst of connects is not a saturated generator.
-  const verdict = saturation(selfSamples, { delayConsecutive: 3 });
-  if (verdict.saturated) reasons.push(...verdict.reasons.map((r) => `load generator saturated: ${r}`));
-  for (const phase of phases) {
-    if (phase.writes && (phase.writes.dropped > 0 || phase.writes.behindSchedule)) {
-      reasons.push(`writers behind schedule in phase ${phase.name}: ${phase.writes.reason}`);
-    }
-  }
-  if (timedOut) reasons.push(`run exceeded limits.max_duration (${scenario.limits.maxDurationMs} ms)`);
+  // A phase cut short by an interrupt still gets its verdict; the run is judged from its phases.
+  validity = judgeRun(
+    phases.map((p) => ({ ...p, validity: p.validity ?? judgePhase(p, selfSamples) })),
+    timedOut ? [`run exceeded limits.max_duration (${scenario.limits.maxDurationMs} ms)`] : [],
+  );
+  const reasons = validity.reasons;
   const thresholdsFailed = phases.some((p) => p.thresholds.some((t) => !t.passed));
   const exitCode =
     failure || interrupted
@@ -320,7 +322,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   if (!failure && !interrupted)
     options.out(await sizingSummary(dir.path, options.profilePath ?? DEFAULT_PROFILE));
   options.out(await reports(dir.path));
-  return { exitCode, runDir: dir.path, valid: reasons.length === 0, reasons };
+  return { exitCode, runDir: dir.path, valid: validity.valid, reasons };
 
   function results() {
     const snapshot = registry.snapshot();
@@ -333,7 +335,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       finishedAt: new Date().toISOString(),
       status: failure ? 'error' : options.signal.aborted ? 'interrupted' : 'completed',
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
-      validity: { valid: reasons.length === 0, reasons },
+      validity,
       targetService: target?.reported,
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
@@ -361,6 +363,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
             : ''),
       );
     }
+    for (const phase of validity.invalidPhases)
+      lines.push(`  phase ${phase.name} left out (invalid): ${phase.reasons.join('; ')}`);
+    for (const phase of phases)
+      if (phase.writes?.sourceBackpressure) lines.push(`  ${phase.name}: ${phase.writes.sourceBackpressure}`);
     if (reasons.length > 0) lines.push(`  INVALID RUN: ${reasons.join('; ')}`);
     if (failure) lines.push(`  ERROR: ${failure instanceof Error ? failure.message : String(failure)}`);
     lines.push(`  results: ${dir.file('results.json')}`);

@@ -4,9 +4,13 @@ export interface DispatcherOptions {
   /** A transaction that would start later than this after its scheduled time is dropped instead. */
   maxLagMs: number;
   now: () => number;
-  /** Runs the transaction scheduled at `scheduledAt`; must not reject. */
-  start: (scheduledAt: number) => Promise<void>;
-  onDrop: (scheduledAt: number, lateMs: number) => void;
+  /**
+   * Runs the transaction scheduled at `scheduledAt`; must not reject. `waitedForSlot`: it arrived while every
+   * slot was busy (or others were already waiting), so its lateness is the slots', not the scheduler's.
+   */
+  start: (scheduledAt: number, waitedForSlot: boolean) => Promise<void>;
+  /** `whileBusy`: every slot was busy when it expired (the work was slow, not the scheduler). */
+  onDrop: (scheduledAt: number, lateMs: number, whileBusy: boolean) => void;
 }
 
 /**
@@ -17,6 +21,8 @@ export interface DispatcherOptions {
 export class OpenLoopDispatcher {
   private active = 0;
   private readonly waiting = new TimeQueue();
+  /** Parallel to `waiting`: 1 when that arrival found every slot busy. */
+  private readonly waitedFlags = new TimeQueue();
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
@@ -39,7 +45,9 @@ export class OpenLoopDispatcher {
   /** A scheduled time has come: start it now, or queue it behind the busy slots. */
   arrive(scheduledAt: number): void {
     if (this.stopped) return;
+    const mustWait = this.active >= this.options.concurrency || this.waiting.size > 0;
     this.waiting.push(scheduledAt);
+    this.waitedFlags.push(mustWait ? 1 : 0);
     this.startWaiting();
   }
 
@@ -48,6 +56,7 @@ export class OpenLoopDispatcher {
     this.stopped = true;
     const discarded = this.waiting.size;
     this.waiting.clear();
+    this.waitedFlags.clear();
     this.disarmExpiry();
     this.notifyIfIdle();
     return discarded;
@@ -62,15 +71,15 @@ export class OpenLoopDispatcher {
   private startWaiting(): void {
     this.dropExpired();
     while (this.active < this.options.concurrency && this.waiting.size > 0) {
-      this.launch(this.waiting.shift() as number);
+      this.launch(this.waiting.shift() as number, this.waitedFlags.shift() === 1);
     }
     this.armExpiry();
     this.notifyIfIdle();
   }
 
-  private launch(scheduledAt: number): void {
+  private launch(scheduledAt: number, waitedForSlot: boolean): void {
     this.active++;
-    void this.options.start(scheduledAt).finally(() => {
+    void this.options.start(scheduledAt, waitedForSlot).finally(() => {
       this.active--;
       this.startWaiting();
     });
@@ -81,7 +90,9 @@ export class OpenLoopDispatcher {
     for (let first = this.waiting.peek(); first !== undefined; first = this.waiting.peek()) {
       if (now - first <= this.options.maxLagMs) return;
       this.waiting.shift();
-      this.options.onDrop(first, now - first);
+      // Busy when it arrived behind busy slots; one that arrived to a free slot this late was a late scheduler.
+      const waited = this.waitedFlags.shift() === 1;
+      this.options.onDrop(first, now - first, waited);
     }
   }
 

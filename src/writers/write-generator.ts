@@ -39,8 +39,6 @@ export interface WriteGeneratorOptions {
   concurrency?: number;
   /** Drop a transaction that would start later than this. Default 1000 ms. */
   maxLagMs?: number;
-  /** p99 schedule lag above this makes the run behind schedule. Default 100 ms. */
-  lagThresholdMs?: number;
   /** After the schedule ends, how long running transactions may take before they are cancelled. Default 5000. */
   drainTimeoutMs?: number;
   sink?: SampleSink;
@@ -54,8 +52,28 @@ export interface WriteRunOptions {
   durationMs?: number;
 }
 
+/**
+ * Test-only knobs (docs/drill.md, faults): the generator hands every arrival to the dispatcher this many ms
+ * after its scheduled time, as a starved event loop would; and every transaction first waits this many ms on
+ * the source connection (`pg_sleep`), as a slow source database would.
+ */
+export const FAULT_WRITER_LATE_ENV = 'SYNCSCALE_FAULT_WRITER_LATE_MS';
+export const FAULT_SOURCE_COMMIT_ENV = 'SYNCSCALE_FAULT_SOURCE_COMMIT_MS';
+
+/**
+ * A knob's value for this generator: `<KNOB>_PHASES` (e.g. SYNCSCALE_FAULT_WRITER_LATE_PHASES), a
+ * comma-separated list of `phase` tags, restricts it to those phases; unset, it applies to every generator.
+ */
+function faultMs(name: string, tags: Record<string, string> | undefined): number {
+  const value = Number(process.env[name] ?? 0);
+  if (!(Number.isFinite(value) && value > 0)) return 0;
+  const phases = process.env[name.replace(/_MS$/, '_PHASES')];
+  if (phases && !phases.split(',').includes(tags?.phase ?? '')) return 0;
+  return value;
+}
+
 /** Defaults of the optional settings (documented on WriteGeneratorOptions). */
-const DEFAULTS = { seed: 1, rowsPerTransaction: 1, payloadBytes: 100, maxLagMs: 1000, lagThresholdMs: 100 };
+const DEFAULTS = { seed: 1, rowsPerTransaction: 1, payloadBytes: 100, maxLagMs: 1000 };
 
 /** After an abort, how long running transactions may finish before they are cancelled. */
 const ABORT_GRACE_MS = 100;
@@ -102,8 +120,8 @@ export class WriteGenerator {
       concurrency: this.concurrency,
       maxLagMs: options.maxLagMs ?? DEFAULTS.maxLagMs,
       now: () => performance.now(),
-      start: (scheduledAt) => this.execute(scheduledAt),
-      onDrop: () => this.stats.droppedOne(),
+      start: (scheduledAt, waitedForSlot) => this.execute(scheduledAt, waitedForSlot),
+      onDrop: (_at, _late, whileBusy) => this.stats.droppedOne(whileBusy),
     });
     this.stats = this.createStats(options.shape.durationMs);
   }
@@ -135,7 +153,7 @@ export class WriteGenerator {
       targetRate: this.options.shape.meanRate(finite),
       rowsPerTransaction: this.options.rowsPerTransaction ?? DEFAULTS.rowsPerTransaction,
       maxLagMs: this.options.maxLagMs ?? DEFAULTS.maxLagMs,
-      lagThresholdMs: this.options.lagThresholdMs ?? DEFAULTS.lagThresholdMs,
+      concurrency: this.concurrency,
       ...(this.options.sink ? { sink: this.options.sink } : {}),
       ...(this.options.tags ? { tags: this.options.tags } : {}),
     });
@@ -154,6 +172,7 @@ export class WriteGenerator {
   /** Hands each start time to the dispatcher when it comes; false when aborted. */
   private async dispatchSchedule(start: number, length: number, signal?: AbortSignal): Promise<boolean> {
     const { shape, arrivals, seed } = this.options;
+    const injectedLateMs = faultMs(FAULT_WRITER_LATE_ENV, this.options.tags);
     let burst = 0;
     for (const offset of arrivalSchedule(shape, {
       durationMs: length,
@@ -161,9 +180,9 @@ export class WriteGenerator {
       seed: seed ?? DEFAULTS.seed,
     })) {
       const due = start + offset;
-      if (due > performance.now()) {
+      if (due + injectedLateMs > performance.now()) {
         burst = 0;
-        if (!(await sleepUntil(due, signal))) return false;
+        if (!(await sleepUntil(due + injectedLateMs, signal))) return false;
       } else if (++burst >= BURST) {
         burst = 0;
         await yieldToLoop();
@@ -193,7 +212,7 @@ export class WriteGenerator {
   }
 
   /** One transaction: acquire a connection, record its lateness, write, settle the keys, record the result. */
-  private async execute(scheduledAt: number): Promise<void> {
+  private async execute(scheduledAt: number, waitedForSlot: boolean): Promise<void> {
     const client = await this.acquire();
     if (!client) return;
     if (this.stopping) {
@@ -202,11 +221,13 @@ export class WriteGenerator {
       return;
     }
     const startedAt = performance.now();
-    this.stats.started(startedAt - scheduledAt);
+    this.stats.started(startedAt - scheduledAt, waitedForSlot);
     const planned = this.planner.plan();
     this.busy.add(client);
     let broken: Error | undefined;
     try {
+      const slowSourceMs = faultMs(FAULT_SOURCE_COMMIT_ENV, this.options.tags);
+      if (slowSourceMs > 0) await client.query('SELECT pg_sleep($1)', [slowSourceMs / 1000]);
       const result = await client.query<WriteCounts>({
         ...this.statement,
         values: writeValues(this.keys, planned),

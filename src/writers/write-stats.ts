@@ -1,6 +1,7 @@
 import { MetricName, type SampleSink } from '../metrics/index.js';
 import { LogHistogram, type LatencyStats } from './log-histogram.js';
 import type { WriteCounts } from './write-statement.js';
+import { judgeSchedule, MIN_LATE_GAP_MS } from './schedule-verdict.js';
 
 /** What a generator did, and whether it kept its schedule. Rates in per second, times in ms. */
 export interface WriteSummary {
@@ -37,8 +38,23 @@ export interface WriteSummary {
   aborted: boolean;
   /** True while `run()` has not returned. */
   running: boolean;
-  /** Dropped transactions, or a p99 schedule lag above the threshold: the generator was the bottleneck. */
+  /** Transactions that started, and how many of them started later than one inter-arrival gap. */
+  started: number;
+  lateStarts: number;
+  /** Late starts that waited for a free writer connection (source backpressure), not counted in lateStarts. */
+  lateWhileBusy: number;
+  /** Dropped while every writer connection was busy (part of `dropped`). */
+  droppedWhileBusy: number;
+  /** What "late" meant: one inter-arrival gap at the target rate (at least 10 ms). */
+  lateGapMs: number;
+  /** The generator was the bottleneck (see schedule-verdict.ts): the phase's writes are invalid. */
   behindSchedule: boolean;
+  /** The source database did not keep up: a finding; the level is not sized as sustained. */
+  sourceBackpressure?: string;
+  /** The level ran as asked: on schedule, no backpressure, rate achieved. */
+  sustained: boolean;
+  /** False when too few transactions started to judge lateness. */
+  judged: boolean;
   reason: string;
 }
 
@@ -48,7 +64,8 @@ export interface WriteStatsOptions {
   targetRate: number;
   rowsPerTransaction: number;
   maxLagMs: number;
-  lagThresholdMs: number;
+  /** Transactions at once (writer connections), for the report. */
+  concurrency?: number;
 }
 
 /** Counters and histograms of one generator run; emits a sample for every event as it happens. */
@@ -64,6 +81,11 @@ export class WriteStats {
   private failed = 0;
   private dropped = 0;
   private cancelled = 0;
+  private startedCount = 0;
+  private lateStarts = 0;
+  private lateWhileBusy = 0;
+  private droppedWhileBusy = 0;
+  private scheduleEnd: number | undefined;
   private missedRows = 0;
   private startedAt: number | undefined;
   private endedAt: number | undefined;
@@ -80,6 +102,7 @@ export class WriteStats {
 
   /** The run is over; `scheduleEnd` is where the schedule stopped (its end, or the abort). */
   end(scheduleEnd: number, aborted: boolean): void {
+    this.scheduleEnd = scheduleEnd;
     this.endedAt = Math.max(scheduleEnd, this.lastCommitAt);
     this.aborted = aborted;
     this.running = false;
@@ -89,7 +112,13 @@ export class WriteStats {
     this.scheduled++;
   }
 
-  started(lagMs: number): void {
+  /** A transaction started `lagMs` after its scheduled time; `waitedForSlot` when every connection was busy. */
+  started(lagMs: number, waitedForSlot = false): void {
+    this.startedCount++;
+    if (lagMs > this.lateGapMs) {
+      if (waitedForSlot) this.lateWhileBusy++;
+      else this.lateStarts++;
+    }
     this.lag.record(lagMs);
     this.emit(MetricName.writeScheduleLag, lagMs);
   }
@@ -121,8 +150,9 @@ export class WriteStats {
     this.emit(MetricName.errors, 1, { code, source: 'writer' });
   }
 
-  droppedOne(): void {
+  droppedOne(whileBusy = false): void {
     this.dropped++;
+    if (whileBusy) this.droppedWhileBusy++;
     this.emit(MetricName.droppedWrites, 1);
   }
 
@@ -130,12 +160,35 @@ export class WriteStats {
     this.cancelled += n;
   }
 
+  /** One inter-arrival gap at the target rate, never below MIN_LATE_GAP_MS. */
+  private get lateGapMs(): number {
+    const rate = this.options.targetRate;
+    return Math.max(MIN_LATE_GAP_MS, rate > 0 ? 1000 / rate : Infinity);
+  }
+
   summary(now: number): WriteSummary {
     const rows = this.counts.inserted + this.counts.updated + this.counts.deleted;
     const windowMs = this.startedAt === undefined ? 0 : (this.endedAt ?? now) - this.startedAt;
     const perSecond = (n: number) => (windowMs > 0 ? (n * 1000) / windowMs : 0);
     const scheduleLagMs = this.lag.stats();
-    const verdict = this.verdict(scheduleLagMs);
+    const commitMs = this.commit.stats();
+    const scheduleMs =
+      this.startedAt === undefined ? 0 : (this.scheduleEnd ?? this.endedAt ?? now) - this.startedAt;
+    const verdict = judgeSchedule({
+      scheduled: this.scheduled,
+      started: this.startedCount,
+      lateStarts: this.lateStarts,
+      lateWhileBusy: this.lateWhileBusy,
+      lateGapMs: this.lateGapMs,
+      droppedFree: this.dropped - this.droppedWhileBusy,
+      droppedWhileBusy: this.droppedWhileBusy,
+      maxLagMs: this.options.maxLagMs,
+      targetRate: this.options.targetRate,
+      scheduledRate: scheduleMs > 0 ? (this.scheduled * 1000) / scheduleMs : 0,
+      achievedRate: perSecond(this.transactions),
+      failed: this.failed,
+      commitP99Ms: commitMs.p99,
+    });
     return {
       targetRate: this.options.targetRate,
       targetRowsRate: this.options.targetRate * this.options.rowsPerTransaction,
@@ -149,7 +202,7 @@ export class WriteStats {
       windowMs,
       achievedRate: perSecond(this.transactions),
       achievedRowsRate: perSecond(rows),
-      commitMs: this.commit.stats(),
+      commitMs,
       scheduleLagMs,
       responseMs: this.response.stats(),
       missedRows: this.missedRows,
@@ -157,25 +210,12 @@ export class WriteStats {
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
       aborted: this.aborted,
       running: this.running,
+      started: this.startedCount,
+      lateStarts: this.lateStarts,
+      lateWhileBusy: this.lateWhileBusy,
+      droppedWhileBusy: this.droppedWhileBusy,
+      lateGapMs: this.lateGapMs,
       ...verdict,
-    };
-  }
-
-  private verdict(lag: LatencyStats): { behindSchedule: boolean; reason: string } {
-    const { maxLagMs, lagThresholdMs } = this.options;
-    const reasons: string[] = [];
-    if (this.dropped > 0) {
-      reasons.push(
-        `${this.dropped} of ${this.scheduled} scheduled transactions dropped (they would have started more than ${maxLagMs} ms late)`,
-      );
-    }
-    if (lag.p99 > lagThresholdMs) {
-      reasons.push(`p99 schedule lag ${round(lag.p99)} ms > ${lagThresholdMs} ms (n=${lag.n})`);
-    }
-    if (reasons.length > 0) return { behindSchedule: true, reason: `behind schedule: ${reasons.join('; ')}` };
-    return {
-      behindSchedule: false,
-      reason: `on schedule: p99 schedule lag ${round(lag.p99)} ms ≤ ${lagThresholdMs} ms (n=${lag.n}), none dropped`,
     };
   }
 
@@ -185,10 +225,6 @@ export class WriteStats {
     const tags = extra ? { ...this.options.tags, ...extra } : this.options.tags;
     sink.add({ metric, value, time: Date.now(), ...(tags ? { tags } : {}) });
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
 
 /** The `op` tag of `rows_written` for each counted operation. */

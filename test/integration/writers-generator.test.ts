@@ -68,8 +68,6 @@ describe('WriteGenerator against a real Postgres', () => {
       payloadBytes: 64,
       keys: dataset.keys,
       seed: 11,
-      // The default 100 ms p99-lag bound is for runs; this shared 2-core test box gets a wider one.
-      lagThresholdMs: 250,
       sink: { add: (s) => samples.push(s) },
       tags: { phase: 'rate' },
     });
@@ -86,8 +84,9 @@ describe('WriteGenerator against a real Postgres', () => {
       failed: 0,
       cancelled: 0,
       missedRows: 0,
-      behindSchedule: false,
     });
+    // Whether it was judged on schedule depends on this shared box's scheduling: schedule-verdict tests cover it.
+    expect(summary.started).toBe(600);
     expect(summary.commitMs.n).toBe(600);
     expect(summary.commitMs.p99).toBeGreaterThan(0);
     expect(summary.rowsByOperation.updated).toBeGreaterThan(400);
@@ -125,7 +124,7 @@ describe('WriteGenerator against a real Postgres', () => {
     );
   });
 
-  it('reports lag, drops and behindSchedule when every row takes 50 ms', async () => {
+  it('reports lag, drops and source backpressure (not a late generator) when every row takes 50 ms', async () => {
     const spec = await freshTable('todos_slow');
     await pool.query(`
       CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -142,10 +141,15 @@ describe('WriteGenerator against a real Postgres', () => {
     });
     const summary = await generator.run({ durationMs: 2000 });
 
-    // Four connections × 20 rows/s each: at most ≈ 80 tx/s of the 200 scheduled.
-    expect(summary.behindSchedule).toBe(true);
+    // Four connections × 20 rows/s each: at most ≈ 80 tx/s of the 200 scheduled. Every connection waited
+    // for a commit: the source did not keep up, which is a finding about the source, not a late generator.
+    expect(summary.behindSchedule).toBe(false);
+    expect(summary.sustained).toBe(false);
+    expect(summary.sourceBackpressure).toMatch(
+      /^source commit p99 \d+(\.\d)? ms: the source database did not keep up with 200 tx\/s/,
+    );
     expect(summary.dropped).toBeGreaterThan(150);
-    expect(summary.reason).toMatch(/scheduled transactions dropped/);
+    expect(summary.droppedWhileBusy).toBe(summary.dropped);
     expect(summary.achievedRate).toBeLessThan(100);
     expect(summary.scheduleLagMs.p99).toBeGreaterThan(100);
     expect(summary.scheduleLagMs.max).toBeLessThan(300 + 100);
@@ -166,7 +170,8 @@ describe('WriteGenerator against a real Postgres', () => {
     await unlock();
     const summary = await running;
 
-    expect(summary.behindSchedule).toBe(true);
+    expect(summary.sourceBackpressure).toMatch(/did not keep up with 100 tx\/s/);
+    expect(summary.sustained).toBe(false);
     expect(summary.commitMs.max).toBeGreaterThan(1000);
     expect(summary.scheduleLagMs.max).toBeGreaterThan(500);
     expect(summary.dropped).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import type { Fit, Prediction } from '../fits/fit-types.js';
 import { fitRun, type RunFits } from '../fits/fit-run.js';
 import { connectionLevels } from '../levels/levels.js';
-import type { RunResults } from '../levels/run-results.js';
+import { validPart, type RunResults } from '../levels/run-results.js';
 import { interval95, seededRandom, theilSen, type Point } from '../fits/stats.js';
 
 /** A cost dimension a calibration carries from the reference service to a real one. */
@@ -416,7 +416,7 @@ export function checkCalibration(
   real: RunResults,
 ): CalibrationCheck {
   const translated = translateFits(fitRun(reference), calibration);
-  const points = connectionLevels(real).flatMap((l) => l.api);
+  const points = connectionLevels(validPart(real).run).flatMap((l) => l.api);
   const errors = (
     fit: Fit,
     value: (p: { rssMb?: number; cpuCores?: number }) => number | undefined,

@@ -4,7 +4,7 @@ import type { Fit } from './fit-types.js';
 import { fitApiLatency } from './latency-fit.js';
 import { compactions, connectionLevels, initialStorage, writeLevels } from '../levels/levels.js';
 import { fitReplicationCpu, fitReplicationMaxRate, fitReplicationMemory } from './replication-fits.js';
-import type { RunResults } from '../levels/run-results.js';
+import { validPart, type RunResults } from '../levels/run-results.js';
 import { fitOplogPerOp, fitStoragePerOp, fitStoragePerRow } from './storage-fits.js';
 
 /** Every fit of one run, by role. */
@@ -25,15 +25,17 @@ export interface RunFits {
   oplogPerOp: Fit;
 }
 
-/** Why the run cannot support any fit, if it cannot. */
+/**
+ * Why the run cannot support any fit, if it cannot: every phase invalid. A run with some invalid phases is
+ * fitted from the others (they are named in the sizing).
+ */
 export function invalidReasonOf(run: RunResults): string | undefined {
-  if (run.validity.valid) return undefined;
-  return run.validity.reasons.length ? run.validity.reasons.join('; ') : 'marked invalid without a reason';
+  return validPart(run).invalid;
 }
 
-/** Fits every model the run has data for; each refuses on its own when it cannot. */
-export function fitRun(run: RunResults): RunFits {
-  const invalid = invalidReasonOf(run);
+/** Fits every model the run's valid phases have data for; each refuses on its own when it cannot. */
+export function fitRun(whole: RunResults): RunFits {
+  const { run, invalid } = validPart(whole);
   const connections = connectionLevels(run);
   const writes = writeLevels(run);
   const compacts = compactions(run);

@@ -66,6 +66,8 @@ export interface CompactionRecord {
 const isWritePhase = (p: RunPhase) => (p.writes?.targetRate ?? 0) > 0;
 const isSteady = (p: RunPhase) => p.targetClients.end > 0 && (p.actions?.length ?? 0) === 0;
 const writeRateOf = (p: RunPhase) => p.writes?.targetRate ?? 0;
+const isSustained = (p: RunPhase) =>
+  (p.writes as { sustained?: unknown } | null | undefined)?.sustained !== false;
 
 /**
  * Groups phases by a key and returns the group with the most distinct values of `vary`; on a tie, the group
@@ -137,7 +139,8 @@ function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPo
  * one client count (the one with the most distinct write rates).
  */
 export function writeLevels(run: RunResults): WriteLevel[] {
-  const writing = run.phases.filter((p) => isSteady(p) && isWritePhase(p));
+  // A level the source database could not keep up with did not run as asked: not a sustained level.
+  const writing = run.phases.filter((p) => isSteady(p) && isWritePhase(p) && isSustained(p));
   return widestGroup(writing, (p) => p.targetClients.end, writeRateOf).map((p) => {
     const replicator = processesOf(p, 'replicator-')[0];
     const tags = replicator ? { process: replicator } : { process: '' };

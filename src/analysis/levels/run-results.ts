@@ -52,6 +52,10 @@ const phase = z.object({
     .optional()
     .default([]),
   aggregates: z.object({ series: z.array(series) }),
+  /** Per-phase validity (runs since per-phase judging); older runs carry only the run's. */
+  validity: z
+    .object({ valid: z.boolean(), reasons: z.array(z.string()), notes: z.array(z.string()).optional() })
+    .optional(),
 });
 
 const runResults = z.looseObject({
@@ -76,7 +80,11 @@ const runResults = z.looseObject({
       })
       .optional(),
   }),
-  validity: z.object({ valid: z.boolean(), reasons: z.array(z.string()) }),
+  validity: z.looseObject({
+    valid: z.boolean(),
+    reasons: z.array(z.string()),
+    invalidPhases: z.array(z.object({ name: z.string(), reasons: z.array(z.string()) })).optional(),
+  }),
   phases: z.array(phase),
 });
 
@@ -154,4 +162,54 @@ export function cpuCores(phase: RunPhase, processName: string): number | undefin
   const span = phaseSeconds(phase);
   if (!seconds || span <= 0) return undefined;
   return (seconds.max - seconds.min) / span;
+}
+
+/** A phase left out of fits, with why. */
+export interface ExcludedPhase {
+  phase: string;
+  reasons: string[];
+}
+
+/**
+ * Why a phase did not measure the service, or undefined when it did. Runs that record per-phase validity are
+ * read as they say. Older runs recorded one verdict for the whole run: a reason that names a phase ("writers
+ * behind schedule in phase X") voids only that phase, and the phase's own writer summary marked
+ * behindSchedule voids it too; a reason that names no phase (a saturated generator) voids every phase.
+ */
+export function phaseInvalidReasons(run: RunResults, phase: RunPhase): string[] | undefined {
+  if (phase.validity) return phase.validity.valid ? undefined : phase.validity.reasons;
+  if (run.validity.valid) return undefined;
+  const reasons: string[] = [];
+  const named = (r: string) => /\bin phase (\S+?):/.exec(r)?.[1];
+  for (const reason of run.validity.reasons) {
+    const name = named(reason);
+    if (name === undefined || name === phase.name) reasons.push(reason);
+  }
+  const writes = phase.writes as { behindSchedule?: unknown; reason?: unknown } | null | undefined;
+  if (writes?.behindSchedule === true && reasons.length === 0)
+    reasons.push(`writers behind schedule in phase ${phase.name}: ${String(writes.reason ?? '')}`);
+  return reasons.length > 0 ? reasons : undefined;
+}
+
+/**
+ * The run with only the phases that measured the service, the phases left out, and a reason when nothing is
+ * left to size from (every phase invalid, or no phase at all).
+ */
+export function validPart(run: RunResults): {
+  run: RunResults;
+  excluded: ExcludedPhase[];
+  invalid?: string;
+} {
+  const excluded: ExcludedPhase[] = [];
+  const kept: RunPhase[] = [];
+  for (const phase of run.phases) {
+    const reasons = phaseInvalidReasons(run, phase);
+    if (reasons) excluded.push({ phase: phase.name, reasons });
+    else kept.push(phase);
+  }
+  const invalid =
+    run.phases.length > 0 && kept.length === 0
+      ? `every phase is invalid: ${excluded.map((e) => `${e.phase} (${e.reasons.join('; ')})`).join('; ')}`
+      : undefined;
+  return { run: { ...run, phases: kept }, excluded, ...(invalid ? { invalid } : {}) };
 }

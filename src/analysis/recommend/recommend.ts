@@ -10,7 +10,7 @@ import {
   type ReplicationRecommendation,
 } from './backend.js';
 import { recommendStorage, type StorageRecommendation } from './storage.js';
-import type { RunResults } from '../levels/run-results.js';
+import { validPart, type ExcludedPhase, type RunResults } from '../levels/run-results.js';
 import { translateFits, type Calibration } from '../calibration/calibration.js';
 import { SYNCSCALE_VERSION } from '../../version.js';
 import {
@@ -35,6 +35,10 @@ export interface Recommendations {
     caveat?: string;
     valid: boolean;
     invalidReasons: string[];
+    /** Phases left out of every fit (invalid), with their reasons. */
+    excludedPhases: ExcludedPhase[];
+    /** Write levels the source database did not keep up with: not sized as sustained. */
+    unsustainedWriteLevels: Array<{ phase: string; finding: string }>;
   };
   profile: {
     name: string;
@@ -87,16 +91,20 @@ export class InvalidRunError extends Error {
   override name = 'InvalidRunError';
 }
 
-/** Sizes a deployment for `profile` from a valid run. Throws InvalidRunError on an invalid run. */
+/**
+ * Sizes a deployment for `profile` from a run's valid phases (the invalid ones are named). Throws
+ * InvalidRunError when no phase is valid.
+ */
 export function recommend(
-  run: RunResults,
+  whole: RunResults,
   profile: CapacityProfile,
   options: { calibration?: Calibration } = {},
 ): Recommendations {
-  const invalid = invalidReasonOf(run);
-  if (invalid) throw new InvalidRunError(`refusing to size from an invalid run (${run.runId}): ${invalid}`);
+  const invalid = invalidReasonOf(whole);
+  if (invalid) throw new InvalidRunError(`refusing to size from an invalid run (${whole.runId}): ${invalid}`);
+  const { run, excluded } = validPart(whole);
   const calibration = options.calibration;
-  const fits = calibration ? translateFits(fitRun(run), calibration) : fitRun(run);
+  const fits = calibration ? translateFits(fitRun(whole), calibration) : fitRun(whole);
   const levels = connectionLevels(run);
   const writes = writeLevels(run);
   const peak = peakConnections(profile);
@@ -107,8 +115,13 @@ export function recommend(
       runId: run.runId,
       scenario: run.scenario.name,
       ...measuredWith(run, calibration),
-      valid: run.validity.valid,
-      invalidReasons: run.validity.reasons,
+      valid: whole.validity.valid,
+      invalidReasons: whole.validity.reasons,
+      excludedPhases: excluded,
+      unsustainedWriteLevels: run.phases.flatMap((p) => {
+        const finding = (p.writes as { sourceBackpressure?: unknown } | null | undefined)?.sourceBackpressure;
+        return typeof finding === 'string' ? [{ phase: p.name, finding }] : [];
+      }),
     },
     profile: {
       name: profile.name,

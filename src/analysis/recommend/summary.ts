@@ -103,6 +103,10 @@ export function formatSummary(recs: Recommendations): string {
   ]);
   rows.push(['Validation', v.message]);
   rows.push(['', recs.cpuValidation.message]);
+  for (const e of recs.run.excludedPhases ?? [])
+    rows.push(['Left out', `phase ${e.phase} (invalid): ${e.reasons.join('; ')}`]);
+  for (const u of recs.run.unsustainedWriteLevels ?? [])
+    rows.push(['Not sustained', `phase ${u.phase}: ${u.finding}`]);
   const measured = `Measured on: ${recs.run.service}; client streams: compression ${recs.run.compression}`;
   const reference = recs.run.caveat ? `\n  ${recs.run.caveat}` : '';
   return `Sizing for profile "${p.name}" (${p.peakConnections} peak connections, design ${p.designConnections}; ${p.peakTxPerSecond} tx/s) from run ${recs.run.runId}\n${measured}${reference}\n${table(rows)}\n`;
