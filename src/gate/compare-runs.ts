@@ -2,20 +2,14 @@ import { fingerprintDifferences, type MachineFingerprint } from '../probes/index
 import { ExitCode } from '../errors/index.js';
 import type { GateMetric } from './gate-metrics.js';
 import { GateError, type GateRun } from './run-set.js';
-import {
-  bootstrapRatioOfMedians,
-  holmAdjust,
-  mannWhitneyGreater,
-  median,
-  relativeMad,
-} from './statistics.js';
+import { holmAdjust, median, relativeMad, welchLogRatio } from './statistics.js';
 
 export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
 
 export interface CompareOptions {
   /** Tolerated slowdown, e.g. 0.05: a metric regresses when it is surely worse than 1 + δ times baseline. */
   delta: number;
-  /** Family-wise significance level for the Mann–Whitney tests after Holm–Bonferroni. */
+  /** Family-wise significance level for the Welch tests after Holm–Bonferroni. */
   alpha: number;
   /** Confidence level of the bootstrap interval. */
   level: number;
@@ -44,12 +38,17 @@ export interface MetricVerdict {
   /** Relative MAD of each side (run-to-run noise). */
   baselineSpread?: number;
   candidateSpread?: number;
-  /** How many times worse the candidate is (median ratio oriented so > 1 is worse), with its interval. */
+  /**
+   * How many times worse the candidate is (ratio of geometric means, oriented so > 1 is worse), with its
+   * Welch t interval at the gate's level.
+   */
   worseRatio?: number;
   interval?: [number, number];
-  /** One-sided Mann–Whitney U p-value (candidate worse), raw and after Holm–Bonferroni. */
+  /** One-sided Welch t-test p-value on logs of "worse by more than 1 + δ", raw and after Holm–Bonferroni. */
   p?: number;
   pAdjusted?: number;
+  /** The smallest worse-ratio these runs could call a regression at the Holm-adjusted level (this noise). */
+  detectable?: number;
 }
 
 export interface GateVerdict {
@@ -107,8 +106,8 @@ export function checkComparable(baseline: readonly GateRun[], candidate: readonl
 
 /**
  * Compares two sets of runs metric by metric, one statistic per run. A metric regresses when the bootstrap
- * interval of the (worse-oriented) ratio of medians lies wholly above 1 + δ and its Holm-adjusted one-sided
- * Mann–Whitney p-value is below α; it shows no regression when the interval lies wholly below 1 + δ;
+ * Holm-adjusted one-sided Welch t-test on the logs says it is worse by more than 1 + δ at α; it shows no
+ * regression when the interval of the ratio of geometric means lies wholly below 1 + δ;
  * anything else is inconclusive.
  */
 export function compareRuns(
@@ -127,7 +126,17 @@ export function compareRuns(
   const adjusted = holmAdjust(tested.map((v) => v.p!));
   tested.forEach((v, i) => {
     v.pAdjusted = adjusted[i];
+    // What these runs can detect: Holm's strictest step (α / metrics) is the level a lone effect must reach.
+    v.detectable = detectableOf.get(v)?.(options.alpha / tested.length);
     decide(v, options);
+    if (
+      v.outcome === 'inconclusive' &&
+      v.detectable !== undefined &&
+      v.detectable > 1.5 * (1 + options.delta)
+    )
+      warnings.push(
+        `${v.label}: with ${v.baseline.length} + ${v.candidate.length} runs at this noise (spread ${pct(v.baselineSpread ?? 0)} / ${pct(v.candidateSpread ?? 0)}) a regression is callable only from ×${v.detectable.toFixed(2)}: add runs (--max-runs) or lower the metric's noise`,
+      );
   });
   if (verdicts.every((v) => v.outcome === 'skipped') && !sameMachine && !options.force)
     throw new GateError(
@@ -227,7 +236,7 @@ function measure(
   verdict.candidateMedian = median(cand.values);
   verdict.baselineSpread = relativeMad(base.values);
   verdict.candidateSpread = relativeMad(cand.values);
-  // A ratio of medians needs positive values: one run's negative slope (noise at small levels) would put
+  // A ratio (and its logarithm) needs positive values: one run's negative slope (noise at small levels) would put
   // resampled medians on both sides of zero and the interval would mean nothing.
   const nonPositive = [...base.values, ...cand.values].filter((v) => !(v > 0)).length;
   if (nonPositive > 0) {
@@ -238,33 +247,33 @@ function measure(
   // Orient so that a ratio above 1 is always "worse".
   const [worseSide, betterSide] =
     metric.worse === 'higher' ? [cand.values, base.values] : [base.values, cand.values];
-  const interval = bootstrapRatioOfMedians(worseSide, betterSide, {
-    level: options.level,
-    seed: options.seed,
-  });
-  verdict.worseRatio = interval.ratio;
-  verdict.interval = [interval.low, interval.high];
-  verdict.p = mannWhitneyGreater(worseSide, betterSide).p;
+  const test = welchLogRatio(worseSide, betterSide, 1 + options.delta, options.level);
+  verdict.worseRatio = test.ratio;
+  verdict.interval = [test.low, test.high];
+  verdict.p = test.p;
+  detectableOf.set(verdict, test.detectable);
   verdict.outcome = 'inconclusive';
   return verdict;
 }
+
+/** Each tested verdict's "smallest detectable ratio at level α'", known once the Holm family is. */
+const detectableOf = new WeakMap<MetricVerdict, (alpha: number) => number>();
 
 function decide(v: MetricVerdict, options: CompareOptions): void {
   const bound = 1 + options.delta;
   const [low, high] = v.interval!;
   const ci = `${pct(options.level)} CI of the ratio [${low.toFixed(3)}, ${high.toFixed(3)}]`;
-  if (low > bound && v.pAdjusted! < options.alpha) {
+  const p = `Holm-adjusted p ${v.pAdjusted!.toPrecision(2)}`;
+  const can = v.detectable !== undefined ? `; these runs detect from ×${v.detectable.toFixed(2)}` : '';
+  if (v.pAdjusted! < options.alpha) {
     v.outcome = 'regression';
-    v.reason = `${ci} lies above ${bound.toFixed(2)}; Holm-adjusted p ${v.pAdjusted!.toPrecision(2)} < ${options.alpha}`;
+    v.reason = `worse by more than ×${bound.toFixed(2)}: ${p} < ${options.alpha} (Welch t on logs); ${ci}`;
   } else if (high < bound) {
     v.outcome = 'no-regression';
     v.reason = `${ci} lies below ${bound.toFixed(2)}`;
   } else {
     v.outcome = 'inconclusive';
-    v.reason =
-      low > bound
-        ? `${ci} lies above ${bound.toFixed(2)} but Holm-adjusted p ${v.pAdjusted!.toPrecision(2)} ≥ ${options.alpha}`
-        : `${ci} straddles ${bound.toFixed(2)}`;
+    v.reason = `${ci} reaches ${bound.toFixed(2)} and ${p} ≥ ${options.alpha}${can}`;
   }
 }
 

@@ -86,7 +86,7 @@ export function gateMarkdown(verdict: GateVerdict): string {
   return [
     `## ${icon} syncscale gate: ${escape(headline(verdict))}`,
     '',
-    `Scenario \`${verdict.scenario}\`; δ ${pct(verdict.delta)}; α ${verdict.alpha} (Holm–Bonferroni over ${verdict.metrics.filter((m) => m.p !== undefined).length} metrics); one statistic per run, bootstrap CI of the ratio of medians (> 1 is worse).`,
+    `Scenario \`${verdict.scenario}\`; δ ${pct(verdict.delta)}; α ${verdict.alpha} (Holm–Bonferroni over ${verdict.metrics.filter((m) => m.p !== undefined).length} metrics); one statistic per run; Welch t-test on the logs against 1 + δ, CI of the ratio of geometric means (> 1 is worse).`,
     '',
     `| ${HEADER.join(' | ')} |`,
     `| ${HEADER.map(() => '---').join(' | ')} |`,

@@ -151,3 +151,129 @@ export function holmAdjust(pValues: readonly number[]): number[] {
   });
   return adjusted;
 }
+
+/**
+ * Regularized incomplete beta I_x(a, b), by the continued fraction (modified Lentz), using the symmetry
+ * I_x(a, b) = 1 − I_{1−x}(b, a) where the fraction converges slowly.
+ */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const logFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let f = d;
+  for (let m = 1; m <= 300; m++) {
+    const even = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+    d = 1 + even * d;
+    c = 1 + even / c;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = Math.abs(c) < tiny ? tiny : c;
+    f *= d * c;
+    const odd = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + odd * d;
+    c = 1 + odd / c;
+    d = 1 / (Math.abs(d) < tiny ? tiny : d);
+    c = Math.abs(c) < tiny ? tiny : c;
+    const delta = d * c;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-12) break;
+  }
+  return (Math.exp(logFront) * f) / a;
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error < 1e-13). */
+export function logGamma(x: number): number {
+  const g = 7;
+  const coefficients = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let sum = coefficients[0]!;
+  for (let i = 1; i < g + 2; i++) sum += coefficients[i]! / (z + i);
+  const t = z + g + 0.5;
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+
+/** Student's t CDF with `df` degrees of freedom (df may be fractional, as Welch's is). */
+export function studentTCdf(t: number, df: number): number {
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+/** The t quantile: bisection on the CDF (monotone), to 1e-10. */
+export function studentTQuantile(p: number, df: number): number {
+  let low = -1e3;
+  let high = 1e3;
+  for (let i = 0; i < 200 && high - low > 1e-10; i++) {
+    const mid = (low + high) / 2;
+    if (studentTCdf(mid, df) < p) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+export interface LogRatioTest {
+  /** exp(mean log worse − mean log better): the ratio of geometric means (> 1 is worse). */
+  ratio: number;
+  /** Its two-sided interval at `level`. */
+  low: number;
+  high: number;
+  level: number;
+  /** One-sided p-value of "the ratio exceeds `bound`" (H0: ratio ≤ bound). */
+  p: number;
+  /** Welch–Satterthwaite degrees of freedom. */
+  df: number;
+  /**
+   * The smallest ratio this many runs would call a regression at `alpha` with this noise (at the boundary,
+   * half the time): bound × exp(t_{1−α, df} × standard error). What the run count can detect.
+   */
+  detectable: (alpha: number) => number;
+}
+
+/**
+ * Welch's t-test on the logarithms of one statistic per run: does the worse side exceed the better one by
+ * more than `bound` times? Run-to-run noise of latency and CPU figures is multiplicative, so logs make it
+ * symmetric; unlike a rank test, the p-value is not floored by the number of orderings (3 + 3 runs of a rank
+ * test cannot go below 1/20), so a clear slowdown is callable with few runs. Needs ≥ 2 positive values a side.
+ */
+export function welchLogRatio(
+  worse: readonly number[],
+  better: readonly number[],
+  bound: number,
+  level = 0.95,
+): LogRatioTest {
+  if (worse.length < 2 || better.length < 2) throw new Error('Welch test needs at least 2 runs a side');
+  const lw = worse.map(Math.log);
+  const lb = better.map(Math.log);
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const variance = (v: number[], m: number) => v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
+  const mw = mean(lw);
+  const mb = mean(lb);
+  const vw = variance(lw, mw) / lw.length;
+  const vb = variance(lb, mb) / lb.length;
+  // Identical runs have no spread: a floor keeps the statistic finite (1e-6 in log is 0.0001 %).
+  const se = Math.max(Math.sqrt(vw + vb), 1e-6);
+  const df =
+    vw + vb > 0
+      ? (vw + vb) ** 2 / (vw ** 2 / (lw.length - 1) + vb ** 2 / (lb.length - 1))
+      : lw.length + lb.length - 2;
+  const diff = mw - mb;
+  const t = (diff - Math.log(bound)) / se;
+  const q = studentTQuantile(1 - (1 - level) / 2, df);
+  return {
+    ratio: Math.exp(diff),
+    low: Math.exp(diff - q * se),
+    high: Math.exp(diff + q * se),
+    level,
+    p: 1 - studentTCdf(t, df),
+    df,
+    detectable: (alpha) => bound * Math.exp(studentTQuantile(1 - alpha, df) * se),
+  };
+}

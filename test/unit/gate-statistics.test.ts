@@ -59,3 +59,39 @@ describe('gate statistics', () => {
     expect(wide.high - wide.low).toBeGreaterThan(a.high - a.low);
   });
 });
+
+describe('Welch t-test on logs (the gate decision rule)', () => {
+  it('t distribution: CDF and quantiles of known values', async () => {
+    const { studentTCdf, studentTQuantile, logGamma } = await import('../../src/gate/statistics.js');
+    expect(logGamma(5)).toBeCloseTo(Math.log(24), 10);
+    expect(logGamma(0.5)).toBeCloseTo(Math.log(Math.sqrt(Math.PI)), 10);
+    expect(studentTCdf(0, 3)).toBeCloseTo(0.5, 12);
+    // Tables: t_{0.975, 4} = 2.776, t_{0.95, 10} = 1.812, t_{0.995, 2} = 9.925.
+    expect(studentTQuantile(0.975, 4)).toBeCloseTo(2.776, 3);
+    expect(studentTQuantile(0.95, 10)).toBeCloseTo(1.812, 3);
+    expect(studentTQuantile(0.995, 2)).toBeCloseTo(9.925, 3);
+    expect(studentTCdf(-2.776, 4)).toBeCloseTo(0.025, 4);
+  });
+
+  it('calls the measured 3 + 3 slowdown (p50 e2e 11 → 20 ms) that a rank test could not', async () => {
+    const { welchLogRatio, holmAdjust, mannWhitneyGreater } = await import('../../src/gate/index.js');
+    const baseline = [11.2, 10.6, 11.9];
+    const candidate = [19.4, 21.0, 20.1];
+    // The rank test's floor: 1/20 for 3 + 3, above α / 7 whatever the effect.
+    expect(mannWhitneyGreater(candidate, baseline).p).toBe(0.05);
+    const test = welchLogRatio(candidate, baseline, 1.05);
+    expect(test.ratio).toBeGreaterThan(1.7);
+    expect(test.low).toBeGreaterThan(1.05);
+    // Holm over 7 metrics with this one the smallest: 7 × p.
+    expect(holmAdjust([test.p, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])[0]).toBeLessThan(0.05);
+    expect(test.detectable(0.05 / 7)).toBeLessThan(1.5);
+  });
+
+  it('an A/A pair is not significant, and noise widens what is detectable', async () => {
+    const { welchLogRatio } = await import('../../src/gate/index.js');
+    const a = welchLogRatio([10, 11, 10.5], [10.4, 10.8, 10.2], 1.05);
+    expect(a.p).toBeGreaterThan(0.3);
+    const noisy = welchLogRatio([10, 15, 8], [12, 9, 14], 1.05);
+    expect(noisy.detectable(0.05)).toBeGreaterThan(a.detectable(0.05));
+  });
+});
