@@ -4,6 +4,14 @@
  * docs/errors.md is kept in step with this table by a test.
  */
 export const ErrorCodes = {
+  /**
+   * A request body that is not JSON (HTTP). The real service (Fastify's JSON parser) answers 400 with this
+   * code rather than a PSYNC code; the reference service answers the same (errors.md).
+   */
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    title: "Body is not valid JSON but content-type is set to 'application/json'",
+  },
   /** Internal assertion: a bug in syncscale. */
   PSYNC_S0001: { status: 500, title: 'Internal assertion failed' },
   /** A replicated row was larger than 15 MB and was dropped. */

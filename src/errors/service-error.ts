@@ -28,7 +28,8 @@ export class ServiceError extends Error {
 
   toJSON(): ErrorBody {
     const error: ErrorBody['error'] = {
-      name: 'ServiceError',
+      // Fastify's own errors keep Fastify's name, as the real service sends them.
+      name: this.code.startsWith('FST_') ? 'FastifyError' : 'ServiceError',
       code: this.code,
       status: this.status,
       description: this.description,

@@ -28,6 +28,8 @@ export interface MetricVerdict {
   label: string;
   unit: string;
   worse: 'higher' | 'lower';
+  /** What the figure measures. */
+  measures?: string;
   outcome: Outcome | 'skipped';
   /** Why skipped or inconclusive, or what the verdict rests on. */
   reason: string;
@@ -217,6 +219,7 @@ function measure(
     label: metric.label,
     unit: metric.unit,
     worse: metric.worse,
+    measures: metric.measures,
     outcome: 'skipped',
     reason: '',
     baseline: base.values,

@@ -97,6 +97,10 @@ export function gateMarkdown(verdict: GateVerdict): string {
     ),
     ...verdict.warnings.map((w) => `- ⚠️ ${escape(w)}`),
     '',
+    'What each metric measures:',
+    '',
+    ...verdict.metrics.map((m) => `- \`${m.id}\`: ${escape(m.measures ?? '')}`),
+    '',
   ].join('\n');
 }
 

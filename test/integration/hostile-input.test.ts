@@ -282,10 +282,12 @@ describe('hostile input against a running service with 100 honest clients', () =
       expectHonestUndisturbed();
     });
 
-    it('malformed JSON and wrongly typed fields: 400 PSYNC_S2001 naming the problem', async () => {
+    it('malformed JSON (400 FST_ERR_CTP_INVALID_JSON_BODY, as the real service) and wrongly typed fields (400 PSYNC_S2001 naming the problem)', async () => {
       const auth = `Bearer ${await token('mallory')}`;
       const broken = await stream(port, auth, '{"buckets": [');
       expect(broken.status).toBe(400);
+      expect(broken.json.error.code).toBe('FST_ERR_CTP_INVALID_JSON_BODY');
+      expect(broken.json.error.name).toBe('FastifyError');
       expect(broken.json.error.details).toContain('not valid JSON');
       const typed = await stream(port, auth, '{"buckets":[{"name":1,"after":"x"}],"raw_data":"yes"}');
       expect(typed.status).toBe(400);

@@ -31,6 +31,17 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       for (let i = from; i <= index; i++) state.apply(stream.lines[i]!);
       return index + 1;
     };
+    /**
+     * Applies checkpoints until `ready` holds: a real deployment replicates what the suite just inserted
+     * asynchronously, so the first checkpoint may not hold it yet. Returns the next line index.
+     */
+    const syncUntil = async (stream: TestStream, state: ClientState, ready: () => boolean, from = 0) => {
+      let next = await syncUntilComplete(stream, state, from);
+      while (!ready()) next = await syncUntilComplete(stream, state, next);
+      return next;
+    };
+    // Ids unique per run: a real deployment's source keeps the rows of earlier runs.
+    const runTag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
     it('initial sync: checkpoint first, data, checkpoint_complete, verified checksums', async () => {
       const target = getTarget();
@@ -40,7 +51,7 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
         expect(stream.headers['content-type']).toContain('application/x-ndjson');
         expect(stream.headers['x-accel-buffering']).toBe('no');
         const state = new ClientState();
-        await syncUntilComplete(stream, state);
+        await syncUntil(stream, state, () => state.objects().has('l1') && state.objects().has('t-alice-1'));
         expect(Object.keys(stream.lines[0]!)).toEqual(['checkpoint']);
         expect(stream.lines[0]!.checkpoint.streams.map((s: { name: string }) => s.name)).toContain('global');
         const objects = state.objects();
@@ -60,10 +71,11 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       try {
         const state = new ClientState();
         let next = await syncUntilComplete(stream, state);
-        await target.sql("INSERT INTO todos (id, owner_id, title) VALUES ('t-alice-live', 'alice', 'live')");
-        next = await syncUntilComplete(stream, state, next);
+        const id = `t-alice-live-${runTag}`;
+        await target.sql("INSERT INTO todos (id, owner_id, title) VALUES ($1, 'alice', 'live')", [id]);
+        next = await syncUntil(stream, state, () => state.objects().has(id), next);
         expect(stream.lines.slice(0, next).some((l) => l.checkpoint_diff)).toBe(true);
-        expect(state.objects().get('t-alice-live')).toContain('"title":"live"');
+        expect(state.objects().get(id)).toContain('"title":"live"');
       } finally {
         stream.close();
       }
@@ -76,11 +88,13 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       try {
         const state = new ClientState();
         let next = await syncUntilComplete(stream, state);
+        const id = `t-dave-hidden-${runTag}`;
         await target.sql(
-          "INSERT INTO todos (id, owner_id, title, _hidden) VALUES ('t-dave-hidden', 'dave', 'h', 'secret')",
+          "INSERT INTO todos (id, owner_id, title, _hidden) VALUES ($1, 'dave', 'h', 'secret')",
+          [id],
         );
-        while (!state.objects().has('t-dave-hidden')) next = await syncUntilComplete(stream, state, next);
-        const row = JSON.parse(state.objects().get('t-dave-hidden')!) as Record<string, unknown>;
+        while (!state.objects().has(id)) next = await syncUntilComplete(stream, state, next);
+        const row = JSON.parse(state.objects().get(id)!) as Record<string, unknown>;
         expect(row.title).toBe('h');
         expect(Object.keys(row).some((k) => k.startsWith('_'))).toBe(false);
       } finally {
@@ -92,7 +106,7 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       const stream = await open('bob');
       try {
         const state = new ClientState();
-        await syncUntilComplete(stream, state);
+        await syncUntil(stream, state, () => state.objects().has('t-bob-1'));
         const ids = [...state.objects().keys()];
         expect(ids).toContain('t-bob-1');
         expect(ids.some((id) => id.startsWith('t-alice'))).toBe(false);
@@ -104,7 +118,7 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
     it('reconnecting with per-bucket `after` resumes without re-sending', async () => {
       const first = await open('carol');
       const state = new ClientState();
-      await syncUntilComplete(first, state);
+      await syncUntil(first, state, () => state.objects().has('t-carol-1'));
       first.close();
       const buckets = [...state.positions].map(([bucket, after]) => ({
         name: bucket,
@@ -192,7 +206,7 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
       ]);
     });
 
-    it('answers a corrupted request body with 400 PSYNC_S2001 and keeps serving', async () => {
+    it('answers a body that is not JSON with 400 FST_ERR_CTP_INVALID_JSON_BODY (as PowerSync 1.25) and keeps serving', async () => {
       const target = getTarget();
       const res = await fetch(`${target.endpoint}/sync/stream`, {
         method: 'POST',
@@ -200,7 +214,9 @@ export function registerTargetTests(name: string, getTarget: () => SyncTarget): 
         body: '{"buckets": [{"name": 1, "after": "x"}',
       });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PSYNC_S2001');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        'FST_ERR_CTP_INVALID_JSON_BODY',
+      );
       const stream = await open('alice');
       try {
         await stream.waitFor((l) => l.checkpoint_complete !== undefined);

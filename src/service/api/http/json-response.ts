@@ -25,7 +25,10 @@ export function sendError(res: http.ServerResponse, error: unknown): void {
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
 
-/** Reads a JSON request body (at most 1 MiB); invalid JSON is a 400 PSYNC_S2001 validation failure. */
+/**
+ * Reads a JSON request body (at most 1 MiB). Text that is not JSON is a 400 FST_ERR_CTP_INVALID_JSON_BODY, as
+ * the real service's parser answers; JSON of the wrong shape is the route's 400 PSYNC_S2001.
+ */
 export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -44,7 +47,9 @@ export async function readJsonBody(req: http.IncomingMessage): Promise<unknown> 
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw validationError(`body is not valid JSON: ${(error as Error).message}`);
+    throw new ServiceError('FST_ERR_CTP_INVALID_JSON_BODY', undefined, {
+      details: `body is not valid JSON: ${(error as Error).message}`,
+    });
   }
 }
 
