@@ -2,7 +2,7 @@ import { fingerprintDifferences, type MachineFingerprint } from '../probes/index
 import { ExitCode } from '../errors/index.js';
 import type { GateMetric } from './gate-metrics.js';
 import { GateError, type GateRun } from './run-set.js';
-import { holmAdjust, median, relativeMad, welchLogRatio } from './statistics.js';
+import { holmAdjust, median, relativeMad, studentTQuantile, welchLogRatio } from './statistics.js';
 
 export type Outcome = 'regression' | 'no-regression' | 'inconclusive';
 
@@ -22,6 +22,8 @@ export interface CompareOptions {
 }
 
 export const MIN_RUNS_PER_SIDE = 3;
+/** How many runs' worth of weight the metric's typical noise carries in the variance of a side. */
+export const PRIOR_RUNS = 4;
 
 export interface MetricVerdict {
   id: string;
@@ -49,6 +51,8 @@ export interface MetricVerdict {
   /** One-sided Welch t-test p-value on logs of "worse by more than 1 + δ", raw and after Holm–Bonferroni. */
   p?: number;
   pAdjusted?: number;
+  /** The interval on the runs' own spread (no prior): what "no regression" is shown on. */
+  ownInterval?: [number, number];
   /** The smallest worse-ratio these runs could call a regression at the Holm-adjusted level (this noise). */
   detectable?: number;
 }
@@ -250,11 +254,25 @@ function measure(
   // Orient so that a ratio above 1 is always "worse".
   const [worseSide, betterSide] =
     metric.worse === 'higher' ? [cand.values, base.values] : [base.values, cand.values];
-  const test = welchLogRatio(worseSide, betterSide, 1 + options.delta, options.level);
+  // p: is the candidate worse at all (Welch t on logs, H0 ratio ≤ 1)? The interval then says by how much.
+  // A regression is called on the moderated spread (the runs' own, shrunk toward the metric's typical noise):
+  // a few runs that happen to agree must not turn noise into a failed build. "No regression" is shown on the
+  // runs' own spread, as measured.
+  const test = welchLogRatio(worseSide, betterSide, 1, options.level, {
+    sd: metric.typicalNoise,
+    df: PRIOR_RUNS,
+  });
+  const own = welchLogRatio(worseSide, betterSide, 1, options.level);
   verdict.worseRatio = test.ratio;
   verdict.interval = [test.low, test.high];
+  verdict.ownInterval = [own.low, own.high];
   verdict.p = test.p;
-  detectableOf.set(verdict, test.detectable);
+  // The smallest ratio both rules can pass with this noise: the interval's low end above 1 + δ, and the
+  // one-sided p below the Holm level α'.
+  const half = studentTQuantile(1 - (1 - options.level) / 2, test.df);
+  detectableOf.set(verdict, (alpha) =>
+    Math.max((1 + options.delta) * Math.exp(half * test.se), test.detectable(alpha)),
+  );
   verdict.outcome = 'inconclusive';
   return verdict;
 }
@@ -268,16 +286,43 @@ function decide(v: MetricVerdict, options: CompareOptions): void {
   const ci = `${pct(options.level)} CI of the ratio [${low.toFixed(3)}, ${high.toFixed(3)}]`;
   const p = `Holm-adjusted p ${v.pAdjusted!.toPrecision(2)}`;
   const can = v.detectable !== undefined ? `; these runs detect from ×${v.detectable.toFixed(2)}` : '';
-  if (v.pAdjusted! < options.alpha) {
+  if (low > bound && v.pAdjusted! < options.alpha) {
     v.outcome = 'regression';
-    v.reason = `worse by more than ×${bound.toFixed(2)}: ${p} < ${options.alpha} (Welch t on logs); ${ci}`;
-  } else if (high < bound) {
+    v.reason = `${ci} lies above ${bound.toFixed(2)}; ${p} < ${options.alpha} (one-sided Welch t on logs)`;
+  } else if (v.ownInterval![1] < bound) {
     v.outcome = 'no-regression';
-    v.reason = `${ci} lies below ${bound.toFixed(2)}`;
+    v.reason = `${pct(options.level)} CI of the ratio on the runs' own spread [${v.ownInterval![0].toFixed(3)}, ${v.ownInterval![1].toFixed(3)}] lies below ${bound.toFixed(2)}`;
   } else {
     v.outcome = 'inconclusive';
-    v.reason = `${ci} reaches ${bound.toFixed(2)} and ${p} ≥ ${options.alpha}${can}`;
+    v.reason =
+      low > bound
+        ? `${ci} lies above ${bound.toFixed(2)} but ${p} ≥ ${options.alpha}${can}`
+        : `${ci} reaches ${bound.toFixed(2)}${can}`;
   }
 }
 
 const pct = (level: number) => `${Math.round(level * 100)} %`;
+
+/**
+ * What k runs a side can detect before any run is made: per metric, the smallest worse-ratio that would be
+ * called a regression if the runs showed the metric's typical noise (Holm's strictest step α / m, the
+ * interval's low end above 1 + δ). Printed up front by the gate, so a run count too small to matter is said
+ * before the runs are paid for.
+ */
+export function detectableUpFront(
+  metrics: readonly GateMetric[],
+  k: number,
+  options: { alpha: number; delta: number; level: number },
+): Array<{ id: string; detectable: number }> {
+  const df = 2 * (PRIOR_RUNS + k - 1);
+  const alphaFirst = options.alpha / Math.max(1, metrics.length);
+  return metrics.map((m) => {
+    const se = m.typicalNoise * Math.sqrt(2 / k);
+    const half = studentTQuantile(1 - (1 - options.level) / 2, df);
+    const oneSided = studentTQuantile(1 - alphaFirst, df);
+    return {
+      id: m.id,
+      detectable: Math.max((1 + options.delta) * Math.exp(half * se), Math.exp(oneSided * se)),
+    };
+  });
+}

@@ -17,6 +17,12 @@ export interface GateMetric {
   measures: string;
   /** Compared when no metrics are named; an off-by-default metric is compared only when named. */
   byDefault: boolean;
+  /**
+   * Typical run-to-run noise of the per-run figure: the standard deviation of its logarithm, from 10 runs
+   * of scenarios/gate.yaml per setting on a 2-core machine (1.48 × the relative MAD; README). The gate's
+   * test leans on it when a side has only a few runs.
+   */
+  typicalNoise: number;
   /** The run's value, or a reason it has none. */
   of(run: RunResults): number | { unavailable: string };
 }
@@ -45,6 +51,7 @@ function trendMetric(
   metric: string,
   quantile: 'p50' | 'p99',
   measures: string,
+  typicalNoise: number,
   byDefault = true,
 ): GateMetric {
   return {
@@ -54,6 +61,7 @@ function trendMetric(
     worse: 'higher',
     machineDependent: true,
     measures,
+    typicalNoise,
     byDefault,
     of(run) {
       const trend = cumulativeTrend(run, metric);
@@ -87,6 +95,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     'checkpoint_latency',
     'p99',
     "a client's time from a checkpoint line to its checkpoint_complete (downloading one checkpoint's data); sub-millisecond with small checkpoints as in gate.yaml, so compared only when named",
+    0.1,
     false,
   ),
   trendMetric(
@@ -95,6 +104,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     'e2e_latency',
     'p50',
     'source commit to the row at a client (the stamped column), median over the run',
+    0.12,
   ),
   trendMetric(
     'e2e_p99',
@@ -102,6 +112,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     'e2e_latency',
     'p99',
     'source commit to the row at a client, 99th percentile over the run (noisier than p50)',
+    0.33,
   ),
   trendMetric(
     'first_checkpoint_p99',
@@ -109,6 +120,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     'first_checkpoint',
     'p99',
     'connect to the first checkpoint_complete (initial sync of a client), 99th percentile',
+    0.21,
   ),
   {
     id: 'api_rss_per_connection',
@@ -118,6 +130,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     machineDependent: false,
     measures: 'slope of API process RSS against its connections over the connection levels',
     byDefault: true,
+    typicalNoise: 0.18,
     of: (run) => {
       const slope = perConnectionSlope(run, (p) => p.rssMb);
       return typeof slope === 'number' ? slope * KB : slope;
@@ -132,6 +145,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     measures:
       'slope of API process CPU against its connections at the connection levels’ write rate: the fan-out cost (gate.yaml writes 40 tx/s at every connection level; idle levels measure nothing)',
     byDefault: true,
+    typicalNoise: 0.3,
     of: (run) => {
       const slope = perConnectionSlope(run, (p) => p.cpuCores);
       return typeof slope === 'number' ? slope * 1000 : slope;
@@ -145,6 +159,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     machineDependent: true,
     measures: 'replicator process CPU per replicated row, median over the write levels',
     byDefault: true,
+    typicalNoise: 0.075,
     of: (run) => {
       const levels = writeLevels(run).filter(
         (l) => l.replicatorCpuCores !== undefined && l.rowsPerSecond > 0,
@@ -163,6 +178,7 @@ export const GATE_METRICS: readonly GateMetric[] = [
     machineDependent: true,
     measures: 'operations the compact job examined per second of its run',
     byDefault: true,
+    typicalNoise: 0.12,
     of: (run) => {
       const rates = compactions(run)
         .filter((c) => c.result.durationMs > 0)

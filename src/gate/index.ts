@@ -6,6 +6,8 @@
 export { runGate, classifySide, writeGateOutputs, type GateOptions, type GateResult } from './run-gate.js';
 export {
   compareRuns,
+  detectableUpFront,
+  PRIOR_RUNS,
   checkComparable,
   exitCodeOf,
   MIN_RUNS_PER_SIDE,

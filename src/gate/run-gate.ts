@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../errors/index.js';
 import { renderComparePage } from '../report/index.js';
-import { compareRuns, exitCodeOf, MIN_RUNS_PER_SIDE, type GateVerdict } from './compare-runs.js';
+import {
+  compareRuns,
+  detectableUpFront,
+  exitCodeOf,
+  MIN_RUNS_PER_SIDE,
+  type GateVerdict,
+} from './compare-runs.js';
 import { selectMetrics } from './gate-metrics.js';
 import { gateJunit, gateMarkdown, gateTerminalText } from './gate-outputs.js';
 import { InterleavedRuns, type Side } from './interleaved-runs.js';
@@ -78,6 +84,20 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     );
   if (scenarioPath && !fs.existsSync(scenarioPath))
     throw new GateError('SSCALE_G0001', `scenario ${scenarioPath} does not exist`, ExitCode.USAGE);
+
+  const ahead = detectableUpFront(metrics, options.runs, {
+    alpha: options.alpha,
+    delta: options.delta,
+    level: 0.95,
+  });
+  options.log(
+    `with ${options.runs} runs a side and ${metrics.length} metric(s) (Holm: the first at α/${metrics.length}), at each metric's typical noise the gate calls a regression from: ${ahead.map((a) => `${a.id} ×${a.detectable.toFixed(2)}`).join(', ')}`,
+  );
+  const blind = ahead.filter((a) => a.detectable > 2);
+  if (blind.length > 0)
+    options.log(
+      `warning: ${blind.map((a) => a.id).join(', ')} cannot show less than a doubling with ${options.runs} runs a side: raise --runs or name fewer --metrics`,
+    );
 
   fs.mkdirSync(options.outDir, { recursive: true });
   const made = new InterleavedRuns({

@@ -219,6 +219,12 @@ export function studentTQuantile(p: number, df: number): number {
   return (low + high) / 2;
 }
 
+/** A metric's typical run-to-run noise: the standard deviation of its log per run, worth `df` runs. */
+export interface NoisePrior {
+  sd: number;
+  df: number;
+}
+
 export interface LogRatioTest {
   /** exp(mean log worse − mean log better): the ratio of geometric means (> 1 is worse). */
   ratio: number;
@@ -228,8 +234,9 @@ export interface LogRatioTest {
   level: number;
   /** One-sided p-value of "the ratio exceeds `bound`" (H0: ratio ≤ bound). */
   p: number;
-  /** Welch–Satterthwaite degrees of freedom. */
+  /** Welch–Satterthwaite degrees of freedom, and the standard error of the log ratio. */
   df: number;
+  se: number;
   /**
    * The smallest ratio this many runs would call a regression at `alpha` with this noise (at the boundary,
    * half the time): bound × exp(t_{1−α, df} × standard error). What the run count can detect.
@@ -248,6 +255,7 @@ export function welchLogRatio(
   better: readonly number[],
   bound: number,
   level = 0.95,
+  prior?: NoisePrior,
 ): LogRatioTest {
   if (worse.length < 2 || better.length < 2) throw new Error('Welch test needs at least 2 runs a side');
   const lw = worse.map(Math.log);
@@ -256,14 +264,28 @@ export function welchLogRatio(
   const variance = (v: number[], m: number) => v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
   const mw = mean(lw);
   const mb = mean(lb);
-  const vw = variance(lw, mw) / lw.length;
-  const vb = variance(lb, mb) / lb.length;
-  // Identical runs have no spread: a floor keeps the statistic finite (1e-6 in log is 0.0001 %).
-  const se = Math.max(Math.sqrt(vw + vb), 1e-6);
-  const df =
-    vw + vb > 0
-      ? (vw + vb) ** 2 / (vw ** 2 / (lw.length - 1) + vb ** 2 / (lb.length - 1))
-      : lw.length + lb.length - 2;
+  // A per-run figure read from a histogram or a clock moves in steps (p50 e2e of 6 or 7 ms): three runs that
+  // all read 6 do not show zero noise. Each side's spread is at least half the smallest step seen between
+  // any two values, relative to their level (negligible for continuous figures).
+  const floor = resolutionFloor([...worse, ...better], Math.exp((mw + mb) / 2));
+  // Three runs estimate a spread poorly (three runs from one mode of a bimodal figure look tight): with a
+  // prior, each side's variance is shrunk toward the metric's typical run-to-run noise, worth `prior.df`
+  // runs (a moderated t, as limma does for few replicates), and the degrees of freedom grow by as much.
+  const moderated = (v: number[], m: number) => {
+    const own = Math.max(variance(v, m), floor ** 2);
+    if (!prior) return { variance: own, df: v.length - 1 };
+    const d = v.length - 1;
+    return {
+      variance: (prior.df * prior.sd ** 2 + d * own) / (prior.df + d),
+      df: prior.df + d,
+    };
+  };
+  const sw = moderated(lw, mw);
+  const sb = moderated(lb, mb);
+  const vw = sw.variance / lw.length;
+  const vb = sb.variance / lb.length;
+  const se = Math.sqrt(vw + vb);
+  const df = (vw + vb) ** 2 / (vw ** 2 / sw.df + vb ** 2 / sb.df);
   const diff = mw - mb;
   const t = (diff - Math.log(bound)) / se;
   const q = studentTQuantile(1 - (1 - level) / 2, df);
@@ -274,6 +296,18 @@ export function welchLogRatio(
     level,
     p: 1 - studentTCdf(t, df),
     df,
+    se,
     detectable: (alpha) => bound * Math.exp(studentTQuantile(1 - alpha, df) * se),
   };
+}
+
+/** Half the smallest positive difference between two values, relative to `level` (0 when all are equal). */
+function resolutionFloor(values: readonly number[], level: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  let step = Infinity;
+  for (let i = 1; i < sorted.length; i++) {
+    const d = sorted[i]! - sorted[i - 1]!;
+    if (d > 0 && d < step) step = d;
+  }
+  return Number.isFinite(step) && level > 0 ? step / 2 / level : 1e-6;
 }
