@@ -7,6 +7,7 @@
 //   npm run build && node scripts/ci/contract-external.mjs [--runs 2]
 // Against a real PowerSync, skip this script: set POWERSYNC_TEST_* and run
 //   npx vitest run test/integration/powersync-contract.test.ts
+/* global process, Buffer, console, setTimeout */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +25,7 @@ const key = {
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-contract-ext-'));
 const server = await startEmbeddedPostgres();
 let service;
-let exit = 1;
+let exit;
 try {
   const sourceUrl = await server.createDatabase('contract_source');
   const storageUrl = await server.createDatabase('contract_storage');
@@ -93,6 +94,9 @@ try {
     );
     if (result.status !== 0) exit = 1;
   }
+} catch (error) {
+  console.error(error);
+  exit = 1;
 } finally {
   service?.kill('SIGTERM');
   await new Promise((resolve) => setTimeout(resolve, 1000));

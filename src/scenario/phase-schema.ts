@@ -7,6 +7,9 @@ import type { Phase } from './types.js';
 import { uploadSchema } from './upload-schema.js';
 import { writeSchema } from './write-schema.js';
 
+/** A phase's settle window unless it says otherwise (at most half the phase). */
+export const DEFAULT_SETTLE_MS = 2000;
+
 /** One entry of `phases`. */
 export const phaseSchema = z
   .strictObject({
@@ -14,6 +17,8 @@ export const phaseSchema = z
       .string()
       .regex(/^[A-Za-z0-9][\w.-]*$/, 'expected letters, digits, -, _ or . (it names the phase in reports)'),
     duration: positiveDuration,
+    /** The phase's first seconds, while its clients connect: the write schedule is not judged in them. */
+    settle: positiveDuration.optional(),
     clients: clientSchema,
     writes: writeSchema.optional(),
     upload: uploadSchema.optional(),
@@ -23,6 +28,7 @@ export const phaseSchema = z
   .transform((value): Phase => ({
     name: value.name,
     durationMs: value.duration,
+    settleMs: Math.min(value.settle ?? DEFAULT_SETTLE_MS, value.duration / 2),
     clients: value.clients,
     writes: value.writes,
     ...(value.upload ? { upload: value.upload } : {}),

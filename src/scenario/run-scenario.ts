@@ -459,6 +459,7 @@ async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
             ? { kind: 'zipf', s: phase.writes.keys.exponent }
             : { kind: 'uniform' },
         keys: ctx.keys,
+        settleMs: phase.settleMs,
         sink: { add: (s) => ctx.registry.add(s) },
         tags: { phase: phase.name },
       }).run({ signal: ctx.stop, durationMs: phase.durationMs })

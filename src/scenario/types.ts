@@ -105,6 +105,8 @@ export interface Limits {
 export interface Phase {
   name: string;
   durationMs: number;
+  /** The first ms of the phase, while its clients connect: the write schedule's lateness is not judged. */
+  settleMs: number;
   clients: ClientShape;
   writes?: WriteShape;
   /** Client writes through an application backend (autocannon), instead of or beside `writes`. */

@@ -38,7 +38,8 @@ export interface ScheduleCounts {
   achievedRate: number;
   failed: number;
   commitP99Ms: number;
-  concurrency?: number;
+  /** Starts in the settle window (not judged). */
+  settleStarts?: number;
 }
 
 export interface ScheduleVerdict {
@@ -58,6 +59,7 @@ export function judgeSchedule(c: ScheduleCounts): ScheduleVerdict {
   const generator: string[] = [];
   const source: string[] = [];
   const judged = c.started >= MIN_STARTS_TO_JUDGE;
+  const settle = c.settleStarts ? ` (${c.settleStarts} in the settle window not judged)` : '';
   const late = `later than ${round(c.lateGapMs)} ms (one inter-arrival gap)`;
   if (c.droppedFree > 0) {
     generator.push(
@@ -66,7 +68,7 @@ export function judgeSchedule(c: ScheduleCounts): ScheduleVerdict {
   }
   if (judged && significantlyAbove(c.lateStarts, c.started, MAX_LATE_FRACTION)) {
     generator.push(
-      `${c.lateStarts} of ${c.started} starts (${pct(c.lateStarts / c.started)}) ${late} with a writer connection free; at most ${pct(MAX_LATE_FRACTION)} allowed`,
+      `${c.lateStarts} of ${c.started} starts (${pct(c.lateStarts / c.started)}) ${late} with a writer connection free${settle}; at most ${pct(MAX_LATE_FRACTION)} allowed`,
     );
   }
   if (c.droppedWhileBusy > 0) {
@@ -94,7 +96,7 @@ export function judgeSchedule(c: ScheduleCounts): ScheduleVerdict {
   if (behindSchedule) reason = `generator behind schedule: ${generator.join('; ')}`;
   else if (sourceBackpressure) reason = sourceBackpressure;
   else if (!judged)
-    reason = `too few transactions to judge the schedule (${c.started} started, needs ${MIN_STARTS_TO_JUDGE}); none dropped`;
+    reason = `too few transactions to judge the schedule (${c.started} started after the settle window, needs ${MIN_STARTS_TO_JUDGE}); none dropped`;
   else reason = `on schedule: ${c.lateStarts} of ${c.started} starts ${late}, none dropped, ${rateText}`;
   return { behindSchedule, ...(sourceBackpressure ? { sourceBackpressure } : {}), sustained, judged, reason };
 }

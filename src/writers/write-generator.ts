@@ -39,6 +39,8 @@ export interface WriteGeneratorOptions {
   concurrency?: number;
   /** Drop a transaction that would start later than this. Default 1000 ms. */
   maxLagMs?: number;
+  /** The schedule's first ms whose lateness is not judged (a level's clients connect then). Default 0. */
+  settleMs?: number;
   /** After the schedule ends, how long running transactions may take before they are cancelled. Default 5000. */
   drainTimeoutMs?: number;
   sink?: SampleSink;
@@ -154,6 +156,7 @@ export class WriteGenerator {
       rowsPerTransaction: this.options.rowsPerTransaction ?? DEFAULTS.rowsPerTransaction,
       maxLagMs: this.options.maxLagMs ?? DEFAULTS.maxLagMs,
       concurrency: this.concurrency,
+      settleMs: this.options.settleMs ?? 0,
       ...(this.options.sink ? { sink: this.options.sink } : {}),
       ...(this.options.tags ? { tags: this.options.tags } : {}),
     });
@@ -221,7 +224,7 @@ export class WriteGenerator {
       return;
     }
     const startedAt = performance.now();
-    this.stats.started(startedAt - scheduledAt, waitedForSlot);
+    this.stats.started(startedAt - scheduledAt, waitedForSlot, scheduledAt);
     const planned = this.planner.plan();
     this.busy.add(client);
     let broken: Error | undefined;

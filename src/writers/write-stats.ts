@@ -38,8 +38,10 @@ export interface WriteSummary {
   aborted: boolean;
   /** True while `run()` has not returned. */
   running: boolean;
-  /** Transactions that started, and how many of them started later than one inter-arrival gap. */
+  /** Transactions that started after the settle window (judged), and how many started later than one gap. */
   started: number;
+  /** Transactions that started in the settle window: lateness not judged. */
+  settleStarts: number;
   lateStarts: number;
   /** Late starts that waited for a free writer connection (source backpressure), not counted in lateStarts. */
   lateWhileBusy: number;
@@ -66,6 +68,11 @@ export interface WriteStatsOptions {
   maxLagMs: number;
   /** Transactions at once (writer connections), for the report. */
   concurrency?: number;
+  /**
+   * The schedule's first milliseconds are a settle window: starts scheduled in it are recorded but their
+   * lateness is not judged (a level's clients connect then, in the same process). Default 0.
+   */
+  settleMs?: number;
 }
 
 /** Counters and histograms of one generator run; emits a sample for every event as it happens. */
@@ -82,6 +89,7 @@ export class WriteStats {
   private dropped = 0;
   private cancelled = 0;
   private startedCount = 0;
+  private settleStarts = 0;
   private lateStarts = 0;
   private lateWhileBusy = 0;
   private droppedWhileBusy = 0;
@@ -112,15 +120,28 @@ export class WriteStats {
     this.scheduled++;
   }
 
-  /** A transaction started `lagMs` after its scheduled time; `waitedForSlot` when every connection was busy. */
-  started(lagMs: number, waitedForSlot = false): void {
+  /**
+   * A transaction started `lagMs` after its scheduled time (`scheduledAt`, on the clock of `begin`);
+   * `waitedForSlot` when every connection was busy.
+   */
+  started(lagMs: number, waitedForSlot = false, scheduledAt?: number): void {
+    this.lag.record(lagMs);
+    this.emit(MetricName.writeScheduleLag, lagMs);
+    const settle = this.options.settleMs ?? 0;
+    if (
+      settle > 0 &&
+      scheduledAt !== undefined &&
+      this.startedAt !== undefined &&
+      scheduledAt < this.startedAt + settle
+    ) {
+      this.settleStarts++;
+      return;
+    }
     this.startedCount++;
     if (lagMs > this.lateGapMs) {
       if (waitedForSlot) this.lateWhileBusy++;
       else this.lateStarts++;
     }
-    this.lag.record(lagMs);
-    this.emit(MetricName.writeScheduleLag, lagMs);
   }
 
   committed(
@@ -177,6 +198,7 @@ export class WriteStats {
     const verdict = judgeSchedule({
       scheduled: this.scheduled,
       started: this.startedCount,
+      settleStarts: this.settleStarts,
       lateStarts: this.lateStarts,
       lateWhileBusy: this.lateWhileBusy,
       lateGapMs: this.lateGapMs,
@@ -211,6 +233,7 @@ export class WriteStats {
       aborted: this.aborted,
       running: this.running,
       started: this.startedCount,
+      settleStarts: this.settleStarts,
       lateStarts: this.lateStarts,
       lateWhileBusy: this.lateWhileBusy,
       droppedWhileBusy: this.droppedWhileBusy,

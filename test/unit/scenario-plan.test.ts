@@ -149,6 +149,7 @@ limits: { max_duration: 90s }
         {
           name: 'short-steps',
           durationMs: 60_000,
+          settleMs: 2000,
           clients: {
             load: { kind: 'constant', clients: 1 },
             transports: [{ transport: 'http-bson', share: 1 }],

@@ -45,6 +45,7 @@ describe('parseScenario: a minimal file gets every default', () => {
         {
           name: 'idle',
           durationMs: 30_000,
+          settleMs: 2000,
           clients: {
             load: { kind: 'constant', clients: 10 },
             transports: [{ transport: 'http-bson', share: 1 }],
