@@ -54,6 +54,7 @@ import { ProgressLine } from './progress-line.js';
 import { RunDirectory } from './run-directory.js';
 import { scenarioRecord } from './scenario-record.js';
 import { judgePhase, judgeRun, type PhaseValidity, type RunValidity } from './phase-validity.js';
+import { formatInitialReplication, waitForSettledStart, type InitialReplication } from './settled-start.js';
 import type { Phase, Scenario } from './types.js';
 
 export interface RunOptions {
@@ -132,6 +133,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let source: pg.Pool | undefined;
   let backend: Awaited<ReturnType<typeof startExampleBackend>> | undefined;
   let failure: unknown;
+  let initialReplication: InitialReplication | undefined;
   const startedAt = Date.now();
   // Stored with the results: the regression gate refuses to compare machine-dependent figures across machines.
   const machine = await machineFingerprint();
@@ -144,17 +146,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const users = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
     const table = defaultWriterTable(users);
     let keys: Awaited<ReturnType<typeof loadDataset>>['keys'] | undefined;
+    let datasetRows = 0;
+    let loadedAt = Date.now();
     const loadTodos = async (sourceUrl: string, keyPrefix?: string) => {
       const pool = new pg.Pool({ connectionString: sourceUrl, max: 2 });
       try {
+        // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
         const loaded = await loadDataset(pool, table, {
           rowsPerUser: scenario.dataset.rowsPerUser,
           rowSize: scenario.dataset.rowSizeBytes,
           keyPrefix,
+          stamp: false,
         });
         keys = loaded.keys;
-        // Seed rows carry no commit stamp: end-to-end latency is about writes made during the run.
-        await pool.query('UPDATE todos SET ss_ts = NULL WHERE ss_ts IS NOT NULL');
+        datasetRows = loaded.rows;
+        loadedAt = Date.now();
         dir.line(`dataset: ${loaded.rows} rows in ${loaded.durationMs.toFixed(0)} ms`);
       } finally {
         await pool.end();
@@ -194,6 +200,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     stop.throwIfAborted();
     dir.line(`target up: ${target.endpoints.join(', ')}`);
+    // The first phase measures its own load, not the service still catching up with the dataset.
+    options.out('Waiting for the service to replicate the dataset…\n');
+    initialReplication = await waitForSettledStart({
+      endpoint: target.endpoints[0]!,
+      auth: target.auth,
+      sourceUrl: target.sourceUrl,
+      owner: users[0]!,
+      sentinel: `${dir.id}-settle`,
+      rows: datasetRows,
+      loadedAt,
+      timeoutMs: scenario.limits.maxDurationMs,
+      compression: scenario.compression,
+      signal: stop,
+    });
+    options.out(`${formatInitialReplication(initialReplication)}\n`);
+    dir.line(formatInitialReplication(initialReplication));
     // synchronous_commit on: the embedded server's default (off) delays logical decoding by up to 200 ms.
     source = new pg.Pool({ connectionString: target.sourceUrl, max: 8, options: '-c synchronous_commit=on' });
     source.on('error', () => undefined);
@@ -337,6 +359,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
       validity,
       targetService: target?.reported,
+      ...(initialReplication ? { initialReplication } : {}),
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: phases.map((p) => ({
@@ -349,6 +372,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   function summaryText(): string {
     const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
+    if (initialReplication) lines.push(`  ${formatInitialReplication(initialReplication)}`);
     for (const phase of phases) {
       for (const problem of phase.problems ?? [])
         lines.push(`  ${phase.name}: [${problem.code}] ${problem.message}`);

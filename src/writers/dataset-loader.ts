@@ -15,6 +15,11 @@ export interface DatasetOptions {
   rowSize: number;
   /** Key prefix; default `k` (as KeySpace). */
   keyPrefix?: string;
+  /**
+   * Stamp the rows with the load time (default true). A run loads unstamped rows: a dataset row reaching a
+   * client is the service catching up with the load, never an end-to-end sample of a phase.
+   */
+  stamp?: boolean;
   signal?: AbortSignal;
 }
 
@@ -43,7 +48,7 @@ export async function loadDataset(
   const prefix = options.keyPrefix ?? 'k';
   const usersPerChunk = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, options.rowsPerUser)));
   const blockMd5s = Math.ceil(Math.max(BLOCK_CHARS, 2 * options.rowSize) / 32);
-  const sql = insertChunkSql(q.table, q.key, q.owner, q.payload, q.stamp, q.updatedAt);
+  const sql = insertChunkSql(q.table, q.key, q.owner, q.payload, q.stamp, q.updatedAt, options.stamp ?? true);
   for (let first = 0; first < users.length && options.rowsPerUser > 0; first += usersPerChunk) {
     options.signal?.throwIfAborted();
     const chunk = users.slice(first, first + usersPerChunk);
@@ -61,6 +66,7 @@ function insertChunkSql(
   payload: string,
   stamp: string,
   updatedAt: string | null,
+  stamped: boolean,
 ): string {
   // The block is bytea so a row's slice costs O(rowSize) (a text substr walks UTF-8 from the start), and an
   // InitPlan (scalar subquery), not a join, so the planner never materialises it once per row.
@@ -71,7 +77,7 @@ function insertChunkSql(
   SELECT $4::text || ((u.ord - 1 + $2::int8) * $3::int8 + g - 1)::text,
          u.id,
          convert_from(substring((SELECT b FROM ss_block) FROM 1 + floor(random() * ($6::int * 32 - $5::int + 1))::int FOR $5::int), 'UTF8'),
-         ${STAMP_SQL}${updatedAt ? ', now()' : ''}
+         ${stamped ? STAMP_SQL : 'NULL'}${updatedAt ? ', now()' : ''}
   FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
   CROSS JOIN generate_series(1, $3::int8) AS g`;
 }

@@ -212,3 +212,38 @@ export function storageEngineOf(run: RunResults): 'mongodb' | 'postgres' | undef
     );
   return has('mongodb_') ? 'mongodb' : has('pg_') ? 'postgres' : undefined;
 }
+
+/** One steady phase with clients, as the latency objectives see it. */
+export interface LatencyLevel {
+  phase: string;
+  /** Connections per API process (measured, else target / containers). */
+  connections: number;
+  writeRate: number;
+  /** p99 of each latency metric in the phase, ms (absent when it had no samples). */
+  p99: Partial<Record<LatencyMetric, number>>;
+}
+
+export type LatencyMetric = 'checkpoint_latency' | 'e2e_latency' | 'first_checkpoint';
+
+/**
+ * Every steady phase with clients (any write rate): the measured levels an objective is checked against.
+ * Unlike connectionLevels, phases at every write rate are kept: a level that missed an objective at a lower
+ * write rate misses it at a higher one too.
+ */
+export function latencyLevels(run: RunResults): LatencyLevel[] {
+  const containers = run.scenario.target.api?.containers ?? 1;
+  // Held levels only: a ramp's latency is its connects', not a level's.
+  const held = run.phases.filter((p) => isSteady(p) && p.targetClients.start === p.targetClients.end);
+  return held.map((p) => {
+    const api = processesOf(p, 'api-').map((proc) => apiPoint(p, proc, p.targetClients.end / containers));
+    const connections = api.length
+      ? api.reduce((s, a) => s + a.connections, 0) / api.length
+      : p.targetClients.end / containers;
+    const p99: LatencyLevel['p99'] = {};
+    for (const metric of ['checkpoint_latency', 'e2e_latency', 'first_checkpoint'] as const) {
+      const t = trendOf(p, metric);
+      if (t && t.n > 0) p99[metric] = t.p99;
+    }
+    return { phase: p.name, connections: Math.round(connections), writeRate: writeRateOf(p), p99 };
+  });
+}

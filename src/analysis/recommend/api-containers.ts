@@ -1,6 +1,13 @@
 import type { Prediction } from '../fits/fit-types.js';
+import type { ObjectiveBound } from './objective-bounds.js';
 
-export type LimitName = 'connection-cap' | 'memory' | 'cpu' | 'latency';
+export type LimitName =
+  | 'connection-cap'
+  | 'memory'
+  | 'cpu'
+  | 'latency'
+  | 'e2e-latency'
+  | 'first-checkpoint-latency';
 
 export interface ApiLimit {
   name: LimitName;
@@ -34,6 +41,8 @@ export interface ApiSizingInput {
   missing?: Partial<Record<LimitName, string>>;
   /** Most connections per process the run measured; limits beyond it are marked extrapolated. */
   measuredMaxPerContainer?: number;
+  /** Each latency objective against the measured levels (empirical bounds, fits kept inside them). */
+  objectives?: ObjectiveBound[];
 }
 
 export interface ApiSizing {
@@ -161,13 +170,7 @@ export function sizeApiContainers(
       `predicted CPU (95 % band high) ≤ ${u} × ${input.shape.cpu} cores`,
       input,
     ),
-    predictedLimit(
-      'latency',
-      input.latency,
-      input.latencyObjectiveMs,
-      `predicted p99 checkpoint latency (95 % band high) ≤ ${input.latencyObjectiveMs ?? '(no objective)'} ms`,
-      input,
-    ),
+    ...(input.objectives ?? []).map((bound) => objectiveLimit(bound, input)),
   ];
   const infeasible = measured.find((l) => l.maxConnectionsPerContainer === 0);
   if (infeasible) return { infeasible: `${infeasible.name}: ${infeasible.note}`, limits: measured };
@@ -199,6 +202,36 @@ export function sizeApiContainers(
     limits,
     capCheck: capCheck(input.cap, measuredLimit),
     recommendedCap: measuredLimit,
+  };
+}
+
+/**
+ * An objective's limit: its empirical bound when a level missed it; the checkpoint fit (extrapolated, said
+ * so) when every level met it and the fit predicts; otherwise no limit, with the bound's line as the note.
+ */
+function objectiveLimit(bound: ObjectiveBound, input: ApiSizingInput): ApiLimit {
+  const rule = `${bound.label} ≤ ${bound.objectiveMs} ms at the profile's ${bound.peakTxPerSecond} tx/s`;
+  const note = [bound.text, ...bound.notes].join('; ');
+  if (bound.kind === 'unbounded' && bound.name === 'latency' && input.latency) {
+    const fitted = predictedLimit(
+      'latency',
+      input.latency,
+      bound.objectiveMs,
+      `predicted p99 checkpoint latency (95 % band high) ≤ ${bound.objectiveMs} ms`,
+      input,
+    );
+    return { ...fitted, note: [fitted.note, note].filter(Boolean).join('; ') };
+  }
+  if (bound.maxConnections === null)
+    return { name: bound.name, containers: null, maxConnectionsPerContainer: null, rule, note };
+  if (bound.maxConnections === 0)
+    return { name: bound.name, containers: null, maxConnectionsPerContainer: 0, rule, note };
+  return {
+    name: bound.name,
+    containers: Math.ceil(input.designConnections / bound.maxConnections),
+    maxConnectionsPerContainer: bound.maxConnections,
+    rule,
+    note,
   };
 }
 

@@ -7,7 +7,9 @@ import {
 } from './api-containers.js';
 import type { Fit } from '../fits/fit-types.js';
 import type { RunFits } from '../fits/fit-run.js';
-import type { ConnectionLevel } from '../levels/levels.js';
+import type { ConnectionLevel, LatencyLevel } from '../levels/levels.js';
+import { maxWithin } from './api-containers.js';
+import { objectiveBound, type ObjectiveBound } from './objective-bounds.js';
 import { formatNumber } from '../fits/linear-fit.js';
 import type { CapacityProfile } from './profile.js';
 import { fromFit, quantity, type Quantity } from './quantity.js';
@@ -22,7 +24,8 @@ export interface HeapCheck {
   nodeOptions: string;
   predictedHeapMb: Quantity;
   margin: number;
-  sufficient: boolean;
+  /** null: no heap was measured (the service exports no heap metric), so nothing is said either way. */
+  sufficient: boolean | null;
   flag?: string;
 }
 
@@ -41,6 +44,8 @@ export interface ApiRecommendation {
   /** `max_concurrent_connections` to configure: the binding measured limit; null when none was measured. */
   recommendedCap: number | null;
   heap: HeapCheck;
+  /** Each latency objective against the measured levels: the bound, the levels it rests on, its kind. */
+  objectives: ObjectiveBound[];
   /** Shapes that could not carry the load at all, with why. */
   rejectedShapes: { cpu: number; memoryMb: number; reason: string }[];
 }
@@ -48,6 +53,15 @@ export interface ApiRecommendation {
 /** The heap limit for a container and whether it covers the predicted heap at its load with the margin. */
 export function checkHeap(memoryMb: number, heapAtLoad: Quantity): HeapCheck {
   const maxOldSpaceSizeMb = Math.floor(HEAP_SHARE * memoryMb);
+  if (heapAtLoad.value === null && heapAtLoad.evidence.source === 'not-measured')
+    return {
+      maxOldSpaceSizeMb,
+      nodeOptions: `--max-old-space-size=${maxOldSpaceSizeMb}`,
+      predictedHeapMb: heapAtLoad,
+      margin: HEAP_MARGIN,
+      sufficient: null,
+      flag: heapAtLoad.note ?? 'not measured',
+    };
   const needed = (heapAtLoad.high ?? heapAtLoad.value ?? 0) * HEAP_MARGIN;
   const sufficient = heapAtLoad.value !== null && needed <= maxOldSpaceSizeMb;
   return {
@@ -71,10 +85,15 @@ export function checkHeap(memoryMb: number, heapAtLoad: Quantity): HeapCheck {
 export function heapAt(fit: Fit, levels: readonly ConnectionLevel[], connections: number): Quantity {
   const p = fit.predict(connections);
   if (p) return quantity(p.value, 'MB', fromFit(fit), [], { low: p.low, high: p.high });
-  const measured = levels.flatMap((l) => l.api.map((a) => ({ c: a.connections, heap: a.heapMb ?? 0 })));
+  const measured = levels.flatMap((l) =>
+    l.api.flatMap((a) => (a.heapMb === undefined ? [] : [{ c: a.connections, heap: a.heapMb }])),
+  );
+  if (measured.length === 0)
+    return quantity(null, 'MB', { ...fromFit(fit), source: 'not-measured' }, [], {
+      note: 'not measured: the service exports no heap metric (nodejs_heap_size_used_bytes); the heap limit above is the operations guide’s share of memory, unchecked',
+    });
   const maxMeasured = Math.max(0, ...measured.map((m) => m.c));
   const peak = Math.max(0, ...measured.map((m) => m.heap));
-  if (!measured.length) return quantity(null, 'MB', fromFit(fit));
   return quantity(peak, 'MB', { ...fromFit(fit), source: 'measured' }, [
     `heap fit refused; the highest heap measured (${measured.length} points up to ${maxMeasured} connections) is used as a flat estimate`,
     ...(connections > maxMeasured
@@ -85,12 +104,39 @@ export function heapAt(fit: Fit, levels: readonly ConnectionLevel[], connections
 
 const missingReason = (fit: Fit) => (fit.refused ? `${fit.kind} fit refused: ${fit.refused}` : undefined);
 
+/** Each objective the profile names, against the measured levels. */
+export function objectiveBounds(
+  profile: CapacityProfile,
+  fits: RunFits,
+  latency: readonly LatencyLevel[],
+  designConnections: number,
+): ObjectiveBound[] {
+  const peak = profile.writes.peak_tx_per_second;
+  const o = profile.objectives;
+  const bounds: ObjectiveBound[] = [];
+  if (o.checkpoint_latency_p99_ms !== undefined) {
+    const fitLimit = fits.apiLatency.refused
+      ? null
+      : maxWithin(fits.apiLatency.predict, o.checkpoint_latency_p99_ms, Math.max(1, designConnections) * 100);
+    bounds.push(objectiveBound('latency', 'checkpoint_latency', o.checkpoint_latency_p99_ms, latency, peak, fitLimit));
+  }
+  if (o.e2e_latency_p99_ms !== undefined)
+    bounds.push(objectiveBound('e2e-latency', 'e2e_latency', o.e2e_latency_p99_ms, latency, peak));
+  if (o.first_checkpoint_p99_ms !== undefined)
+    bounds.push(
+      objectiveBound('first-checkpoint-latency', 'first_checkpoint', o.first_checkpoint_p99_ms, latency, peak),
+    );
+  return bounds;
+}
+
 export function recommendApi(
   profile: CapacityProfile,
   fits: RunFits,
   levels: readonly ConnectionLevel[],
   designConnections: number,
+  latency: readonly LatencyLevel[] = [],
 ): ApiRecommendation | { infeasible: string } {
+  const objectives = objectiveBounds(profile, fits, latency, designConnections);
   const rejectedShapes: ApiRecommendation['rejectedShapes'] = [];
   let best:
     | {
@@ -107,8 +153,9 @@ export function recommendApi(
       targetUtilisation: profile.utilisation.target,
       memory: fits.apiMemory.predict,
       cpu: fits.apiCpuPerConnection.predict,
-      latency: fits.apiLatency.predict,
+      latency: fits.apiLatency.refused ? undefined : fits.apiLatency.predict,
       latencyObjectiveMs: profile.objectives.checkpoint_latency_p99_ms,
+      objectives,
       ha: {
         nPlusOne: profile.high_availability.n_plus_one,
         minContainers: profile.high_availability.min_api_containers,
@@ -153,6 +200,7 @@ export function recommendApi(
     capCheck: sizing.capCheck,
     recommendedCap: sizing.recommendedCap,
     heap,
+    objectives,
     rejectedShapes,
   };
 }
@@ -164,5 +212,6 @@ function bindingEvidence(binding: LimitName, fits: RunFits) {
   if (binding === 'memory') return fromFit(fits.apiMemory);
   if (binding === 'cpu') return fromFit(fits.apiCpuPerConnection);
   if (binding === 'latency') return fromFit(fits.apiLatency);
+  if (binding === 'e2e-latency' || binding === 'first-checkpoint-latency') return { source: 'measured' as const };
   return { source: 'profile' as const };
 }

@@ -49,7 +49,12 @@ export const profileSchema = z.strictObject({
     })
     .default({ target: 0.7, headroom: 0.2 }),
   objectives: z
-    .strictObject({ checkpoint_latency_p99_ms: positive.optional(), e2e_latency_p99_ms: positive.optional() })
+    .strictObject({
+      checkpoint_latency_p99_ms: positive.optional(),
+      e2e_latency_p99_ms: positive.optional(),
+      /** Connect to first checkpoint_complete, p99: what a reconnect storm costs each client. */
+      first_checkpoint_p99_ms: positive.optional(),
+    })
     .default({}),
   high_availability: z
     .strictObject({

@@ -3,7 +3,7 @@ import type { Fit, FitKind } from '../fits/fit-types.js';
 /** Where a number comes from. */
 export interface Evidence {
   /** 'fit' (a named fit), 'measured' (read from the run), 'profile' (the user's input), 'model' (arithmetic or an assumption). */
-  source: 'fit' | 'measured' | 'profile' | 'model';
+  source: 'fit' | 'measured' | 'profile' | 'model' | 'not-measured';
   fit?: FitKind;
   n?: number;
   /** 95 % interval of the fit's main estimate, in its unit. */

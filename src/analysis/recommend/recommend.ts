@@ -1,6 +1,6 @@
 import type { RunFits } from '../fits/fit-run.js';
 import { fitRun, invalidReasonOf } from '../fits/fit-run.js';
-import { connectionLevels, storageEngineOf, writeLevels } from '../levels/levels.js';
+import { connectionLevels, latencyLevels, storageEngineOf, writeLevels } from '../levels/levels.js';
 import { peakConnections, type CapacityProfile } from './profile.js';
 import { recommendApi, type ApiRecommendation } from './api.js';
 import {
@@ -131,7 +131,7 @@ export function recommend(
       targetUtilisation: profile.utilisation.target,
       headroom: profile.utilisation.headroom,
     },
-    api: recommendApi(profile, fits, levels, design),
+    api: recommendApi(profile, fits, levels, design, latencyLevels(run)),
     replication: recommendReplication(profile, fits, writes),
     compaction: recommendCompaction(profile, fits),
     storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes, storageEngineOf(run)),

@@ -67,9 +67,9 @@ export function formatSummary(recs: Recommendations): string {
       latency: recs.fits.apiLatency,
     };
     for (const l of api.limits.filter((x) => x.name !== 'connection-cap')) {
-      const slope = slopeText(fitOf[l.name as keyof typeof fitOf]);
-      const fit = fitOf[l.name as keyof typeof fitOf];
-      const translated = fit.notes.some((n) => n.startsWith('translated by calibration'))
+      const fit = fitOf[l.name as keyof typeof fitOf] as (typeof fitOf)['memory'] | undefined;
+      const slope = fit && l.name !== 'latency' ? slopeText(fit) : undefined;
+      const translated = fit?.notes.some((n) => n.startsWith('translated by calibration'))
         ? ' (translated by calibration)'
         : '';
       rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}${translated}`]);
@@ -82,7 +82,9 @@ export function formatSummary(recs: Recommendations): string {
     ]);
     rows.push([
       'API heap',
-      `NODE_OPTIONS=${api.heap.nodeOptions}: ${api.heap.sufficient ? 'ok' : `FLAG ${api.heap.flag}`} (predicted ${show(api.heap.predictedHeapMb)} at ${api.connectionsPerContainerOneDown} conn/container with one down)`,
+      api.heap.sufficient === null
+        ? `NODE_OPTIONS=${api.heap.nodeOptions}: heap ${api.heap.flag}`
+        : `NODE_OPTIONS=${api.heap.nodeOptions}: ${api.heap.sufficient ? 'ok' : `FLAG ${api.heap.flag}`} (predicted ${show(api.heap.predictedHeapMb)} at ${api.connectionsPerContainerOneDown} conn/container with one down)`,
     ]);
   }
   rows.push([
