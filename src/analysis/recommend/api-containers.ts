@@ -2,12 +2,7 @@ import type { Prediction } from '../fits/fit-types.js';
 import type { ObjectiveBound } from './objective-bounds.js';
 
 export type LimitName =
-  | 'connection-cap'
-  | 'memory'
-  | 'cpu'
-  | 'latency'
-  | 'e2e-latency'
-  | 'first-checkpoint-latency';
+  'connection-cap' | 'memory' | 'cpu' | 'latency' | 'e2e-latency' | 'first-checkpoint-latency';
 
 export interface ApiLimit {
   name: LimitName;
@@ -170,7 +165,20 @@ export function sizeApiContainers(
       `predicted CPU (95 % band high) ≤ ${u} × ${input.shape.cpu} cores`,
       input,
     ),
-    ...(input.objectives ?? []).map((bound) => objectiveLimit(bound, input)),
+    // Without measured levels (a caller with a latency fit only), the fit alone limits, as before.
+    ...(input.objectives
+      ? input.objectives.map((bound) => objectiveLimit(bound, input))
+      : input.latency && input.latencyObjectiveMs !== undefined
+        ? [
+            predictedLimit(
+              'latency',
+              input.latency,
+              input.latencyObjectiveMs,
+              `predicted p99 checkpoint latency (95 % band high) ≤ ${input.latencyObjectiveMs} ms`,
+              input,
+            ),
+          ]
+        : []),
   ];
   const infeasible = measured.find((l) => l.maxConnectionsPerContainer === 0);
   if (infeasible) return { infeasible: `${infeasible.name}: ${infeasible.note}`, limits: measured };

@@ -118,13 +118,21 @@ export function objectiveBounds(
     const fitLimit = fits.apiLatency.refused
       ? null
       : maxWithin(fits.apiLatency.predict, o.checkpoint_latency_p99_ms, Math.max(1, designConnections) * 100);
-    bounds.push(objectiveBound('latency', 'checkpoint_latency', o.checkpoint_latency_p99_ms, latency, peak, fitLimit));
+    bounds.push(
+      objectiveBound('latency', 'checkpoint_latency', o.checkpoint_latency_p99_ms, latency, peak, fitLimit),
+    );
   }
   if (o.e2e_latency_p99_ms !== undefined)
     bounds.push(objectiveBound('e2e-latency', 'e2e_latency', o.e2e_latency_p99_ms, latency, peak));
   if (o.first_checkpoint_p99_ms !== undefined)
     bounds.push(
-      objectiveBound('first-checkpoint-latency', 'first_checkpoint', o.first_checkpoint_p99_ms, latency, peak),
+      objectiveBound(
+        'first-checkpoint-latency',
+        'first_checkpoint',
+        o.first_checkpoint_p99_ms,
+        latency,
+        peak,
+      ),
     );
   return bounds;
 }
@@ -212,6 +220,7 @@ function bindingEvidence(binding: LimitName, fits: RunFits) {
   if (binding === 'memory') return fromFit(fits.apiMemory);
   if (binding === 'cpu') return fromFit(fits.apiCpuPerConnection);
   if (binding === 'latency') return fromFit(fits.apiLatency);
-  if (binding === 'e2e-latency' || binding === 'first-checkpoint-latency') return { source: 'measured' as const };
+  if (binding === 'e2e-latency' || binding === 'first-checkpoint-latency')
+    return { source: 'measured' as const };
   return { source: 'profile' as const };
 }

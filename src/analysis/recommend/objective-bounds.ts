@@ -56,7 +56,12 @@ export function objectiveBound(
   const base = { name, label, metric, objectiveMs, peakTxPerSecond };
   const measured = levels
     .filter((l) => l.p99[metric] !== undefined && l.connections > 0)
-    .map((l) => ({ phase: l.phase, connections: l.connections, p99Ms: l.p99[metric]!, writeRate: l.writeRate }));
+    .map((l) => ({
+      phase: l.phase,
+      connections: l.connections,
+      p99Ms: l.p99[metric]!,
+      writeRate: l.writeRate,
+    }));
   const head = `${label} ≤ ${formatNumber(objectiveMs)} ms`;
   if (measured.length === 0)
     return {
@@ -71,7 +76,9 @@ export function objectiveBound(
     .filter((l) => l.p99Ms > objectiveMs && l.writeRate <= peakTxPerSecond)
     .sort((a, b) => a.connections - b.connections);
   const missed = misses[0];
-  const below = measured.filter((l) => l.p99Ms <= objectiveMs && (!missed || l.connections < missed.connections));
+  const below = measured.filter(
+    (l) => l.p99Ms <= objectiveMs && (!missed || l.connections < missed.connections),
+  );
   const atPeak = below.filter((l) => l.writeRate >= peakTxPerSecond);
   const pool = atPeak.length > 0 ? atPeak : below;
   const met = pool.sort((a, b) => b.connections - a.connections || a.p99Ms - b.p99Ms)[0];

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  formatSummary,
+  loadProfile,
+  loadRunResults,
+  recommend,
+  type Recommendations,
+} from '../../../../src/analysis/index.js';
+
+const ROOT = path.resolve(__dirname, '../../../..');
+const RECORDED = path.join(ROOT, 'test/fixtures/recorded');
+const PROFILE = loadProfile(path.join(ROOT, 'scenarios/profile-default.yaml'));
+const sized = (run: string) => recommend(loadRunResults(path.join(RECORDED, run)), PROFILE);
+const api = (recs: Recommendations) => {
+  if ('infeasible' in recs.api) throw new Error(recs.api.infeasible);
+  return recs.api;
+};
+
+/**
+ * The profile's objectives bind from the levels measured. On real PowerSync 1.25 (recorded) the e2e p99
+ * objective (2,000 ms) was met at 250 connections (1,356 ms) and missed from 500 (2,228 ms): the old sizing
+ * recommended 3,179 per container (memory) and dropped the refused latency fit.
+ */
+describe('objectives on the recorded runs', () => {
+  it('the valid real run: the e2e objective binds at ≤ 500 connections per container, with its bracket', () => {
+    const recs = sized('real-powersync-1.25/calibrate-valid');
+    const a = api(recs);
+    expect(a.binding).toBe('e2e-latency');
+    const e2e = a.limits.find((l) => l.name === 'e2e-latency')!;
+    expect(e2e.maxConnectionsPerContainer).toBeLessThanOrEqual(500);
+    expect(e2e.maxConnectionsPerContainer).toBe(250);
+    expect(e2e.note).toMatch(/met at 250 \(1356 ms at 10 tx\/s\), exceeded at 500 \(2228 ms at 10 tx\/s\)/);
+    expect(e2e.note).toMatch(/below the peak 50 tx\/s: the bound may be optimistic/);
+    // Checkpoint p99: met at 500 (at 100 tx/s, above the peak), missed at 1,000.
+    const checkpoint = a.limits.find((l) => l.name === 'latency')!;
+    expect(checkpoint.maxConnectionsPerContainer).toBe(500);
+    expect(a.connectionsPerContainer).toBeLessThanOrEqual(250);
+    const text = formatSummary(recs);
+    expect(text).toMatch(/binds: e2e-latency/);
+    expect(text).toMatch(/e2e-latency limit\s+250 conn\/container/);
+    // No heap metric on the real service: not measured, not "ok".
+    expect(text).toMatch(/API heap .*heap not measured/);
+    expect(text).not.toMatch(/ok \(predicted 0 MB/);
+  });
+
+  it('the reference run: memory or CPU binds, no objective was missed at any level', () => {
+    const a = api(sized('reference-service/calibrate'));
+    expect(['memory', 'cpu']).toContain(a.binding);
+    for (const o of a.objectives) expect(o.kind === 'unbounded' || o.kind === 'not-measured').toBe(true);
+    for (const o of a.objectives) expect(o.text).not.toMatch(/exceeded/);
+  });
+
+  it('a level missed at a higher write rate than the peak does not bound it; a miss at or below does', () => {
+    const recs = sized('real-powersync-1.25/calibrate-valid');
+    const e2e = api(recs).objectives.find((o) => o.name === 'e2e-latency')!;
+    expect(e2e.missed).toMatchObject({ connections: 500, writeRate: 10 });
+    expect(e2e.kind).toBe('empirical');
+  });
+});
