@@ -1,3 +1,4 @@
+import { redactedJson, writeArtifact } from '../redact/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -37,7 +38,7 @@ async function save(sources: string[], out: string, io: CliIo): Promise<number> 
     const { gate, runs } = await load(sources, io);
     const file = path.resolve(io.cwd, out);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(gate.baselineOf(runs), null, 2) + '\n');
+    writeArtifact(file, redactedJson(gate.baselineOf(runs)) + '\n');
     io.stdout(`Saved ${runs.length} runs of scenario ${runs[0]!.scenario.name} to ${file}\n`);
     return ExitCode.OK;
   });

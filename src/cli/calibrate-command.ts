@@ -1,3 +1,4 @@
+import { redactedJson, writeArtifact } from '../redact/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -75,7 +76,7 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
     }
     const out = resolve(flags.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, JSON.stringify({ ...calibration, ...(check ? { check } : {}) }, null, 2) + '\n');
+    writeArtifact(out, redactedJson({ ...calibration, ...(check ? { check } : {}) }) + '\n');
     io.stdout(`${lines.join('\n')}\nWrote ${out}\n`);
     return ExitCode.OK;
   } catch (error) {

@@ -18,7 +18,14 @@ const FLAG_ALIASES: Record<string, string> = { '-c64': '--config-base64', '-sync
  * The CLI entry point. This layer owns the process boundary: it returns the exit code (the launcher sets
  * it) and reaches streams and signals only through `CliIo`. Exit codes: errors/exit-codes.ts.
  */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  // Errors and summaries can print a config or URL: what reaches the terminal is redacted like every file.
+  const { redactor } = await import('../redact/index.js');
+  const io: CliIo = {
+    ...rawIo,
+    stdout: (text) => rawIo.stdout(redactor.text(text)),
+    stderr: (text) => rawIo.stderr(redactor.text(text)),
+  };
   let exitCode: number = ExitCode.OK;
   const program = new Command('syncscale')
     .description('Load-testing and capacity planning for self-hosted sync services of the PowerSync kind')

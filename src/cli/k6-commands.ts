@@ -61,8 +61,13 @@ async function exportK6(file: string, flags: ExportFlags, io: CliIo): Promise<nu
       tokens,
       pods,
     });
+    const { fingerprint } = await import('../redact/index.js');
+    const signingKey = tokens?.length ? undefined : (flags.key ?? keyOfScenario(scenario));
     io.stdout(
       `k6 test of ${scenario.name} in ${out}: ${written.length} files (script.js, config.json, k8s/ for ${pods} pods).\n` +
+        (tokens?.length
+          ? `config.json and k8s/configmap.yaml hold the ${tokens.length} tokens of --tokens (the VUs need them); every other file is redacted.\n`
+          : `config.json and k8s/configmap.yaml hold the signing key${signingKey ? ` (sha256:${fingerprint(signingKey)})` : ''} so the VUs can sign their tokens: keep them as secret as the key, or export with --tokens instead. Every other file is redacted.\n`) +
         `Run it: k6 run --out json=k6.json ${path.join(out, 'script.js')}; then syncscale ingest k6.json --scenario ${file}\n`,
     );
     return ExitCode.OK;
@@ -108,4 +113,10 @@ async function ingest(files: string[], flags: IngestFlags, io: CliIo): Promise<n
       ? ExitCode.USAGE
       : ExitCode.FAILURE;
   }
+}
+
+/** The HS256 key of an external scenario's token block, when it has one. */
+function keyOfScenario(scenario: { target: unknown }): string | undefined {
+  const target = scenario.target as { token?: { key?: { k?: unknown } } };
+  return typeof target.token?.key?.k === 'string' ? target.token.key.k : undefined;
 }

@@ -1,3 +1,4 @@
+import { writeArtifactAsync } from '../redact/index.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
@@ -165,7 +166,7 @@ async function html(r: DrillResults): Promise<string> {
 export async function drillReports(dir: string, results: DrillResults): Promise<string[]> {
   const md = path.join(dir, 'drill.md');
   const page = path.join(dir, 'drill.html');
-  await fs.writeFile(md, markdown(results));
-  await fs.writeFile(page, await html(results));
+  await writeArtifactAsync(md, markdown(results));
+  await writeArtifactAsync(page, await html(results));
   return [path.join(dir, 'drill.json'), md, page];
 }

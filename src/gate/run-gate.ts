@@ -1,3 +1,4 @@
+import { redactor, writeArtifact } from '../redact/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../errors/index.js';
@@ -139,7 +140,7 @@ export async function writeGateOutputs(
   fs.mkdirSync(outDir, { recursive: true });
   const write = (name: string, text: string) => {
     const file = path.join(outDir, name);
-    fs.writeFileSync(file, text);
+    writeArtifact(file, text);
     return file;
   };
   const markdown = gateMarkdown(verdict);
@@ -150,6 +151,6 @@ export async function writeGateOutputs(
     write('compare.html', await renderComparePage(verdict)),
     write('gate.txt', gateTerminalText(verdict)),
   ];
-  if (stepSummary) fs.appendFileSync(stepSummary, markdown + '\n');
+  if (stepSummary) fs.appendFileSync(stepSummary, redactor.text(markdown) + '\n');
   return files;
 }

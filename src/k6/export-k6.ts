@@ -1,3 +1,4 @@
+import { writeArtifact } from '../redact/index.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -122,13 +123,16 @@ export async function exportK6(scenario: Scenario, options: K6ExportOptions): Pr
   const out = path.resolve(options.outDir);
   fs.mkdirSync(path.join(out, 'k8s'), { recursive: true });
   const written: string[] = [];
-  const write = (name: string, text: string) => {
-    fs.writeFileSync(path.join(out, name), text);
+  // Everything is redacted except what the VUs need to authenticate: config.json and the ConfigMap that
+  // carries it hold the tokens (--tokens) or the signing key the user exported for signing in the VUs.
+  const write = (name: string, text: string, carriesCredentials = false) => {
+    if (carriesCredentials) fs.writeFileSync(path.join(out, name), text);
+    else writeArtifact(path.join(out, name), text);
     written.push(name);
   };
   for (const file of RUNTIME_FILES)
     write(file.to, flattenImports(fs.readFileSync(path.join(DIST, file.from), 'utf8')));
-  write('config.json', `${JSON.stringify(config, null, 2)}\n`);
+  write('config.json', `${JSON.stringify(config, null, 2)}\n`, true);
   // k6 reads the modules as ES modules whatever this says; Node (tests, tooling) needs to be told.
   write('package.json', `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
   const sources = typeScriptSources();
@@ -140,6 +144,7 @@ export async function exportK6(scenario: Scenario, options: K6ExportOptions): Pr
   write(
     path.join('k8s', 'configmap.yaml'),
     configMap(name, out, [...RUNTIME_FILES.map((f) => f.to), 'config.json']),
+    true,
   );
   write(path.join('k8s', 'output-pvc.yaml'), outputClaim(name));
   write(path.join('k8s', 'testrun.yaml'), testRun(name, options.pods));

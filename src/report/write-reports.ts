@@ -1,3 +1,4 @@
+import { writeArtifactAsync } from '../redact/index.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { renderHtmlReport } from './html-report.js';
@@ -67,7 +68,7 @@ export async function writeReports(dir: string): Promise<WrittenReports> {
   const { results, recommendations } = run;
   const markdown = path.join(dir, MARKDOWN_REPORT);
   const html = path.join(dir, HTML_REPORT);
-  await fs.writeFile(markdown, renderMarkdownReport(results, recommendations));
-  await fs.writeFile(html, await renderHtmlReport(results, recommendations));
+  await writeArtifactAsync(markdown, renderMarkdownReport(results, recommendations));
+  await writeArtifactAsync(html, await renderHtmlReport(results, recommendations));
   return { markdown, html, run };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { redactor } from '../redact/index.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -91,6 +92,8 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promi
     await loadDataset(sourceUrl, options.dataset);
     await options.prepareSource?.(sourceUrl);
     const jwtKey = { k: randomBytes(32).toString('base64url'), kid: 'syncscale-run' };
+    // The run's own signing key is as secret as a user's: never in an artifact.
+    redactor.add(jwtKey.k);
     const audience = 'syncscale';
     await fs.writeFile(path.join(options.runDir, 'sync-config.yaml'), options.syncConfig);
 

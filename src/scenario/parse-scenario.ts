@@ -6,6 +6,7 @@ import { scenarioSchema, type ParsedScenarioFile } from './scenario-schema.js';
 import { syncConfigCheck } from './sync-config-check.js';
 import type { Scenario } from './types.js';
 import { YamlSource } from './yaml-source.js';
+import { redactor } from '../redact/index.js';
 import { isAtOrUnder, issueMessage, zodProblems, type PathProblem } from './zod-problems.js';
 
 export interface ParseScenarioOptions {
@@ -23,6 +24,8 @@ export interface ParseScenarioOptions {
  */
 export function parseScenario(text: string, options: ParseScenarioOptions = {}): Scenario {
   const source = new YamlSource(text, options.env ?? process.env);
+  // Keys, passwords in URLs and tokens of the scenario are registered before anything is written.
+  redactor.addFrom(source.value);
   const sourceName = options.sourcePath ?? 'inline';
   if (source.value === undefined && source.problems.length > 0)
     throw new ScenarioError(source.problems, sourceName);

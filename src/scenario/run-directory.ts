@@ -1,15 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { redactedJson, redactingStream } from '../redact/index.js';
 
 /** `reports/<run-id>/` with `run.log` open for appending as the run goes. */
 export class RunDirectory {
-  readonly log: fs.WriteStream;
+  /** run.log, redacted line by line (the service processes' output is piped into it too). */
+  readonly log: Writable;
+  private readonly logFile: fs.WriteStream;
 
   private constructor(
     readonly id: string,
     readonly path: string,
   ) {
-    this.log = fs.createWriteStream(this.file('run.log'), { flags: 'a' });
+    this.logFile = fs.createWriteStream(this.file('run.log'), { flags: 'a' });
+    this.log = redactingStream(this.logFile);
   }
 
   static create(reportsDir: string, scenarioName: string, now = new Date()): RunDirectory {
@@ -33,17 +38,20 @@ export class RunDirectory {
     this.log.write(`${new Date().toISOString()} ${text}\n`);
   }
 
-  /** Writes JSON atomically (temp file, then rename), so a crash never leaves half a results file. */
+  /** Writes JSON atomically (temp file, then rename), so a crash never leaves half a results file; redacted. */
   writeJson(name: string, value: unknown): void {
     const target = this.file(name);
     fs.writeFileSync(
       `${target}.tmp`,
-      JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2),
+      redactedJson(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
     );
     fs.renameSync(`${target}.tmp`, target);
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.log.end(() => resolve()));
+    return new Promise((resolve) => {
+      this.logFile.once('close', () => resolve());
+      this.log.end();
+    });
   }
 }

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeArtifact } from '../redact/index.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -318,6 +320,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await source?.end().catch(() => undefined);
     await target?.stop().catch(() => killAllServiceProcesses());
     await samples.close().catch(() => undefined);
+    // The generated service configs held the run's key and database passwords while the services ran.
+    redactFilesIn(dir.path, /^service-.*\.ya?ml$/);
   }
 
   const interrupted = options.signal.aborted;
@@ -651,5 +655,18 @@ function rateShape(phase: Phase) {
 }
 
 const sleep = abortableSleep;
+
+/** Rewrites the run directory's files whose names match, redacted (they were needed in clear while running). */
+function redactFilesIn(dirPath: string, name: RegExp): void {
+  try {
+    for (const file of readdirSync(dirPath)) {
+      if (!name.test(file)) continue;
+      const full = path.join(dirPath, file);
+      writeArtifact(full, readFileSync(full, 'utf8'));
+    }
+  } catch {
+    // best effort: the run's outcome matters more than this rewrite
+  }
+}
 
 export { MetricName };

@@ -1,6 +1,7 @@
 import { Document, isMap, isScalar, isSeq, LineCounter, type Node } from 'yaml';
 import { formatPath, type ScenarioProblem } from './scenario-error.js';
 import { parseYamlSafely } from '../yaml/index.js';
+import { redactor, SECRET_ENV_NAME } from '../redact/index.js';
 
 /** What `!env NAME` parses to before substitution. */
 class EnvReference {
@@ -21,7 +22,17 @@ export class YamlSource {
 
   constructor(text: string, env: NodeJS.ProcessEnv) {
     const parsed = parseYamlSafely(text, {
-      customTags: [{ tag: '!env', resolve: (name: string) => new EnvReference(name.trim()) }],
+      customTags: [
+        { tag: '!env', resolve: (name: string) => new EnvReference(name.trim()) },
+        // `!secret value`: a literal the user marks secret; it is never written to an artifact.
+        {
+          tag: '!secret',
+          resolve: (value: string) => {
+            redactor.add(value);
+            return value;
+          },
+        },
+      ],
     });
     this.doc = parsed.doc ?? new Document(null);
     this.lines = parsed.lines;
@@ -70,6 +81,8 @@ export class YamlSource {
   private substitute(node: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv): unknown {
     if (node instanceof EnvReference) {
       const value = env[node.name];
+      // A variable whose name looks secret (…SECRET…, …PASSWORD…, …TOKEN…, …KEY…) never reaches an artifact.
+      if (value !== undefined && value !== '' && SECRET_ENV_NAME.test(node.name)) redactor.add(value);
       if (value !== undefined && value !== '') return value;
       const message = /^[A-Za-z_]\w*$/.test(node.name)
         ? `environment variable ${node.name} is not set (!env ${node.name})`

@@ -29,7 +29,7 @@ describe('syncscale run judges each phase on its own', () => {
 
     expect(phase('late').validity.valid).toBe(false);
     expect(phase('late').validity.reasons.join()).toMatch(
-      /starts .* later than 25 ms .* with a writer connection free/,
+      /starts .* later than 50 ms .* with a writer connection free/,
     );
     expect(results.validity.invalidPhases.map((p: { name: string }) => p.name)).toContain('late');
     // The slow source is a finding about the source, not the generator.

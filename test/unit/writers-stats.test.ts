@@ -104,7 +104,7 @@ describe('WriteStats', () => {
     stats.begin(0);
     for (let i = 0; i < started; i++) {
       stats.arrived();
-      // 100 tx/s: one gap is 10 ms; 200 ms is late by any reading, 1 ms by none.
+      // 100 tx/s: one gap is 10 ms, late means over 50 ms; 200 ms is late by any reading, 1 ms by none.
       stats.started(i < lateStarts ? 200 : 1, waitedForSlot && i < lateStarts);
       stats.committed(i * 10 + 5, 4, 5, counts, 2);
     }
@@ -122,7 +122,7 @@ describe('WriteStats', () => {
     const summary = judged(50, 1000);
     expect(summary.behindSchedule).toBe(true);
     expect(summary.reason).toMatch(
-      /50 of 1000 starts \(5\.0 %\) later than 10 ms .* with a writer connection free/,
+      /50 of 1000 starts \(5\.0 %\) later than 50 ms .* with a writer connection free/,
     );
   });
 
@@ -141,7 +141,7 @@ describe('WriteStats', () => {
       lateStarts: 0,
     });
     expect(summary.sourceBackpressure).toMatch(
-      /100 of 1000 starts later than 10 ms .* waiting for a writer connection/,
+      /100 of 1000 starts later than 50 ms .* waiting for a writer connection/,
     );
   });
 

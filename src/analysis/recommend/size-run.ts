@@ -1,3 +1,4 @@
+import { writeArtifact } from '../../redact/index.js';
 import type { Fit } from '../fits/fit-types.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,8 +40,8 @@ export function writeRecommendations(dir: string, recommendations: Recommendatio
   const fits = Object.fromEntries(
     Object.entries(recommendations.fits).map(([name, fit]) => [name, withBand(fit)]),
   );
-  fs.writeFileSync(json, `${JSON.stringify({ ...recommendations, fits }, jsonNumbers, 2)}\n`);
-  fs.writeFileSync(csv, recommendationsCsv(recommendations));
+  writeArtifact(json, `${JSON.stringify({ ...recommendations, fits }, jsonNumbers, 2)}\n`);
+  writeArtifact(csv, recommendationsCsv(recommendations));
   return [json, csv];
 }
 
