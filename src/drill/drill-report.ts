@@ -1,5 +1,4 @@
 import { writeArtifactAsync } from '../redact/index.js';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml, renderSvg } from '../report/index.js';

@@ -129,7 +129,9 @@ describe('WriteStats', () => {
   it('says "too few to judge" below 100 starts instead of voiding the phase on a late start', () => {
     const summary = judged(5, 40);
     expect(summary).toMatchObject({ behindSchedule: false, judged: false });
-    expect(summary.reason).toMatch(/too few transactions to judge the schedule \(40 started after the settle window, needs 100\)/);
+    expect(summary.reason).toMatch(
+      /too few transactions to judge the schedule \(40 started after the settle window, needs 100\)/,
+    );
   });
 
   it('late starts that waited for a connection are backpressure', () => {
