@@ -10,6 +10,7 @@ import { reportCommand } from './report-command.js';
 import { runCommand } from './run-command.js';
 import { serviceCommand } from './service-command.js';
 import { sizeCommand } from './size-command.js';
+import { verifyCommand } from './verify-command.js';
 
 /** The service image's multi-letter short flags, which commander cannot declare, mapped to long ones. */
 const FLAG_ALIASES: Record<string, string> = { '-c64': '--config-base64', '-sync64': '--sync-base64' };
@@ -36,6 +37,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   program.addCommand(reportCommand(io, (code) => (exitCode = code)));
   program.addCommand(serviceCommand(io, (code) => (exitCode = code)));
   program.addCommand(sizeCommand(io, (code) => (exitCode = code)));
+  program.addCommand(verifyCommand(io, (code) => (exitCode = code)));
   program.addCommand(gateCommand(io, (code) => (exitCode = code)));
   program.addCommand(baselineCommand(io, (code) => (exitCode = code)));
   program.addCommand(drillCommand(io, (code) => (exitCode = code)));

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { runStoppable, type CliIo } from './io.js';
@@ -31,9 +32,14 @@ export function runCommand(io: CliIo, setExitCode: (code: number) => void): Comm
 
 async function run(
   file: string,
-  flags: { dryRun?: boolean; reportsDir: string },
+  flags: { dryRun?: boolean; reportsDir: string; profile?: string; workers?: string },
   io: CliIo,
 ): Promise<number> {
+  const workers = flags.workers === undefined ? 0 : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 0) {
+    io.stderr(`--workers ${flags.workers}: expected a whole number ≥ 0\n`);
+    return ExitCode.USAGE;
+  }
   const scenarioModule = await import('../scenario/index.js');
   let scenario;
   try {
@@ -68,6 +74,8 @@ async function run(
         reportsDir: flags.reportsDir,
         out: io.stdout,
         signal,
+        workers,
+        ...(flags.profile ? { profilePath: path.resolve(io.cwd, flags.profile) } : {}),
       });
       return outcome.exitCode;
     },

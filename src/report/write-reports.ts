@@ -68,7 +68,34 @@ export async function writeReports(dir: string): Promise<WrittenReports> {
   const { results, recommendations } = run;
   const markdown = path.join(dir, MARKDOWN_REPORT);
   const html = path.join(dir, HTML_REPORT);
-  await writeArtifactAsync(markdown, renderMarkdownReport(results, recommendations));
-  await writeArtifactAsync(html, await renderHtmlReport(results, recommendations));
+  // A verification run (syncscale verify) carries its verdict: the report shows it first.
+  const verifyMd = await fs.readFile(path.join(dir, 'verify.md'), 'utf8').catch(() => undefined);
+  const md = renderMarkdownReport(results, recommendations);
+  await writeArtifactAsync(markdown, verifyMd ? md.replace(/\n## /, `\n${verifyMd}\n## `) : md);
+  const page = await renderHtmlReport(results, recommendations);
+  await writeArtifactAsync(
+    html,
+    verifyMd ? page.replace(/<section /, `${verifySectionHtml(verifyMd)}\n<section `) : page,
+  );
   return { markdown, html, run };
+}
+
+/** The verify verdict's Markdown table as an HTML panel (escaped; the table rendered as rows). */
+function verifySectionHtml(md: string): string {
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const lines = md.split('\n');
+  const rows = lines.filter((l) => l.startsWith('| ') && !l.startsWith('| ---'));
+  const table = rows
+    .map((r, i) => {
+      const cells = r
+        .split('|')
+        .slice(1, -1)
+        .map((c) => esc(c.trim()));
+      const tag = i === 0 ? 'th' : 'td';
+      return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+    })
+    .join('');
+  const summary = lines.find((l) => l.startsWith('**')) ?? '';
+  const pass = summary.startsWith('**PASS');
+  return `<section class="panel ${pass ? 'valid' : 'invalid'}" data-panel="verify"><h2>Verify: the recommendation, run</h2><p>${esc(summary.replace(/\*\*/g, ''))}</p><table>${table}</table></section>`;
 }

@@ -70,6 +70,8 @@ export interface RunOptions {
   workers?: number;
   /** Progress line refresh; 0 disables it (tests). */
   progressIntervalMs?: number;
+  /** Print and write the sizing summary at the end (default true; a verification run is not sized). */
+  size?: boolean;
 }
 
 export interface RunOutcome {
@@ -345,7 +347,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   dir.line(`run ended with exit code ${exitCode}`);
   await dir.close();
   options.out(summaryText());
-  if (!failure && !interrupted)
+  if (!failure && !interrupted && options.size !== false)
     options.out(await sizingSummary(dir.path, options.profilePath ?? DEFAULT_PROFILE));
   options.out(await reports(dir.path));
   return { exitCode, runDir: dir.path, valid: validity.valid, reasons };

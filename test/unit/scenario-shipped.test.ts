@@ -73,7 +73,7 @@ describe('shipped scenarios', () => {
 
   it('quickstart dry-run text shows the schedule', async () => {
     const text = formatPlan(await planOf('quickstart.yaml'), { cwd: repoDir });
-    expect(text).toContain('Duration: phases 1m50s + setup ≈ 42s = 2m32s (max_duration 3m)\n');
+    expect(text).toContain('Duration: phases 2m4s + setup ≈ 42s = 2m46s (max_duration 3m)\n');
     expect(text).toContain(
       'Levels:   connections 250, 500, 1000, 2000; writes 10, 20, 50, 100 tx/s; compactions 1\n',
     );
@@ -86,17 +86,20 @@ describe('shipped scenarios', () => {
       .map((line) => line.split(/\s{2,}/).slice(1, 8));
     expect(rows).toEqual([
       ['connect-250', '0:00', '5s', '250', 'http-bson', '-', '-'],
-      ['connections-250', '0:05', '12s', '250', 'http-bson', '10', '-'],
-      ['connect-500', '0:17', '5s', '500', 'http-bson', '-', '-'],
-      ['connections-500', '0:22', '12s', '500', 'http-bson', '10', '-'],
-      ['connect-1000', '0:34', '5s', '1000', 'http-bson', '-', '-'],
-      ['connections-1000', '0:39', '12s', '1000', 'http-bson', '10', '-'],
-      ['connect-2000', '0:51', '5s', '2000', 'http-bson', '-', '-'],
-      ['connections-2000', '0:56', '14s', '2000', 'http-bson', '10', '-'],
-      ['writes-20', '1:10', '10s', '500', 'http-bson', '20', '-'],
-      ['writes-50', '1:20', '10s', '500', 'http-bson', '50', '-'],
-      ['writes-100', '1:30', '10s', '500', 'http-bson', '100', '-'],
-      ['compaction', '1:40', '10s', '500', 'http-bson', '20', '+2s compact'],
+      ['connections-250', '0:05', '10s', '250', 'http-bson', '10', '-'],
+      ['connections-250-peak', '0:15', '8s', '250', 'http-bson', '50', '-'],
+      ['connect-500', '0:23', '5s', '500', 'http-bson', '-', '-'],
+      ['connections-500', '0:28', '10s', '500', 'http-bson', '10', '-'],
+      ['connections-500-peak', '0:38', '8s', '500', 'http-bson', '50', '-'],
+      ['connect-1000', '0:46', '5s', '1000', 'http-bson', '-', '-'],
+      ['connections-1000', '0:51', '10s', '1000', 'http-bson', '10', '-'],
+      ['connections-1000-peak', '1:01', '8s', '1000', 'http-bson', '50', '-'],
+      ['connect-2000', '1:09', '5s', '2000', 'http-bson', '-', '-'],
+      ['connections-2000', '1:14', '12s', '2000', 'http-bson', '10', '-'],
+      ['connections-2000-peak', '1:26', '8s', '2000', 'http-bson', '50', '-'],
+      ['writes-20', '1:34', '10s', '500', 'http-bson', '20', '-'],
+      ['writes-100', '1:44', '10s', '500', 'http-bson', '100', '-'],
+      ['compaction', '1:54', '10s', '500', 'http-bson', '20', '+2s compact'],
     ]);
   });
 

@@ -247,3 +247,31 @@ export function latencyLevels(run: RunResults): LatencyLevel[] {
     return { phase: p.name, connections: Math.round(connections), writeRate: writeRateOf(p), p99 };
   });
 }
+
+/**
+ * API CPU at every held level (any write rate; not a level the source could not sustain): the points of the
+ * CPU model against connections and write rate. One point per API process.
+ */
+export function cpuLevels(
+  run: RunResults,
+): Array<{ phase: string; connections: number; rate: number; cpu: number }> {
+  const containers = run.scenario.target.api?.containers ?? 1;
+  const held = run.phases.filter(
+    (p) => isSteady(p) && p.targetClients.start === p.targetClients.end && isSustained(p),
+  );
+  return held.flatMap((p) =>
+    processesOf(p, 'api-').flatMap((proc) => {
+      const point = apiPoint(p, proc, p.targetClients.end / containers);
+      return point.cpuCores === undefined
+        ? []
+        : [
+            {
+              phase: p.name,
+              connections: Math.round(point.connections),
+              rate: writeRateOf(p),
+              cpu: point.cpuCores,
+            },
+          ];
+    }),
+  );
+}

@@ -1,6 +1,13 @@
 import type { RunFits } from '../fits/fit-run.js';
 import { fitRun, invalidReasonOf } from '../fits/fit-run.js';
-import { connectionLevels, latencyLevels, storageEngineOf, writeLevels } from '../levels/levels.js';
+import {
+  connectionLevels,
+  cpuLevels,
+  latencyLevels,
+  storageEngineOf,
+  writeLevels,
+} from '../levels/levels.js';
+import { fitApiCpuModel, type CpuModelChoice } from '../fits/api-cpu-model.js';
 import { peakConnections, type CapacityProfile } from './profile.js';
 import { recommendApi, type ApiRecommendation } from './api.js';
 import {
@@ -55,6 +62,8 @@ export interface Recommendations {
   validation: ModelValidation;
   /** The CPU model, validated the same way. */
   cpuValidation: ModelValidation;
+  /** Which API CPU form was chosen (linear, with a connections × rate term, convex) and why. */
+  cpuModel: CpuModelChoice;
   /** Every fit, as evidence (points, estimates, intervals, goodness, refusals). */
   fits: RunFits;
 }
@@ -104,7 +113,12 @@ export function recommend(
   if (invalid) throw new InvalidRunError(`refusing to size from an invalid run (${whole.runId}): ${invalid}`);
   const { run, excluded } = validPart(whole);
   const calibration = options.calibration;
-  const fits = calibration ? translateFits(fitRun(whole), calibration) : fitRun(whole);
+  // API CPU against connections and write rate, predicted at the profile's peak with headroom; the form
+  // (linear, rate, rate-convex) chosen by its prediction of the held-out top level.
+  const designRate = profile.writes.peak_tx_per_second * (1 + profile.utilisation.headroom);
+  const cpuModel = fitApiCpuModel(cpuLevels(run), designRate);
+  const measuredFits = { ...fitRun(whole), apiCpuPerConnection: cpuModel.fit };
+  const fits = calibration ? translateFits(measuredFits, calibration) : measuredFits;
   const levels = connectionLevels(run);
   const writes = writeLevels(run);
   const peak = peakConnections(profile);
@@ -137,6 +151,7 @@ export function recommend(
     storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes, storageEngineOf(run)),
     validation: validateMemoryModel(levels),
     cpuValidation: validateCpuModel(levels),
+    cpuModel: cpuModel.choice,
     fits,
   };
 }

@@ -104,7 +104,18 @@ export function formatSummary(recs: Recommendations): string {
     `${s.mongodb.nodes} nodes × ${show(s.mongodb.memoryMbPerNode)} RAM, ${show(s.mongodb.diskMbPerNode)} disk, oplog ${show(s.mongodb.oplogMb)} (${s.mongodb.label})`,
   ]);
   rows.push(['Validation', v.message]);
-  rows.push(['', recs.cpuValidation.message]);
+  const chosenCpu = recs.cpuModel?.candidates.find((c) => c.form === recs.cpuModel?.chosen);
+  rows.push([
+    '',
+    chosenCpu && chosenCpu.errors.length
+      ? `CPU (${chosenCpu.form} model) at ${chosenCpu.errors.map((e) => `${formatNumber(e.connections)} connections, ${formatNumber(e.rate)} tx/s: predicted ${formatNumber(e.predicted)} cores, measured ${formatNumber(e.measured)}, error ${formatNumber(e.errorPercent)} %`).join('; ')} (fitted without that level)`
+      : recs.cpuValidation.message,
+  ]);
+  if (recs.cpuModel)
+    rows.push([
+      'CPU model',
+      `${recs.cpuModel.chosen ?? 'none'} at ${formatNumber(recs.cpuModel.atRate)} tx/s: ${recs.cpuModel.reason}${recs.cpuModel.extrapolatesInRate ? `; ${recs.cpuModel.extrapolatesInRate}` : ''}`,
+    ]);
   for (const e of recs.run.excludedPhases ?? [])
     rows.push(['Left out', `phase ${e.phase} (invalid): ${e.reasons.join('; ')}`]);
   for (const u of recs.run.unsustainedWriteLevels ?? [])
