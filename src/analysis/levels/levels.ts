@@ -221,6 +221,8 @@ export interface LatencyLevel {
   writeRate: number;
   /** p99 of each latency metric in the phase, ms (absent when it had no samples). */
   p99: Partial<Record<LatencyMetric, number>>;
+  /** Mean cores of the API process(es) over the phase. */
+  cpu?: number;
 }
 
 export type LatencyMetric = 'checkpoint_latency' | 'e2e_latency' | 'first_checkpoint';
@@ -244,7 +246,14 @@ export function latencyLevels(run: RunResults): LatencyLevel[] {
       const t = trendOf(p, metric);
       if (t && t.n > 0) p99[metric] = t.p99;
     }
-    return { phase: p.name, connections: Math.round(connections), writeRate: writeRateOf(p), p99 };
+    const cpus = api.flatMap((a) => (a.cpuCores === undefined ? [] : [a.cpuCores]));
+    return {
+      phase: p.name,
+      connections: Math.round(connections),
+      writeRate: writeRateOf(p),
+      p99,
+      ...(cpus.length ? { cpu: cpus.reduce((x, y) => x + y, 0) / cpus.length } : {}),
+    };
   });
 }
 

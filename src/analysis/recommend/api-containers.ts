@@ -38,6 +38,8 @@ export interface ApiSizingInput {
   measuredMaxPerContainer?: number;
   /** Each latency objective against the measured levels (empirical bounds, fits kept inside them). */
   objectives?: ObjectiveBound[];
+  /** Cores one API process can use (one event loop + helpers): the CPU budget is u × min(vCPUs, this). */
+  ceiling?: { cores: number; text: string };
 }
 
 export interface ApiSizing {
@@ -108,14 +110,31 @@ function predictedLimit(
       rule,
       note: reason ?? 'no prediction',
     };
-  if (m === 0)
+  if (m === 0) {
+    // The band's high edge is over budget at one connection: either the shape is too small, or the fit is
+    // too uncertain to bound anything. The central estimate decides which, and says so.
+    const central = maxWithin(predict, budget, upper, 'value');
+    if (!central)
+      return {
+        name,
+        containers: null,
+        maxConnectionsPerContainer: 0,
+        rule,
+        note: 'not even one connection fits this container shape',
+      };
     return {
       name,
-      containers: null,
-      maxConnectionsPerContainer: 0,
+      containers: Math.ceil(input.designConnections / central),
+      maxConnectionsPerContainer: central,
+      central,
       rule,
-      note: 'not even one connection fits this container shape',
+      note: `the 95 % band is too wide to bound it (its high edge exceeds the budget even at one connection): the central estimate is used — run syncscale verify${
+        input.measuredMaxPerContainer !== undefined && central > input.measuredMaxPerContainer
+          ? `; extrapolated: ${central} connections per container is beyond the ${input.measuredMaxPerContainer} measured`
+          : ''
+      }`,
     };
+  }
   const measured = input.measuredMaxPerContainer;
   return {
     name,
@@ -161,8 +180,10 @@ export function sizeApiContainers(
     predictedLimit(
       'cpu',
       input.cpu,
-      u * input.shape.cpu,
-      `predicted CPU (95 % band high) ≤ ${u} × ${input.shape.cpu} cores`,
+      u * usableCores(input),
+      input.ceiling && input.ceiling.cores < input.shape.cpu
+        ? `predicted CPU (95 % band high) ≤ ${u} × ${input.ceiling.cores} cores (${input.ceiling.text}; the shape's ${input.shape.cpu} vCPU are not all usable by one process)`
+        : `predicted CPU (95 % band high) ≤ ${u} × ${input.shape.cpu} cores${input.ceiling ? ` (within the ${input.ceiling.text})` : ''}`,
       input,
     ),
     // Without measured levels (a caller with a latency fit only), the fit alone limits, as before.
@@ -241,6 +262,11 @@ function objectiveLimit(bound: ObjectiveBound, input: ApiSizingInput): ApiLimit 
     rule,
     note,
   };
+}
+
+/** The cores a container's API process can use: its vCPUs, or the process ceiling when lower. */
+export function usableCores(input: Pick<ApiSizingInput, 'shape' | 'ceiling'>): number {
+  return Math.min(input.shape.cpu, input.ceiling?.cores ?? Infinity);
 }
 
 function capCheck(cap: number, measuredLimit: number | null): CapCheck {

@@ -10,6 +10,27 @@ import type { RunFits } from '../fits/fit-run.js';
 import type { ConnectionLevel, LatencyLevel } from '../levels/levels.js';
 import { maxWithin } from './api-containers.js';
 import { objectiveBound, type ObjectiveBound } from './objective-bounds.js';
+import { processCeiling, type ProcessCeiling } from './process-ceiling.js';
+import { usableCores } from './api-containers.js';
+
+/** Hours in an average month (365.25 × 24 / 12), for monthly costs. */
+export const HOURS_PER_MONTH = 730.5;
+
+/** One shape on offer, as the sizing sees it: what it needs, what it costs, and why it won or lost. */
+export interface ShapeOption {
+  cpu: number;
+  memoryMb: number;
+  /** vCPUs one API process can use in it (min of its vCPUs and the process ceiling). */
+  usableCpu: number;
+  containers: number | null;
+  binding?: LimitName;
+  pricePerHour?: number;
+  costPerHour?: number;
+  costPerMonth?: number;
+  chosen: boolean;
+  /** Why it was chosen, or why it lost (infeasible, more containers, cost, cores a process cannot use). */
+  why: string;
+}
 import { formatNumber } from '../fits/linear-fit.js';
 import type { CapacityProfile } from './profile.js';
 import { fromFit, quantity, type Quantity } from './quantity.js';
@@ -46,6 +67,12 @@ export interface ApiRecommendation {
   heap: HeapCheck;
   /** Each latency objective against the measured levels: the bound, the levels it rests on, its kind. */
   objectives: ObjectiveBound[];
+  /** The cores one API process can use, and where that figure came from. */
+  ceiling: ProcessCeiling;
+  /** Every shape on offer with its container count, cost and why it won or lost. */
+  shapes: ShapeOption[];
+  /** How the shape was chosen: by price, or (no prices) by the resources the process can use. */
+  shapeRule: string;
   /** Shapes that could not carry the load at all, with why. */
   rejectedShapes: { cpu: number; memoryMb: number; reason: string }[];
 }
@@ -145,6 +172,12 @@ export function recommendApi(
   latency: readonly LatencyLevel[] = [],
 ): ApiRecommendation | { infeasible: string } {
   const objectives = objectiveBounds(profile, fits, latency, designConnections);
+  const ceiling = processCeiling(latency);
+  const priced = profile.containers.shapes.every((s) => s.price_per_hour !== undefined);
+  const options: Array<{
+    option: ShapeOption;
+    sizing?: ApiSizing & { capCheck: CapCheck; recommendedCap: number | null };
+  }> = [];
   const rejectedShapes: ApiRecommendation['rejectedShapes'] = [];
   let best:
     | {
@@ -155,6 +188,7 @@ export function recommendApi(
   for (const s of profile.containers.shapes) {
     const shape = { cpu: s.cpu, memoryMb: s.memory_mb };
     const sizing = sizeApiContainers({
+      ceiling,
       designConnections,
       cap: profile.api.max_concurrent_connections,
       shape,
@@ -177,17 +211,52 @@ export function recommendApi(
           : 'no checkpoint latency objective in the profile',
       },
     });
+    const usable = usableCores({ shape, ceiling });
+    const price = s.price_per_hour;
     if ('infeasible' in sizing) {
       rejectedShapes.push({ ...shape, reason: sizing.infeasible });
+      options.push({
+        option: {
+          ...shape,
+          usableCpu: usable,
+          containers: null,
+          ...(price !== undefined ? { pricePerHour: price } : {}),
+          chosen: false,
+          why: `infeasible: ${sizing.infeasible}`,
+        },
+      });
       continue;
     }
-    if (!best || cost(sizing, shape) < cost(best.sizing, best.shape)) best = { sizing, shape };
+    const costPerHour = price !== undefined ? price * sizing.containers : undefined;
+    options.push({
+      option: {
+        ...shape,
+        usableCpu: usable,
+        containers: sizing.containers,
+        binding: sizing.binding,
+        ...(price !== undefined
+          ? { pricePerHour: price, costPerHour: costPerHour!, costPerMonth: costPerHour! * HOURS_PER_MONTH }
+          : {}),
+        chosen: false,
+        why: '',
+      },
+      sizing,
+    });
+    if (
+      !best ||
+      better(sizing, shape, best.sizing, best.shape, priced ? profile.containers.shapes : undefined, ceiling)
+    )
+      best = { sizing, shape };
   }
   if (!best)
     return {
-      infeasible: `no container shape on offer carries the load: ${rejectedShapes.map((r) => r.reason).join('; ')}`,
+      infeasible: `no container shape on offer carries the load: ${[...new Set(rejectedShapes.map((r) => r.reason))].join('; ')}`,
     };
   const { sizing, shape } = best;
+  const shapes = explainShapes(options, shape, sizing, priced);
+  const shapeRule = priced
+    ? 'cheapest total price per hour among the shapes that meet every limit (fewer containers on a tie)'
+    : 'no prices in the profile: least total memory, then least total vCPU a single API process can use, then least total vCPU';
   const heap = checkHeap(shape.memoryMb, heapAt(fits.apiHeap, levels, sizing.connectionsPerContainerOneDown));
   const bindingLimit = sizing.limits.find((l) => l.name === sizing.binding)!;
   return {
@@ -195,7 +264,8 @@ export function recommendApi(
       `design load ${designConnections} connections = peak × (1 + headroom ${profile.utilisation.headroom})`,
       `binding limit: ${sizing.binding} (${bindingLimit.rule}) needs ${sizing.baseContainers}`,
       `high availability: ${profile.high_availability.n_plus_one ? 'N+1' : 'no spare'}, at least ${profile.high_availability.min_api_containers} (added ${sizing.haAdded})`,
-      'shape chosen: least total memory, then least total CPU, among the shapes on offer',
+      `shape chosen: ${shapeRule}`,
+      ceiling.text,
     ]),
     baseContainers: sizing.baseContainers,
     binding: sizing.binding,
@@ -209,12 +279,88 @@ export function recommendApi(
     recommendedCap: sizing.recommendedCap,
     heap,
     objectives,
+    ceiling,
+    shapes,
+    shapeRule,
     rejectedShapes,
   };
 }
 
-const cost = (s: ApiSizing, shape: { cpu: number; memoryMb: number }) =>
-  s.containers * shape.memoryMb * 1000 + s.containers * shape.cpu;
+type Shape = { cpu: number; memoryMb: number };
+
+/** Is sizing a (on shape sa) preferable to sizing b (on sb)? By price when every shape has one. */
+function better(
+  a: ApiSizing,
+  sa: Shape,
+  b: ApiSizing,
+  sb: Shape,
+  priced: CapacityProfile['containers']['shapes'] | undefined,
+  ceiling: ProcessCeiling,
+): boolean {
+  if (priced) {
+    const price = (s: Shape) =>
+      priced.find((p) => p.cpu === s.cpu && p.memory_mb === s.memoryMb)!.price_per_hour!;
+    const ca = a.containers * price(sa);
+    const cb = b.containers * price(sb);
+    if (ca !== cb) return ca < cb;
+    return a.containers < b.containers;
+  }
+  const key = (s: ApiSizing, shape: Shape) => [
+    s.containers * shape.memoryMb,
+    s.containers * usableCores({ shape, ceiling }),
+    s.containers * shape.cpu,
+  ];
+  const ka = key(a, sa);
+  const kb = key(b, sb);
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i]! < kb[i]!;
+  return false;
+}
+
+/** Marks the chosen shape and says why each other one lost. */
+function explainShapes(
+  options: Array<{ option: ShapeOption; sizing?: ApiSizing }>,
+  chosen: Shape,
+  chosenSizing: ApiSizing,
+  priced: boolean,
+): ShapeOption[] {
+  const chosenOption = options.find(
+    (o) => o.option.cpu === chosen.cpu && o.option.memoryMb === chosen.memoryMb,
+  )!.option;
+  return options.map(({ option, sizing }) => {
+    if (option === chosenOption)
+      return {
+        ...option,
+        chosen: true,
+        why: priced ? 'cheapest that meets every limit' : 'least resources that meet every limit',
+      };
+    if (!sizing) return option;
+    const reasons: string[] = [];
+    if (sizing.containers > chosenSizing.containers)
+      reasons.push(
+        `needs ${sizing.containers} containers (binds: ${sizing.binding}) against ${chosenSizing.containers}`,
+      );
+    if (option.cpu > option.usableCpu)
+      reasons.push(
+        `${formatNumber(option.cpu - option.usableCpu)} of its ${option.cpu} vCPU a single API process cannot use`,
+      );
+    if (
+      priced &&
+      option.costPerHour !== undefined &&
+      chosenOption.costPerHour !== undefined &&
+      option.costPerHour > chosenOption.costPerHour
+    )
+      reasons.push(
+        `costs ${formatNumber((option.costPerHour - chosenOption.costPerHour) * HOURS_PER_MONTH)} more per month`,
+      );
+    if (sizing.haAdded > 0 && sizing.baseContainers < chosenSizing.baseContainers)
+      reasons.push(`the HA rule adds ${sizing.haAdded}`);
+    if (!priced && reasons.length === 0)
+      reasons.push(
+        `more memory or vCPU in total (${sizing.containers} × ${option.memoryMb} MB / ${option.cpu} vCPU)`,
+      );
+    return { ...option, why: reasons.join('; ') || 'more expensive' };
+  });
+}
 
 function bindingEvidence(binding: LimitName, fits: RunFits) {
   if (binding === 'memory') return fromFit(fits.apiMemory);

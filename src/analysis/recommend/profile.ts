@@ -38,7 +38,19 @@ export const profileSchema = z.strictObject({
     growth_rows_per_user_per_day: z.number().nonnegative().default(0),
   }),
   containers: z.strictObject({
-    shapes: z.array(z.strictObject({ cpu: positive, memory_mb: z.number().int().min(128) })).min(1),
+    shapes: z
+      .array(
+        z.strictObject({
+          cpu: positive,
+          memory_mb: z.number().int().min(128),
+          /** What one container of this shape costs per hour (any currency, the same for every shape). */
+          price_per_hour: z.number().nonnegative().optional(),
+        }),
+      )
+      .min(1),
+    /** Price per hour of the compact job's container and of the storage, for the monthly total. */
+    compact_price_per_hour: z.number().nonnegative().optional(),
+    storage_price_per_hour: z.number().nonnegative().optional(),
   }),
   utilisation: z
     .strictObject({

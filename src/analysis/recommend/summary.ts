@@ -74,6 +74,12 @@ export function formatSummary(recs: Recommendations): string {
         : '';
       rows.push([`  ${l.name} limit`, `${limitText(l)}${slope ? `; fitted ${slope}` : ''}${translated}`]);
     }
+    if (api.ceiling) rows.push(['Process ceiling', api.ceiling.text]);
+    for (const o of api.shapes ?? [])
+      rows.push([
+        o.chosen ? 'Shape (chosen)' : 'Shape',
+        `${o.cpu} vCPU / ${o.memoryMb} MB: ${o.containers ?? '—'} containers${o.costPerMonth !== undefined ? `, ${formatNumber(o.costPerMonth)} per month (${formatNumber(o.costPerHour!)} per hour)` : ''} — ${o.why}`,
+      ]);
     rows.push([
       'Connection cap',
       api.recommendedCap === null

@@ -24,7 +24,11 @@ const api = (recs: Recommendations) => {
  */
 describe('objectives on the recorded runs', () => {
   it('the valid real run: the e2e objective binds at ≤ 500 connections per container, with its bracket', () => {
-    const recs = sized('real-powersync-1.25/calibrate-valid');
+    // On the 2-vCPU shape the old sizing chose (3,179 per container, memory binding).
+    const recs = recommend(loadRunResults(path.join(RECORDED, 'real-powersync-1.25/calibrate-valid')), {
+      ...PROFILE,
+      containers: { ...PROFILE.containers, shapes: [{ cpu: 2, memory_mb: 2048 }] },
+    });
     const a = api(recs);
     expect(a.binding).toBe('e2e-latency');
     const e2e = a.limits.find((l) => l.name === 'e2e-latency')!;
@@ -42,6 +46,12 @@ describe('objectives on the recorded runs', () => {
     // No heap metric on the real service: not measured, not "ok".
     expect(text).toMatch(/API heap .*heap not measured/);
     expect(text).not.toMatch(/ok \(predicted 0 MB/);
+  });
+
+  it('with the default profile every shape is held to the objectives: no container carries over 250', () => {
+    const a = api(sized('real-powersync-1.25/calibrate-valid'));
+    expect(a.limits.find((l) => l.name === 'e2e-latency')!.maxConnectionsPerContainer).toBe(250);
+    expect(a.connectionsPerContainerOneDown).toBeLessThanOrEqual(250);
   });
 
   it('the reference run: memory or CPU binds, no objective was missed at any level', () => {
