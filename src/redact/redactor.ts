@@ -11,6 +11,12 @@ import { createHash } from 'node:crypto';
 
 /** Shorter values are not registered: redacting "abc" everywhere would mangle the artifacts. */
 const MIN_SECRET_LENGTH = 6;
+/**
+ * Values that are not secrets although they sit in a secret slot: the embedded Postgres's fixed password
+ * (published in this source; it guards a throwaway server on 127.0.0.1) and the default user. They are
+ * still masked inside URLs by pattern; replacing the word everywhere would rename the product in every file.
+ */
+const PUBLIC_VALUES = new Set(['syncscale', 'postgres']);
 
 /** A key's stable fingerprint: the first 8 hex digits of its sha256, so two runs can be seen to share it. */
 export function fingerprint(secret: string): string {
@@ -37,7 +43,7 @@ export class Redactor {
 
   /** Registers a secret value (and its encodings); values shorter than 6 characters are ignored. */
   add(secret: string | undefined | null): void {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return;
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH || PUBLIC_VALUES.has(secret)) return;
     const label = redactedLabel(secret);
     const variants = new Set([
       secret,

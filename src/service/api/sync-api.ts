@@ -91,6 +91,7 @@ export async function startSyncApi(options: {
   const sourceUrl = config.replication.connections[0]?.connectionString;
   const source = sourceUrl ? new pg.Pool({ connectionString: sourceUrl, max: 2 }) : undefined;
   source?.on('error', () => undefined);
+  source?.on('connect', (client) => client.on('error', () => undefined));
   const authenticate = (authorization: string | undefined) =>
     verifier.verify(tokenFromAuthorizationHeader(authorization));
 

@@ -217,6 +217,7 @@ export class ReplicationEngine {
     }
     try {
       const source = new pg.Client({ connectionString: this.options.sourceUrl });
+      source.on('error', () => undefined); // the query below rejects instead
       await source.connect();
       try {
         await source.query(

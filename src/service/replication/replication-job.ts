@@ -48,6 +48,8 @@ export class ReplicationJob {
       application_name: 'syncscale-snapshot',
     });
     this.source.on('error', () => undefined);
+    // Checked-out clients too (see createStoragePool): the next query rejects instead of the process crashing.
+    this.source.on('connect', (client) => client.on('error', () => undefined));
   }
 
   get id(): number {

@@ -5,6 +5,10 @@ export function createStoragePool(connectionString: string, maxPoolSize = 8): pg
   const pool = new pg.Pool({ connectionString, max: maxPoolSize, application_name: 'syncscale-storage' });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // A checked-out client has no pool listener: one held across an await (a writer transaction between
+  // batches) whose server restarts would emit an unhandled 'error' and crash the process. Its next query
+  // rejects instead, which the caller handles.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
