@@ -109,7 +109,9 @@ export class PostgresProbe implements Probe {
 
   private tableSamples(row: ProbeRow, time: number, tags: { database: string }): Sample[] {
     if (!row.has_powersync) {
-      this.notes.add('schema', `no powersync schema in ${this.where}: bucket storage sizes not read`);
+      // A source database never holds bucket storage: a note there would only be noise beside real ones.
+      if (this.options.label !== 'source')
+        this.notes.add('schema', `no powersync schema in ${this.where}: bucket storage sizes not read`);
       return [];
     }
     const samples: Sample[] = [];

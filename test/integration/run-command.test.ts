@@ -47,6 +47,18 @@ describe('syncscale run, end to end on a tiny scenario', () => {
     expect(results.status).toBe('completed');
     expect(results.validity.valid).toBe(true);
     expect(results.phases.map((p: { name: string }) => p.name)).toEqual(['connect', 'write']);
+    // A settled start: the dataset was replicated before the first phase, and its rows (loaded unstamped)
+    // never become end-to-end samples: the phase without writes has none.
+    expect(results.initialReplication).toMatchObject({ rows: 30 });
+    expect(results.initialReplication.durationMs).toBeGreaterThan(0);
+    expect(child.output).toMatch(/initial replication of 30 rows: \d+\.\d s/);
+    const e2eOf = (phase: {
+      aggregates: { series: Array<{ metric: string; tags: object; aggregate: { n?: number } }> };
+    }) =>
+      phase.aggregates.series.find((s) => s.metric === 'e2e_latency' && Object.keys(s.tags).length === 0)
+        ?.aggregate.n ?? 0;
+    expect(e2eOf(results.phases[0])).toBe(0);
+    expect(e2eOf(results.phases[1])).toBeGreaterThan(0);
     const write = results.phases[1];
     expect(write.writes.transactions).toBeGreaterThan(20);
     expect(write.actions[0]).toMatchObject({ kind: 'compact' });

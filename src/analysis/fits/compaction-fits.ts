@@ -20,7 +20,11 @@ export function fitCompactionDuration(records: readonly CompactionRecord[], inva
     interceptName: 'fixed compaction time',
     invalidReason,
   };
-  if (new Set(points.map((p) => p.x)).size >= 3) return fitLine(points, options);
+  const estimated = records.flatMap((r) => (r.estimatedOps ? [`${r.phase}: ${r.estimatedOps}`] : []));
+  if (new Set(points.map((p) => p.x)).size >= 3) {
+    const line = fitLine(points, options);
+    return { ...line, notes: [...line.notes, ...estimated] };
+  }
   const base: Fit = {
     kind: 'compaction-duration',
     description: options.description,
@@ -44,6 +48,7 @@ export function fitCompactionDuration(records: readonly CompactionRecord[], inva
   base.notes.push(
     `n=${usable.length}: a throughput from ${usable.length === 1 ? 'a single compaction' : 'two compactions'}, no interval and no check of linearity; assumes duration grows in proportion to operations examined`,
   );
+  base.notes.push(...estimated);
   base.predict = (x) => ({ value: x / rate, low: Number.NaN, high: Number.NaN });
   return base;
 }

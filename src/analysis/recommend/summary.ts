@@ -99,7 +99,7 @@ export function formatSummary(recs: Recommendations): string {
   ]);
   rows.push([
     'Compaction',
-    `${show(c.durationSeconds)} for ${formatNumber(c.opsExamined.value ?? 0)} ops; window ${c.windowSeconds} s: ${c.fitsWindow === null ? 'unknown' : c.fitsWindow ? 'fits' : 'DOES NOT FIT'}; peak memory ${c.peakMemoryMb.value === null ? 'not measured' : show(c.peakMemoryMb)}`,
+    `${show(c.durationSeconds)} for ${formatNumber(c.opsExamined.value ?? 0)} ops${recs.fits.compactionDuration.notes.some((n) => n.includes('reported only its duration')) ? ' (measured from a compaction that reported only its duration: ops examined estimated)' : ''}; window ${c.windowSeconds} s: ${c.fitsWindow === null ? 'unknown' : c.fitsWindow ? 'fits' : 'DOES NOT FIT'}; peak memory ${c.peakMemoryMb.value === null ? 'not measured' : show(c.peakMemoryMb)}`,
   ]);
   rows.push([
     'Storage (Postgres)',

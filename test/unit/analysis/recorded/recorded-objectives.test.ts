@@ -68,3 +68,13 @@ describe('objectives on the recorded runs', () => {
     expect(e2e.kind).toBe('empirical');
   });
 });
+
+describe('an external compaction that reported only its duration', () => {
+  it('is sized from its duration (21.5 s on real PowerSync), with the ops examined estimated and said so', () => {
+    const recs = sized('real-powersync-1.25/grid');
+    expect(recs.fits.compactionDuration.refused).toBeUndefined();
+    expect(recs.fits.compactionDuration.notes.join()).toMatch(/reported only its duration \(21543 ms\)/);
+    expect(recs.compaction.durationSeconds.value).toBeGreaterThan(0);
+    expect(formatSummary(recs)).toMatch(/Compaction .*ops examined estimated/);
+  });
+});
