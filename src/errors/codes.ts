@@ -90,6 +90,8 @@ export const ErrorCodes = {
   SSCALE_C0001: { status: 400, title: 'Calibration does not fit the run' },
   /** Calibration: the file cannot be read or is not a syncscale calibration. */
   SSCALE_C0002: { status: 400, title: 'Calibration unreadable' },
+  /** A calibration run with fewer than 3 valid connection levels (after invalid phases are left out). */
+  SSCALE_C0003: { status: 400, title: 'Too few valid levels to calibrate' },
   /** Gate: a baseline or candidate names no saved run, baseline file or command. */
   SSCALE_G0001: { status: 400, title: 'Gate input not found' },
   /** Gate: the runs compared come from different scenarios (name or phases differ). */

@@ -1,6 +1,6 @@
 import type { Fit, Prediction } from '../fits/fit-types.js';
 import { fitRun, type RunFits } from '../fits/fit-run.js';
-import { connectionLevels } from '../levels/levels.js';
+import { connectionLevels, latencyLevels, type LatencyLevel } from '../levels/levels.js';
 import { validPart, type RunResults } from '../levels/run-results.js';
 import { interval95, seededRandom, theilSen, type Point } from '../fits/stats.js';
 
@@ -50,7 +50,21 @@ export interface Calibration {
   dimensions: DimensionRatio[];
   /** Dimensions with no ratio, with why. */
   notEstimated: Array<{ name: DimensionName; reason: string }>;
+  /**
+   * The real run's held levels with their latency p99s: latency is carried as these measured bounds, not as
+   * a ratio of baselines. A sizing with this calibration checks every objective against them.
+   */
+  realLatencyLevels?: LatencyLevel[];
+  /** Phases of either run left out (invalid), named. */
+  leftOut?: string[];
 }
+
+/** A ratio whose 95 % interval reaches beyond this factor either way of the estimate is not carried. */
+export const MAX_RATIO_SPREAD = 3;
+/** A ratio beyond ×100 either way is not a cost difference but a difference in what was measured. */
+export const MAX_PLAUSIBLE_RATIO = 100;
+/** Valid connection levels each run needs before anything is calibrated. */
+export const MIN_VALID_LEVELS = 3;
 
 export class CalibrationError extends Error {
   override name = 'CalibrationError';
@@ -151,6 +165,22 @@ export function calibrate(
     throw new CalibrationError(
       `the two runs are of different scenarios (${refShape.scenario} and ${realShape.scenario}): a calibration compares the same scenario on both services`,
     );
+  // Validity as everywhere else: invalid phases are left out, named; a pair with too few valid levels is
+  // refused rather than silently used.
+  const leftOut: string[] = [];
+  for (const [side, run] of [
+    ['reference', reference],
+    ['real', real],
+  ] as const) {
+    const part = validPart(run);
+    for (const e of part.excluded)
+      leftOut.push(`${side} run ${run.runId}: ${e.phase} (${e.reasons.join('; ')})`);
+    const levels = new Set(connectionLevels(part.run).map((l) => l.clients)).size;
+    if (levels < MIN_VALID_LEVELS)
+      throw new CalibrationError(
+        `[SSCALE_C0003] the ${side} run ${run.runId} has ${levels} valid connection level(s) (${MIN_VALID_LEVELS} needed): nothing can be calibrated from it${part.excluded.length ? `; left out: ${part.excluded.map((e) => e.phase).join(', ')}` : ''}`,
+      );
+  }
   const a = fitRun(reference);
   const b = fitRun(real);
   const dimensions: DimensionRatio[] = [];
@@ -166,20 +196,59 @@ export function calibrate(
         ? `too few levels (${fa.levels} reference, ${fb.levels} real; ${levelsNeeded} needed)`
         : !la || !lb
           ? 'no line through the points'
-          : undefined;
+          : fa.refused || fb.refused
+            ? `the ${fa.refused ? 'reference' : 'real'} fit is refused: ${fa.refused ?? fb.refused}`
+            : undefined;
     if (why) {
       notEstimated.push({ name: spec.slope, reason: why });
       if (spec.intercept) notEstimated.push({ name: spec.intercept, reason: why });
       return;
     }
     const boot = lineRatios(fa.points, fb.points, 0xca1 + i);
-    const add = (name: DimensionName, ref: number, rl: number, samples: number[], unit: string) => {
+    const add = (
+      name: DimensionName,
+      ref: number,
+      rl: number,
+      samples: number[],
+      unit: string,
+      sides?: { ref?: [number, number]; real?: [number, number] },
+    ) => {
       if (!(ref > 0) || !(rl > 0)) {
         notEstimated.push({
           name,
           reason: `not positive on both services (reference ${ref}, real ${rl} ${unit}): no ratio`,
         });
         return;
+      }
+      // A side whose own 95 % interval reaches zero is within noise of zero: a ratio to it means nothing.
+      for (const [label, interval] of [
+        ['reference', sides?.ref],
+        ['real', sides?.real],
+      ] as const)
+        if (interval && interval[0] <= 0) {
+          notEstimated.push({
+            name,
+            reason: `the ${label} estimate is within noise of zero (its 95 % interval [${interval[0].toPrecision(3)}, ${interval[1].toPrecision(3)}] ${unit} reaches 0)`,
+          });
+          return;
+        }
+      const ratio = rl / ref;
+      if (ratio > MAX_PLAUSIBLE_RATIO || ratio < 1 / MAX_PLAUSIBLE_RATIO) {
+        notEstimated.push({
+          name,
+          reason: `implausible: ×${ratio.toPrecision(3)} (${ref.toPrecision(3)} → ${rl.toPrecision(3)} ${unit}) — a cost two services differ in by over ×${MAX_PLAUSIBLE_RATIO} means the two runs measured different things (e.g. what counts as an operation)`,
+        });
+        return;
+      }
+      if (samples.length >= REPLICATES / 4) {
+        const [lo, hi] = interval95(samples);
+        if (!(lo > 0) || hi / ratio > MAX_RATIO_SPREAD || ratio / lo > MAX_RATIO_SPREAD) {
+          notEstimated.push({
+            name,
+            reason: `too uncertain to carry: ×${ratio.toPrecision(3)} with a 95 % interval [${lo.toPrecision(3)}–${hi.toPrecision(3)}], wider than ×${MAX_RATIO_SPREAD} either way (n = ${fa.n} reference, ${fb.n} real points)`,
+          });
+          return;
+        }
       }
       dimensions.push({
         name,
@@ -192,8 +261,15 @@ export function calibrate(
           : { note: 'too few usable bootstrap resamples for an interval' }),
       });
     };
-    add(spec.slope, la!.slope, lb!.slope, boot.slopes, `${fa.y.unit}/${fa.x.unit}`);
-    if (spec.intercept) add(spec.intercept, la!.intercept, lb!.intercept, boot.intercepts, fa.y.unit);
+    add(spec.slope, la!.slope, lb!.slope, boot.slopes, `${fa.y.unit}/${fa.x.unit}`, {
+      ...(fa.estimates[0]?.interval ? { ref: fa.estimates[0].interval } : {}),
+      ...(fb.estimates[0]?.interval ? { real: fb.estimates[0].interval } : {}),
+    });
+    if (spec.intercept)
+      add(spec.intercept, la!.intercept, lb!.intercept, boot.intercepts, fa.y.unit, {
+        ...(fa.estimates[1]?.interval ? { ref: fa.estimates[1].interval } : {}),
+        ...(fb.estimates[1]?.interval ? { real: fb.estimates[1].interval } : {}),
+      });
   });
   single(
     'replication_max_rate',
@@ -221,6 +297,8 @@ export function calibrate(
     shape: refShape,
     dimensions,
     notEstimated,
+    realLatencyLevels: latencyLevels(validPart(real).run),
+    leftOut,
   };
 }
 

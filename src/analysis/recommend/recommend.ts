@@ -145,7 +145,9 @@ export function recommend(
       targetUtilisation: profile.utilisation.target,
       headroom: profile.utilisation.headroom,
     },
-    api: recommendApi(profile, fits, levels, design, latencyLevels(run)),
+    // With a calibration, latency objectives are checked against the real run's measured levels: a translated
+    // reference fit may never recommend beyond what the real service was seen to meet.
+    api: recommendApi(profile, fits, levels, design, calibration?.realLatencyLevels ?? latencyLevels(run)),
     replication: recommendReplication(profile, fits, writes),
     compaction: recommendCompaction(profile, fits),
     storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes, storageEngineOf(run)),

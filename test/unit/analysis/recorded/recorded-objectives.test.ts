@@ -78,3 +78,30 @@ describe('an external compaction that reported only its duration', () => {
     expect(formatSummary(recs)).toMatch(/Compaction .*ops examined estimated/);
   });
 });
+
+describe('calibration on the recorded real pair', () => {
+  it('carries only ratios it can defend, refuses the rest with why, and latency as the real run’s bounds', async () => {
+    const { calibrate } = await import('../../../../src/analysis/index.js');
+    const calibration = calibrate(
+      loadRunResults(path.join(RECORDED, 'reference-service/calibrate')),
+      loadRunResults(path.join(RECORDED, 'real-powersync-1.25/calibrate-valid')),
+      { reference: 'reference service', real: 'real PowerSync 1.25' },
+    );
+    const carried = calibration.dimensions.map((d) => d.name);
+    expect(carried).toEqual(['api_rss_per_connection', 'api_baseline_rss']);
+    const why = (name: string) => calibration.notEstimated.find((n) => n.name === name)?.reason ?? '';
+    // The ratios the old calibration printed as estimates.
+    expect(why('api_cpu_per_op')).toMatch(/implausible: ×0\.00548/);
+    expect(why('api_baseline_cpu')).toMatch(/within noise of zero/);
+    expect(why('checkpoint_latency_baseline')).toMatch(/fit is refused/);
+    expect(why('api_cpu_per_connection')).toMatch(/too uncertain to carry/);
+    for (const d of calibration.dimensions) expect(d.interval).toBeDefined();
+    // Sized with it, the reference run recommends no more per container than the real run's e2e bound.
+    const recs = recommend(loadRunResults(path.join(RECORDED, 'reference-service/calibrate')), PROFILE, {
+      calibration,
+    });
+    const e2e = api(recs).limits.find((l) => l.name === 'e2e-latency')!;
+    expect(e2e.maxConnectionsPerContainer).toBe(250);
+    expect(api(recs).connectionsPerContainerOneDown).toBeLessThanOrEqual(250);
+  });
+});
