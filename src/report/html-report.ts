@@ -1,7 +1,7 @@
 import { phaseValidityLines } from './run-results.js';
 import { chartPanels, type ChartPanel } from './chart-specs.js';
 import { escapeHtml } from './format.js';
-import { measuredOnText, recommendationRows } from './recommendations.js';
+import { apiDecisionTables, measuredOnText, recommendationRows } from './recommendations.js';
 import { renderSvg } from './render-svg.js';
 import type { RunResults } from './run-results.js';
 import {
@@ -58,6 +58,15 @@ export async function renderHtmlReport(results: RunResults, recommendations?: un
     recRows.length > 0
       ? tableSection('Recommendations', recommendationTable(recRows), '')
       : '<h2>Recommendations</h2><p class="no-data">None yet: run <code>syncscale size</code> to add recommendations.</p>',
+    ...(() => {
+      const decision = apiDecisionTables(recommendations);
+      return [
+        decision.limits.rows.length ? tableSection('API limits', decision.limits, '') : '',
+        decision.shapes.rows.length
+          ? `<div data-panel="shapes">${tableSection('Container shapes', decision.shapes, decision.ceiling ?? '')}</div>`
+          : '',
+      ];
+    })(),
     '</body>',
     '</html>',
     '',

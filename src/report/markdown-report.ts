@@ -1,6 +1,6 @@
 import { phaseValidityLines } from './run-results.js';
 import { mdCell } from './format.js';
-import { measuredOnText, recommendationRows } from './recommendations.js';
+import { apiDecisionTables, measuredOnText, recommendationRows } from './recommendations.js';
 import type { RunResults } from './run-results.js';
 import {
   compactionTable,
@@ -40,6 +40,17 @@ export function renderMarkdownReport(results: RunResults, recommendations?: unkn
   const rows = recommendations === undefined ? [] : recommendationRows(recommendations);
   if (rows.length > 0) {
     out.push(...markdownTable(recommendationTable(rows)), '');
+    const decision = apiDecisionTables(recommendations);
+    if (decision.limits.rows.length > 0)
+      out.push('### API limits', '', ...markdownTable(decision.limits), '');
+    if (decision.shapes.rows.length > 0)
+      out.push(
+        '### Container shapes',
+        '',
+        ...(decision.ceiling ? [decision.ceiling, ''] : []),
+        ...markdownTable(decision.shapes),
+        '',
+      );
   } else {
     out.push(
       recommendations === undefined

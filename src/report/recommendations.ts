@@ -190,3 +190,43 @@ export function measuredOnText(recommendations: unknown): string | undefined {
   const caveat = typeof run.caveat === 'string' ? ` ${run.caveat}` : '';
   return `Measured on: ${run.service}${compression}.${caveat}`;
 }
+
+/**
+ * The API decision of a sizing as two tables: each limit (per container, containers, what it rests on) and
+ * each container shape on offer (containers, cost, why it won or lost). Empty tables for older files.
+ */
+export function apiDecisionTables(root: unknown): {
+  limits: { headers: string[]; rows: string[][] };
+  shapes: { headers: string[]; rows: string[][] };
+  ceiling?: string;
+} {
+  const api = asRecord(asRecord(root)?.api);
+  const limits = Array.isArray(api?.limits) ? api.limits.map((l) => asRecord(l) ?? {}) : [];
+  const shapes = Array.isArray(api?.shapes) ? api.shapes.map((s) => asRecord(s) ?? {}) : [];
+  const n = (v: unknown) => (typeof v === 'number' ? formatNumber(v) : '—');
+  const ceiling = asRecord(api?.ceiling)?.text;
+  return {
+    limits: {
+      headers: ['limit', 'connections per container', 'containers', 'binds', 'rule and evidence'],
+      rows: limits.map((l) => [
+        String(l.name ?? ''),
+        n(l.maxConnectionsPerContainer),
+        n(l.containers),
+        l.name === api?.binding ? 'yes' : '',
+        [l.rule, l.note].filter((x) => typeof x === 'string').join('; '),
+      ]),
+    },
+    shapes: {
+      headers: ['shape', 'usable vCPU', 'containers', 'per month', 'chosen', 'why'],
+      rows: shapes.map((s) => [
+        `${n(s.cpu)} vCPU / ${n(s.memoryMb)} MB`,
+        n(s.usableCpu),
+        n(s.containers),
+        typeof s.costPerMonth === 'number' ? formatNumber(s.costPerMonth) : '—',
+        s.chosen === true ? 'yes' : '',
+        String(s.why ?? ''),
+      ]),
+    },
+    ...(typeof ceiling === 'string' ? { ceiling } : {}),
+  };
+}

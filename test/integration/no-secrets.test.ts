@@ -97,7 +97,7 @@ limits:
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('run, size, report, calibrate, baseline, gate and k6 export write none of the sentinels', async () => {
+  it('external and embedded runs, size, report, calibrate, baseline, gate, a drill and a k6 export write none of the sentinels', async () => {
     const env = { SYNCSCALE_TEST_SENTINEL_SECRET: ENV_SECRET };
     const cli = async (args: string[], ok: number[] = [0]) => {
       const child = new CliProcess(args, env, work);
@@ -107,7 +107,7 @@ limits:
     };
     const outputs: string[] = [];
     outputs.push(await cli(['run', scenarioFile, '--reports-dir', 'reports']));
-    const [runId] = fs.readdirSync(path.join(work, 'reports'));
+    const [runId] = fs.readdirSync(path.join(work, 'reports')).filter((d) => d.endsWith('-secret'));
     const runDir = path.join('reports', runId!);
     outputs.push(
       await cli([
@@ -138,12 +138,25 @@ limits:
       path.join(work, 'tokens.txt'),
       'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyMCJ9.c2lnbmF0dXJlLW9mLXRva2Vu\n',
     );
+    // An embedded run and a drill, each with the env secret in a free-text slot.
+    const sync = path.resolve(__dirname, '../../fixtures/sync-config.yaml');
+    fs.writeFileSync(
+      path.join(work, 'embedded.yaml'),
+      `name: embedded-secret\ndescription: !env SYNCSCALE_TEST_SENTINEL_SECRET\ntarget:\n  embedded:\n    api: { containers: 1, heap_mb: 256, max_concurrent_connections: 50 }\ndataset: { users: 3, rows_per_user: 2, row_size_bytes: 32, lists: 2, sync_config: ${sync} }\nphases:\n  - { name: sync, duration: 3s, clients: { constant: 2 }, writes: { constant: 5 } }\nlimits: { max_duration: 2m }\n`,
+    );
+    outputs.push(await cli(['run', 'embedded.yaml', '--reports-dir', 'reports']));
+    fs.writeFileSync(
+      path.join(work, 'drill.yaml'),
+      `name: drill-secret\ndescription: !env SYNCSCALE_TEST_SENTINEL_SECRET\ntarget:\n  embedded:\n    api: { containers: 1, heap_mb: 256, max_concurrent_connections: 50 }\ndataset: { users: 3, rows_per_user: 2, row_size_bytes: 32, lists: 2, sync_config: ${sync} }\nload: { clients: 3, writes_per_second: 5 }\nwarmup: 1s\nsteps:\n  - wait: 1s\nsettle: 1s\nlimits: { max_duration: 2m }\n`,
+    );
+    outputs.push(await cli(['drill', 'drill.yaml', '--reports-dir', 'out/drill'], [0, 99]));
     const k6 = await cli(['export', 'k6', scenarioFile, '--out', 'out/k6', '--tokens', 'tokens.txt']);
     outputs.push(k6);
     expect(k6).toMatch(/hold the 1 tokens of --tokens/);
 
     const files = [...filesUnder(path.join(work, 'reports')), ...filesUnder(path.join(work, 'out'))];
-    expect(files.length).toBeGreaterThan(15);
+    expect(files.length).toBeGreaterThan(25);
+    expect(files.some((f) => f.endsWith('drill.json'))).toBe(true);
     const leaks: string[] = [];
     for (const file of files) {
       const bytes = fs.readFileSync(file).toString('latin1');

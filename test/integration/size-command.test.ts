@@ -3,25 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { memoryIo } from '../support/memory-io.js';
 import { CSV_COLUMNS, sizeRun, type Recommendations } from '../../src/analysis/index.js';
 
 const root = path.resolve(__dirname, '../..');
 const RUN = path.join(root, 'test/fixtures/runs/quickstart');
 const PROFILE = path.join(root, 'scenarios/profile-default.yaml');
 
-function fakeIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    env: {},
-    cwd: root,
-    onShutdownSignal: () => new Promise<string>(() => {}),
-  };
-  return io;
-}
+const fakeIo = () => memoryIo(root);
 
 describe('syncscale size, in memory, on the saved quickstart run', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-size-'));

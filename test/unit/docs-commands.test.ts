@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { memoryIo as memoryIoIn } from '../support/memory-io.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DOCS = [
@@ -13,18 +13,7 @@ const DOCS = [
     .map((f) => `docs/${f}`),
 ];
 
-function memoryIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    env: {},
-    cwd: ROOT,
-    onShutdownSignal: () => new Promise<string>(() => undefined),
-  };
-  return io;
-}
+const memoryIo = () => memoryIoIn(ROOT);
 
 /** Every `syncscale …` command line in the fenced `sh` blocks of README and docs, with where it is. */
 function documentedCommands(): Array<{ where: string; words: string[] }> {

@@ -64,6 +64,14 @@ export interface Recommendations {
   cpuValidation: ModelValidation;
   /** Which API CPU form was chosen (linear, with a connections × rate term, convex) and why. */
   cpuModel: CpuModelChoice;
+  /** Monthly cost, when the profile prices its shapes (and optionally the compact job and the storage). */
+  cost?: {
+    apiPerMonth: number;
+    compactPerMonth?: number;
+    storagePerMonth?: number;
+    totalPerMonth: number;
+    note: string;
+  };
   /** Every fit, as evidence (points, estimates, intervals, goodness, refusals). */
   fits: RunFits;
 }
@@ -123,7 +131,16 @@ export function recommend(
   const writes = writeLevels(run);
   const peak = peakConnections(profile);
   const design = Math.ceil(peak * (1 + profile.utilisation.headroom));
+  const api = recommendApi(
+    profile,
+    fits,
+    levels,
+    design,
+    calibration?.realLatencyLevels ?? latencyLevels(run),
+  );
+  const compaction = recommendCompaction(profile, fits);
   return {
+    ...(monthlyCost(profile, api, compaction) ?? {}),
     schemaVersion: RECOMMENDATIONS_SCHEMA_VERSION,
     run: {
       runId: run.runId,
@@ -145,15 +162,52 @@ export function recommend(
       targetUtilisation: profile.utilisation.target,
       headroom: profile.utilisation.headroom,
     },
-    // With a calibration, latency objectives are checked against the real run's measured levels: a translated
-    // reference fit may never recommend beyond what the real service was seen to meet.
-    api: recommendApi(profile, fits, levels, design, calibration?.realLatencyLevels ?? latencyLevels(run)),
+    // With a calibration, latency objectives are checked against the real run's measured levels (above): a
+    // translated reference fit may never recommend beyond what the real service was seen to meet.
+    api,
     replication: recommendReplication(profile, fits, writes),
-    compaction: recommendCompaction(profile, fits),
+    compaction,
     storage: recommendStorage(profile, fits, run.scenario.dataset?.rowSizeBytes, storageEngineOf(run)),
     validation: validateMemoryModel(levels),
     cpuValidation: validateCpuModel(levels),
     cpuModel: cpuModel.choice,
     fits,
+  };
+}
+
+/** API containers at their shape's price, the compact job for its predicted run each day, and the storage. */
+function monthlyCost(
+  profile: CapacityProfile,
+  api: Recommendations['api'],
+  compaction: CompactionRecommendation,
+): { cost: NonNullable<Recommendations['cost']> } | undefined {
+  if ('infeasible' in api) return undefined;
+  const chosen = api.shapes.find((s) => s.chosen);
+  if (chosen?.costPerMonth === undefined) return undefined;
+  const hoursPerMonth = 730.5;
+  const compactHours =
+    compaction.durationSeconds.value === null ? undefined : (compaction.durationSeconds.value / 3600) * 30.44;
+  const compactPrice = profile.containers.compact_price_per_hour;
+  const storagePrice = profile.containers.storage_price_per_hour;
+  const compactPerMonth =
+    compactPrice !== undefined && compactHours !== undefined ? compactPrice * compactHours : undefined;
+  const storagePerMonth = storagePrice !== undefined ? storagePrice * hoursPerMonth : undefined;
+  const notes = [
+    `API ${api.containers.value} × ${chosen.cpu} vCPU / ${chosen.memoryMb} MB`,
+    ...(compactPerMonth !== undefined
+      ? ['the compact job for its predicted duration once a day']
+      : compactPrice !== undefined
+        ? ['the compact job: duration not measured']
+        : []),
+    ...(storagePerMonth !== undefined ? ['storage'] : []),
+  ];
+  return {
+    cost: {
+      apiPerMonth: chosen.costPerMonth,
+      ...(compactPerMonth !== undefined ? { compactPerMonth } : {}),
+      ...(storagePerMonth !== undefined ? { storagePerMonth } : {}),
+      totalPerMonth: chosen.costPerMonth + (compactPerMonth ?? 0) + (storagePerMonth ?? 0),
+      note: notes.join(' + '),
+    },
   };
 }

@@ -109,6 +109,8 @@ export function formatSummary(recs: Recommendations): string {
     'Storage (MongoDB)',
     `${s.mongodb.nodes} nodes × ${show(s.mongodb.memoryMbPerNode)} RAM, ${show(s.mongodb.diskMbPerNode)} disk, oplog ${show(s.mongodb.oplogMb)} (${s.mongodb.label})`,
   ]);
+  if (recs.cost)
+    rows.push(['Cost', `${formatNumber(recs.cost.totalPerMonth)} per month (${recs.cost.note})`]);
   rows.push(['Validation', v.message]);
   const chosenCpu = recs.cpuModel?.candidates.find((c) => c.form === recs.cpuModel?.chosen);
   rows.push([
