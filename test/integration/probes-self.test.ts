@@ -28,10 +28,13 @@ describe('SelfProbe', () => {
       expect(valueOf(busy, ProbeMetric.selfEventLoopDelayP99)).toBeGreaterThan(150);
       expect(valueOf(busy, ProbeMetric.selfEventLoopDelayMax)).toBeGreaterThan(150);
       expect(valueOf(busy, ProbeMetric.selfEventLoopDelayMax)).toBeLessThan(1000);
-      // CPU share agrees with /proc's view of this process over the same window (10 ms ticks over ~230 ms).
+      // CPU share agrees with /proc's view of this process over about the same window (10 ms ticks over
+      // ~230 ms). The two windows start and end a few calls apart: on a loaded machine (the suite's other
+      // files) this process can be descheduled between them, which moves the wall-clock denominators apart
+      // by tens of ms; 0.3 of a core still catches a probe that reads nothing or double-counts.
       // No fixed floor: on a loaded machine a 200 ms wall-clock spin may get far less than 200 ms of CPU.
       expect(valueOf(busy, ProbeMetric.selfCpuShare)).toBeGreaterThan(0);
-      expect(Math.abs(valueOf(busy, ProbeMetric.selfCpuShare) - procShare)).toBeLessThan(0.15);
+      expect(Math.abs(valueOf(busy, ProbeMetric.selfCpuShare) - procShare)).toBeLessThan(0.3);
       expect(valueOf(busy, ProbeMetric.selfRssBytes)).toBeGreaterThan(10 * 1024 * 1024);
       expect(valueOf(busy, ProbeMetric.selfHeapUsedBytes)).toBeGreaterThan(1024 * 1024);
       expect(busy.every((s) => s.tags?.process === 'generator')).toBe(true);
