@@ -100,10 +100,15 @@ export class WriteGenerator {
   private readonly busy = new Set<pg.PoolClient>();
   private stopping = false;
   private started = false;
+  /** Test-only knobs, read once (not per transaction). */
+  private readonly injectedLateMs: number;
+  private readonly slowSourceMs: number;
 
   constructor(options: WriteGeneratorOptions) {
     validateWriterTable(options.table);
     this.options = options;
+    this.injectedLateMs = faultMs(FAULT_WRITER_LATE_ENV, options.tags);
+    this.slowSourceMs = faultMs(FAULT_SOURCE_COMMIT_ENV, options.tags);
     this.keys = options.keys ?? new KeySpace();
     const poolMax = options.pool.options.max ?? 10;
     this.concurrency = Math.min(options.concurrency ?? poolMax, poolMax);
@@ -175,7 +180,7 @@ export class WriteGenerator {
   /** Hands each start time to the dispatcher when it comes; false when aborted. */
   private async dispatchSchedule(start: number, length: number, signal?: AbortSignal): Promise<boolean> {
     const { shape, arrivals, seed } = this.options;
-    const injectedLateMs = faultMs(FAULT_WRITER_LATE_ENV, this.options.tags);
+    const injectedLateMs = this.injectedLateMs;
     let burst = 0;
     for (const offset of arrivalSchedule(shape, {
       durationMs: length,
@@ -229,8 +234,7 @@ export class WriteGenerator {
     this.busy.add(client);
     let broken: Error | undefined;
     try {
-      const slowSourceMs = faultMs(FAULT_SOURCE_COMMIT_ENV, this.options.tags);
-      if (slowSourceMs > 0) await client.query('SELECT pg_sleep($1)', [slowSourceMs / 1000]);
+      if (this.slowSourceMs > 0) await client.query('SELECT pg_sleep($1)', [this.slowSourceMs / 1000]);
       const result = await client.query<WriteCounts>({
         ...this.statement,
         values: writeValues(this.keys, planned),

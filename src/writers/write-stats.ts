@@ -101,7 +101,13 @@ export class WriteStats {
   private aborted = false;
   private running = false;
 
-  constructor(private readonly options: WriteStatsOptions) {}
+  /** One inter-arrival gap at the target rate, never below MIN_LATE_GAP_MS (fixed per run: read per start). */
+  private readonly lateGapMs: number;
+
+  constructor(private readonly options: WriteStatsOptions) {
+    const rate = options.targetRate;
+    this.lateGapMs = Math.max(MIN_LATE_GAP_MS, rate > 0 ? 1000 / rate : Infinity);
+  }
 
   begin(now: number): void {
     this.startedAt = now;
@@ -179,12 +185,6 @@ export class WriteStats {
 
   cancelledSome(n: number): void {
     this.cancelled += n;
-  }
-
-  /** One inter-arrival gap at the target rate, never below MIN_LATE_GAP_MS. */
-  private get lateGapMs(): number {
-    const rate = this.options.targetRate;
-    return Math.max(MIN_LATE_GAP_MS, rate > 0 ? 1000 / rate : Infinity);
   }
 
   summary(now: number): WriteSummary {

@@ -2,26 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { memoryIo as memoryIoIn } from '../support/memory-io.js';
 import { main } from '../../src/cli/index.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { BASELINE_KIND, type BaselineFile, type GateRun } from '../../src/gate/index.js';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/runs/quickstart/results.json');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syncscale-gate-cmd-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function memoryIo(env: NodeJS.ProcessEnv = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    env,
-    cwd: tmp,
-    onShutdownSignal: () => new Promise<string>(() => undefined),
-  };
-  return io;
-}
+const memoryIo = (env: NodeJS.ProcessEnv = {}) => memoryIoIn(tmp, env);
 
 /** Copies of the saved quickstart run, as separate run directories under `dir`. */
 function savedRuns(
