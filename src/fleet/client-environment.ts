@@ -3,6 +3,7 @@ import type { SampleSink } from '../metrics/index.js';
 import type { BackoffOptions } from './backoff.js';
 import { ClientMetrics } from './client-metrics.js';
 import type { ConnectGate } from './connect-gate.js';
+import type { StampFloor } from './pending-stamps.js';
 import type { SyncObserverFactory } from './sync-observer.js';
 import type { ClientAuth } from './token-source.js';
 import type { StreamCompression, Transport } from './transport/stream-transport.js';
@@ -43,6 +44,8 @@ export interface ClientEnvironmentOptions {
   observer?: SyncObserverFactory;
   /** What HTTP streams accept: `sdk` (default, gzip, deflate, br as the SDKs' fetch), `gzip` or `none`. */
   compression?: StreamCompression;
+  /** Rows committed before `stampFloor.ms` are not timed end to end; default: every stamped row is. */
+  stampFloor?: StampFloor;
 }
 
 /** The resolved, shared form: one object per group, referenced (not copied) by each client. */
@@ -72,7 +75,7 @@ export function createClientEnvironment(options: ClientEnvironmentOptions): Clie
   return {
     endpoint,
     auth: options.auth,
-    metrics: new ClientMetrics(options.sink, options.tags),
+    metrics: new ClientMetrics(options.sink, options.tags, options.stampFloor),
     transport: options.transport ?? 'http-ndjson',
     parameters: options.parameters ?? {},
     agent: options.agent,

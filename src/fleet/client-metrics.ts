@@ -1,4 +1,5 @@
 import { MetricName, type SampleSink } from '../metrics/index.js';
+import type { StampFloor } from './pending-stamps.js';
 
 /**
  * Turns client events into samples for a sink. One instance is shared by every client of a fleet group, so
@@ -8,6 +9,8 @@ export class ClientMetrics {
   constructor(
     private readonly sink: SampleSink,
     private readonly tags?: Record<string, string>,
+    /** Rows committed before this are not timed end to end (see `StampFloor`). */
+    readonly stampFloor: StampFloor = { ms: 0 },
   ) {}
 
   /** A trend (ms) or a counter increment. */

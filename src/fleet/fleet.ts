@@ -6,6 +6,7 @@ import {
   type ClientEnvironmentOptions,
 } from './client-environment.js';
 import { ConnectGate } from './connect-gate.js';
+import type { StampFloor } from './pending-stamps.js';
 import { SimulatedClient, type ClientStatus } from './simulated-client.js';
 import type { Transport } from './transport/stream-transport.js';
 
@@ -66,9 +67,10 @@ export class Fleet {
   private stopped = false;
   private readonly watchdog: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.stopAll();
+  private readonly stampFloor: StampFloor = { ms: 0 };
 
   constructor(options: FleetOptions) {
-    this.base = options;
+    this.base = { ...options, stampFloor: this.stampFloor };
     const secure = new URL(options.endpoint).protocol === 'https:';
     const agentOptions = {
       keepAlive: true,
@@ -87,6 +89,14 @@ export class Fleet {
     }
     if (options.signal?.aborted) this.stopped = true;
     else options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /**
+   * From now on, rows committed before `ms` (epoch) are not timed end to end: a phase's e2e samples are rows
+   * its own writers committed after it began. Rows older than that are counted (`e2e_earlier_rows`).
+   */
+  measureRowsFrom(ms: number): void {
+    this.stampFloor.ms = ms;
   }
 
   /** Creates and starts `count` clients; returns them. */

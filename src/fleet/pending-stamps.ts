@@ -12,6 +12,15 @@ export function readStamp(data: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/**
+ * The earliest source-commit time (epoch ms) whose rows are timed end to end: the current phase's start, so a
+ * row written before the phase (the previous phase's backlog, a dataset load) is never one of its samples.
+ * One object per fleet, shared by every client and moved at each phase boundary.
+ */
+export interface StampFloor {
+  ms: number;
+}
+
 /** A bound on stamps held per client between checkpoints; later ones are not timed (counted as dropped). */
 const MAX_PENDING = 10_000;
 
@@ -43,14 +52,24 @@ export class PendingStamps {
 
   /**
    * Releases the stamps whose bucket `visible` accepts, calling `emit` with each one's latency at `nowMs`
-   * (epoch ms); keeps the others.
+   * (epoch ms), except rows committed before `floorMs`; keeps the others. Returns how many released rows were
+   * older than the floor (not timed).
    */
-  release(nowMs: number, visible: (bucket: string) => boolean, emit: (latencyMs: number) => void): void {
+  release(
+    nowMs: number,
+    visible: (bucket: string) => boolean,
+    emit: (latencyMs: number) => void,
+    floorMs = 0,
+  ): number {
     let kept = 0;
+    let earlier = 0;
     for (let i = 0; i < this.stamps.length; i++) {
       const bucket = this.buckets[i]!;
-      if (visible(bucket)) emit(nowMs - this.stamps[i]!);
-      else {
+      if (visible(bucket)) {
+        const stamp = this.stamps[i]!;
+        if (stamp >= floorMs) emit(nowMs - stamp);
+        else earlier++;
+      } else {
         this.stamps[kept] = this.stamps[i]!;
         this.buckets[kept] = bucket;
         kept++;
@@ -58,6 +77,7 @@ export class PendingStamps {
     }
     this.stamps.length = kept;
     this.buckets.length = kept;
+    return earlier;
   }
 
   /** Forgets every pending stamp (the data will be re-sent after a reconnect). */

@@ -129,7 +129,7 @@ export class SyncSession {
       this.metrics.add(MetricName.checkpointLatency, now - this.checkpointLineAt);
     if (this.completesOnStream++ === 0)
       this.metrics.add(MetricName.firstCheckpoint, now - this.streamStartedAt);
-    if (this.stamps && this.stamps.size > 0) this.stamps.release(Date.now(), visibleAlways, this.recordStamp);
+    if (this.stamps && this.stamps.size > 0) this.releaseStamps(visibleAlways);
     this.writeCheckpoints?.settle(this.state.completedWriteCheckpoint, now, this.recordWriteCheckpoint);
     return LineOutcome.Completed;
   }
@@ -143,7 +143,7 @@ export class SyncSession {
     }
     if (this.stamps && this.stamps.size > 0) {
       const state = this.state;
-      this.stamps.release(Date.now(), (bucket) => state.priorityOf(bucket) <= priority, this.recordStamp);
+      this.releaseStamps((bucket) => state.priorityOf(bucket) <= priority);
     }
     return LineOutcome.None;
   }
@@ -154,6 +154,12 @@ export class SyncSession {
     this.metrics.add(MetricName.checksumFailures, outcome.failed.length);
     this.stamps?.clear();
     return LineOutcome.ChecksumFailed;
+  }
+
+  /** Times the stamped rows now visible; rows committed before the current phase are counted, not timed. */
+  private releaseStamps(visible: (bucket: string) => boolean): void {
+    const earlier = this.stamps!.release(Date.now(), visible, this.recordStamp, this.metrics.stampFloor.ms);
+    if (earlier > 0) this.metrics.add(MetricName.endToEndEarlierRows, earlier);
   }
 
   private readonly recordStamp = (latencyMs: number): void => {

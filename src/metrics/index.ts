@@ -52,3 +52,4 @@ export {
 } from './samples-writer.js';
 export { AGGREGATE_CSV_COLUMNS, aggregatesToCsv, toCsv } from './csv.js';
 export { TrendSink, type TrendPart } from './trend-sink.js';
+export { phaseAggregates, settleWindowName, type SettleSummary } from './settle-window.js';

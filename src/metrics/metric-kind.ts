@@ -19,6 +19,7 @@ export const MetricKinds: Readonly<Record<MetricNameValue, MetricKind>> = {
   [MetricName.opsReceived]: 'counter',
   [MetricName.checkpointsCompleted]: 'counter',
   [MetricName.checksumFailures]: 'counter',
+  [MetricName.endToEndEarlierRows]: 'counter',
   [MetricName.errors]: 'counter',
   [MetricName.reconnects]: 'counter',
   [MetricName.rowsWritten]: 'counter',

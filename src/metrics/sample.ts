@@ -25,6 +25,8 @@ export const MetricName = {
   checkpointLatency: 'checkpoint_latency',
   /** Fleet: source commit of a stamped row to the client holding that row (complete checkpoint). */
   endToEndLatency: 'e2e_latency',
+  /** Fleet: stamped rows that reached a client during a phase but were committed before it (not timed). */
+  endToEndEarlierRows: 'e2e_earlier_rows',
   /** Fleet: write-checkpoint request to the checkpoint_complete carrying it. */
   writeCheckpointLatency: 'write_checkpoint_latency',
   /** Fleet: counters. */

@@ -1,3 +1,4 @@
+import { backlogLines, exclusionLines, sizingLimitLines } from './measurement-notes.js';
 import { phaseValidityLines } from './run-results.js';
 import { chartPanels, type ChartPanel } from './chart-specs.js';
 import { escapeHtml } from './format.js';
@@ -105,9 +106,15 @@ function validityPanel(results: RunResults): string {
   if (reasons.length > 0) lines.push(list(reasons));
   const phaseLines = phaseValidityLines(results);
   if (phaseLines.length > 0) lines.push('<p>Phases:</p>', list(phaseLines));
+  const backlog = backlogLines(results);
+  if (backlog.length > 0) lines.push('<p>Catching up after backlog actions:</p>', list(backlog));
+  const leftOut = exclusionLines(results);
+  if (leftOut.length > 0) lines.push('<p>Left out of the figures:</p>', list(leftOut));
+  const limits = sizingLimitLines(results);
+  if (limits.length > 0) lines.push('<p>What limits the sizing:</p>', list(limits));
   lines.push(`<p>Thresholds: ${thresholds.length - failed} passed, ${failed} failed.</p>`);
   if (results.probesUnavailable.length > 0) {
-    lines.push('<p>Probes unavailable:</p>', list(results.probesUnavailable));
+    lines.push('<p>Probe notes:</p>', list(results.probesUnavailable));
   }
   lines.push('</section>');
   return lines.join('\n');

@@ -30,3 +30,4 @@ export {
   type WrittenReports,
 } from './write-reports.js';
 export { renderComparePage, type ComparedMetric, type ComparedRuns } from './compare-page.js';
+export { backlogLines, exclusionLines, exclusionSummary, sizingLimitLines } from './measurement-notes.js';

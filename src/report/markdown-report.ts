@@ -1,3 +1,4 @@
+import { backlogLines, exclusionLines, sizingLimitLines } from './measurement-notes.js';
 import { phaseValidityLines } from './run-results.js';
 import { mdCell } from './format.js';
 import { apiDecisionTables, measuredOnText, recommendationRows } from './recommendations.js';
@@ -73,8 +74,15 @@ function validityLines(results: RunResults): string[] {
   }
   const phaseLines = phaseValidityLines(results);
   if (phaseLines.length > 0) lines.push('', 'Phases:', '', ...phaseLines.map((l) => `- ${l}`));
+  const backlog = backlogLines(results);
+  if (backlog.length > 0)
+    lines.push('', 'Catching up after backlog actions:', '', ...backlog.map((l) => `- ${l}`));
+  const leftOut = exclusionLines(results);
+  if (leftOut.length > 0) lines.push('', 'Left out of the figures:', '', ...leftOut.map((l) => `- ${l}`));
+  const limits = sizingLimitLines(results);
+  if (limits.length > 0) lines.push('', 'What limits the sizing:', '', ...limits.map((l) => `- ${l}`));
   if (results.probesUnavailable.length > 0) {
-    lines.push('', 'Probes unavailable:', '', ...results.probesUnavailable.map((p) => `- ${p}`));
+    lines.push('', 'Probe notes:', '', ...results.probesUnavailable.map((p) => `- ${p}`));
   }
   return lines;
 }

@@ -70,7 +70,8 @@ export function isApiProcess(name: string): boolean {
 }
 
 export function processResources(phase: PhaseResult): ProcessResources[] {
-  const seconds = (phase.end - phase.start) / 1000;
+  // Gauges cover the phase after its settle window.
+  const seconds = (phase.end - (phase.settle?.measuredFrom ?? phase.start)) / 1000;
   const rows: ProcessResources[] = serviceProcesses(phase).map((process) => {
     const cpuSeconds =
       processGauge(phase, 'process_cpu_seconds', process) ??

@@ -13,6 +13,8 @@ export interface RunResults {
   error?: string;
   validity: { valid: boolean; reasons: string[] };
   probesUnavailable: string[];
+  /** Per service process, where each quantity was read from (`/proc`, `metrics` or `unavailable`). */
+  observed?: Record<string, Record<string, string>>;
   phases: PhaseResult[];
 }
 
@@ -33,6 +35,8 @@ export interface PhaseResult {
   actions: ActionResult[];
   thresholds: ThresholdOutcome[];
   series: SeriesAggregate[];
+  /** The settle window left out of the phase's trends and gauges (runs since settle windows). */
+  settle?: { start: number; measuredFrom: number; excludedSamples: Record<string, number> };
   /** The phase's own verdict (runs since per-phase validity). */
   validity?: { valid: boolean; reasons: string[]; notes: string[] };
 }
@@ -74,6 +78,8 @@ export interface WriteResult {
 
 export interface ActionResult {
   kind: string;
+  /** The process a restart action restarted. */
+  process?: string;
   atMs: number;
   durationMs: number;
   result?: Record<string, unknown>;
@@ -111,6 +117,7 @@ export function parseRunResults(json: unknown): RunResults {
     error: str(root.error),
     validity: { valid: validity.valid === true, reasons: strings(validity.reasons) },
     probesUnavailable: strings(root.probesUnavailable),
+    ...(asRecord(root.observed) ? { observed: root.observed as RunResults['observed'] } : {}),
     phases: root.phases.map(parsePhase),
   };
 }
@@ -128,8 +135,20 @@ function parsePhase(value: unknown, index: number): PhaseResult {
     actions: Array.isArray(phase.actions) ? (phase.actions as ActionResult[]) : [],
     thresholds: Array.isArray(phase.thresholds) ? (phase.thresholds as ThresholdOutcome[]) : [],
     series: Array.isArray(aggregates?.series) ? aggregates.series.filter(isSeries) : [],
+    ...(settleOf(phase.settle) ?? {}),
     ...(phaseValidity(phase.validity) ?? {}),
   };
+}
+
+function settleOf(value: unknown): { settle: NonNullable<PhaseResult['settle']> } | undefined {
+  const v = asRecord(value);
+  const start = num(v?.start);
+  const measuredFrom = num(v?.measuredFrom);
+  if (start === undefined || measuredFrom === undefined) return undefined;
+  const excluded = asRecord(v?.excludedSamples) ?? {};
+  const excludedSamples: Record<string, number> = {};
+  for (const [metric, n] of Object.entries(excluded)) if (typeof n === 'number') excludedSamples[metric] = n;
+  return { settle: { start, measuredFrom, excludedSamples } };
 }
 
 function phaseValidity(value: unknown): { validity: NonNullable<PhaseResult['validity']> } | undefined {

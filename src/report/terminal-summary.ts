@@ -1,3 +1,4 @@
+import { exclusionSummary, sizingLimitLines } from './measurement-notes.js';
 import { phaseValidityLines } from './run-results.js';
 import { DASH, formatRate, roundMs } from './format.js';
 import { phaseCount, phaseTrend } from './phase-metrics.js';
@@ -26,6 +27,9 @@ export function renderTerminalSummary(results: RunResults, options: TerminalSumm
   for (const phase of results.phases) lines.push(`  ${phase.name.padEnd(width)}  ${phaseLine(phase)}`);
   const thresholds = results.phases.flatMap((p) => p.thresholds.map((t) => ({ phase: p.name, ...t })));
   const failed = thresholds.filter((t) => !t.passed);
+  const leftOut = exclusionSummary(results);
+  if (leftOut) lines.push(leftOut);
+  lines.push(...sizingLimitLines(results).slice(0, 3));
   lines.push(`Thresholds: ${thresholds.length - failed.length} passed, ${failed.length} failed`);
   for (const t of failed.slice(0, 3))
     lines.push(`  FAIL ${t.phase}: ${t.key} ${t.expression} (${t.reason ?? t.observed})`);

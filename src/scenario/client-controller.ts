@@ -5,6 +5,8 @@ export interface ClientPool {
   readonly size: number;
   add(count: number, overrides: { transport?: Transport }): unknown;
   remove(count: number, which?: 'newest' | 'oldest'): number;
+  /** Rows committed before `ms` are not timed end to end (see `Fleet.measureRowsFrom`). */
+  measureRowsFrom?(ms: number): void;
 }
 import type { ClientShape } from './types.js';
 

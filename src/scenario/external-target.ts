@@ -139,14 +139,21 @@ export function labelProcesses(
   return out;
 }
 
-/** Runs the declared compact command; its result is the last JSON line it printed (syncscale's own compact prints one) and its duration. */
+/**
+ * Runs the declared compact command. Its result is the last JSON line it printed (syncscale's own compact
+ * prints one, with counts) and its duration; otherwise what its log says it did (`compactOutput`).
+ */
 function runCompactCommand(command: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out = (out + chunk.toString()).slice(-65_536)));
-    child.stderr.on('data', () => undefined);
+    let log = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-65_536);
+      log = (log + chunk.toString()).slice(-65_536);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-65_536)));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`compact command exited with ${code}`));
@@ -158,11 +165,40 @@ function runCompactCommand(command: string): Promise<Record<string, unknown>> {
       const result = parseJsonLine(json);
       resolve({
         ...result,
+        ...(json ? {} : { compactOutput: readCompactLog(log) }),
         commandDurationMs: Date.now() - started,
         durationMs: result.durationMs ?? Date.now() - started,
       });
     });
   });
+}
+
+/** What a compact job's log says it did, when it prints no JSON result. */
+export interface CompactOutput {
+  /** `completed`: it says it compacted (no counts); `nothing`: no active instance; `unknown`: not recognised. */
+  stated: 'completed' | 'nothing' | 'unknown';
+  note: string;
+}
+
+/**
+ * Reads PowerSync's compact log. Version 1.25 prints "Performing compaction..." then "Successfully compacted
+ * storage." and no counts, or "No active instance to compact"; anything else is not parsed, and said so.
+ */
+export function readCompactLog(log: string): CompactOutput {
+  if (/No active instance to compact/i.test(log))
+    return {
+      stated: 'nothing',
+      note: 'the compact job said "No active instance to compact": it did nothing',
+    };
+  if (/Successfully compacted storage/i.test(log))
+    return {
+      stated: 'completed',
+      note: 'the compact job said "Successfully compacted storage." and states no counts: operations examined are estimated',
+    };
+  return {
+    stated: 'unknown',
+    note: 'the compact job printed neither a JSON result nor a message syncscale recognises: only its duration is used',
+  };
 }
 
 /**

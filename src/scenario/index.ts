@@ -51,3 +51,4 @@ export { RunDirectory } from './run-directory.js';
 export { scenarioRecord } from './scenario-record.js';
 export { abortableSleep } from './abortable-sleep.js';
 export { clientPlan, steadyClients } from './client-plan.js';
+export { readCompactLog, type CompactOutput } from './external-target.js';

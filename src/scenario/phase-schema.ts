@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actionSchema } from './action-schema.js';
 import { clientSchema } from './client-schema.js';
-import { positiveDuration } from './schema-helpers.js';
+import { duration, positiveDuration } from './schema-helpers.js';
 import { thresholdSchema } from './threshold-schema.js';
 import type { Phase } from './types.js';
 import { uploadSchema } from './upload-schema.js';
@@ -17,8 +17,11 @@ export const phaseSchema = z
       .string()
       .regex(/^[A-Za-z0-9][\w.-]*$/, 'expected letters, digits, -, _ or . (it names the phase in reports)'),
     duration: positiveDuration,
-    /** The phase's first seconds, while its clients connect: the write schedule is not judged in them. */
-    settle: positiveDuration.optional(),
+    /**
+     * The phase's first seconds, while its clients connect: left out of its latencies, gauges and probe
+     * readings (counters count them), and the write schedule is not judged in them. `0s` turns it off.
+     */
+    settle: duration.optional(),
     clients: clientSchema,
     writes: writeSchema.optional(),
     upload: uploadSchema.optional(),

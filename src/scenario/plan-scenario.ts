@@ -89,6 +89,8 @@ export function actionLabel(action: Action): string {
       return action.restartAfterMs === undefined
         ? 'kill replicator'
         : `kill replicator (restart after ${formatDuration(action.restartAfterMs)})`;
+    case 'large_transaction':
+      return `one transaction of ${action.rows.toLocaleString('en-US')} rows`;
   }
 }
 

@@ -38,7 +38,7 @@ export async function finishRun(
   run.dir.writeJson('results.json', run.results());
   run.dir.line(`run ended with exit code ${exitCode}`);
   await run.dir.close();
-  run.options.out(summaryText(run, exitCode));
+  run.options.out(summaryText(run, exitCode, await leftOutLines(run)));
   if (!run.failure && !interrupted && size)
     run.options.out(await sizingSummary(run.dir.path, profilePath ?? DEFAULT_PROFILE));
   run.options.out(await reports(run.dir.path));
@@ -46,7 +46,7 @@ export async function finishRun(
 }
 
 /** The lines printed at the end of a run: each phase, what was left out, findings, the results file. */
-export function summaryText(run: RunState, exitCode: number): string {
+export function summaryText(run: RunState, exitCode: number, notes: readonly string[] = []): string {
   const { dir, phases, validity, failure, initialReplication } = run;
   const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
   if (initialReplication) lines.push(`  ${formatInitialReplication(initialReplication)}`);
@@ -70,8 +70,19 @@ export function summaryText(run: RunState, exitCode: number): string {
     if (phase.writes?.sourceBackpressure) lines.push(`  ${phase.name}: ${phase.writes.sourceBackpressure}`);
   if (validity.reasons.length > 0) lines.push(`  INVALID RUN: ${validity.reasons.join('; ')}`);
   if (failure) lines.push(`  ERROR: ${failure instanceof Error ? failure.message : String(failure)}`);
+  for (const note of notes) lines.push(`  ${note}`);
   lines.push(`  results: ${dir.file('results.json')}`);
   return lines.join('\n') + '\n';
+}
+
+/** What each phase's figures left out and what the probes could not see, said after the phases. */
+async function leftOutLines(run: RunState): Promise<string[]> {
+  const { backlogLines, exclusionSummary, parseRunResults, sizingLimitLines } =
+    await import('../report/index.js');
+  const results = parseRunResults(run.results());
+  return [...backlogLines(results), exclusionSummary(results), ...sizingLimitLines(results)].filter(
+    (l) => l !== undefined,
+  );
 }
 
 const DEFAULT_PROFILE = path.resolve(

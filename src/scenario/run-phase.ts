@@ -4,6 +4,9 @@ import {
   MetricName,
   type MetricRegistry,
   parseThresholds,
+  phaseAggregates,
+  settleWindowName,
+  type SettleSummary,
   type ThresholdResult,
   type WindowAggregates,
 } from '../metrics/index.js';
@@ -21,7 +24,9 @@ import {
   type UploadSummary,
   type WriteSummary,
 } from '../writers/index.js';
+import type { StreamCompression } from '../fleet/index.js';
 import { abortableSleep } from './abortable-sleep.js';
+import { waitForCatchUp, writeLargeTransaction, type BacklogContext } from './backlog-actions.js';
 import { ClientController, type ClientPool } from './client-controller.js';
 import type { RunTarget as RunningTarget } from './external-target.js';
 import type { PhaseValidity } from './phase-validity.js';
@@ -41,11 +46,24 @@ export interface PhaseRecord {
   writes: WriteSummary | null;
   /** Client writes through the application backend (autocannon), when the phase has `upload`. */
   upload?: UploadSummary & { url: string };
-  actions: Array<{ kind: string; atMs: number; durationMs: number; result?: unknown; error?: string }>;
+  actions: Array<{
+    kind: string;
+    atMs: number;
+    durationMs: number;
+    /** The role a restart action restarted. */
+    process?: string;
+    result?: unknown;
+    error?: string;
+  }>;
   thresholds: Array<
     Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }
   >;
   aggregates?: WindowAggregates;
+  /**
+   * The phase's first seconds, left out of its latencies, gauges and probe readings (counters count them):
+   * when it ended and how many trend samples it held. Absent when the phase has no settle window.
+   */
+  settle?: SettleSummary;
   /** Named problems found in the phase (e.g. SSCALE_R0001: no stamped row reached a client). */
   problems?: Array<{ code: string; message: string }>;
   /** Whether the phase measured the service (set when the phase ends). */
@@ -70,11 +88,14 @@ export interface PhaseContext {
   progress: ProgressLine;
   /** Where `upload: {backend: example}` sends requests, and the users and row size of their bodies. */
   upload: { exampleUrl: string | undefined; users: readonly string[]; rowSizeBytes: number };
+  compression?: StreamCompression;
 }
 
 export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRecord> {
   const start = Date.now();
-  ctx.registry.beginWindow(phase.name, start);
+  // The phase's e2e samples are rows its own writers commit from now on, never an earlier backlog.
+  for (const pool of ctx.fleets) pool.measureRowsFrom?.(start);
+  const measured = openWindows(phase, ctx.registry, start);
   const parsed = parseThresholds(phase.thresholds, {
     path: `phases.${phase.name}.thresholds`,
     kinds: RUN_METRIC_KINDS,
@@ -118,20 +139,52 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
       }).run({ signal: ctx.stop, durationMs: phase.durationMs })
     : undefined;
   const upload = phase.upload ? startUpload(phase, ctx) : undefined;
+  const backlog: BacklogContext = {
+    running: ctx.running,
+    source: ctx.source,
+    users: ctx.upload.users,
+    idPrefix: ctx.dir.id,
+    compression: ctx.compression,
+  };
   const actions = phase.actions.map(async (action) => {
     await sleep(action.atMs, phaseStop);
     if (phaseStop.aborted) return;
     const began = Date.now();
-    const entry: PhaseRecord['actions'][number] = { kind: action.kind, atMs: action.atMs, durationMs: 0 };
+    const entry: PhaseRecord['actions'][number] = {
+      kind: action.kind,
+      atMs: action.atMs,
+      durationMs: 0,
+      ...(action.kind === 'restart' ? { process: action.process } : {}),
+    };
     record.actions.push(entry);
     try {
       if (action.kind === 'compact') entry.result = await ctx.running.compact();
-      else if (action.kind === 'restart') await ctx.running.restart(action.process);
-      else await ctx.running.killReplicator();
+      else if (action.kind === 'large_transaction')
+        entry.result = await writeLargeTransaction(
+          backlog,
+          action.rows,
+          ctx.upload.rowSizeBytes,
+          `${phase.name}-lt${action.atMs}`,
+          phaseStop,
+        );
+      else {
+        if (action.kind === 'restart') await ctx.running.restart(action.process);
+        else await ctx.running.killReplicator();
+        // A restart leaves a backlog: time until the service is caught up again.
+        const done = Date.now();
+        entry.durationMs = done - began;
+        entry.result = await waitForCatchUp(
+          backlog,
+          done,
+          phaseStop,
+          `the changes made during the ${action.kind}`,
+        );
+      }
     } catch (error) {
       entry.error = error instanceof Error ? error.message : String(error);
     }
-    entry.durationMs = Date.now() - began;
+    if (action.kind === 'compact' || action.kind === 'large_transaction' || entry.error)
+      entry.durationMs = Date.now() - began;
     ctx.dir.line(
       `action ${action.kind} at ${action.atMs} ms took ${entry.durationMs} ms${entry.error ? `: ${entry.error}` : ''}`,
     );
@@ -146,6 +199,7 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
     await sleep(tickMs, phaseStop);
   }
   clearTimeout(phaseTimer);
+  measured.open();
   ctx.stop.removeEventListener('abort', onStop);
   record.targetClients.end = controller.clients;
   record.writes = (await writes) ?? null;
@@ -158,8 +212,10 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
   }
   await Promise.all(actions);
   record.end = Date.now();
-  const window = ctx.registry.snapshot().windows.find((w) => w.name === phase.name);
-  const stampProblem = window && stampNotDelivered(record, window);
+  const phaseWindow = phaseAggregates(ctx.registry.snapshot().windows, phase.name);
+  const window = phaseWindow?.aggregates;
+  if (phaseWindow?.settle) record.settle = phaseWindow.settle;
+  const stampProblem = window && stampNotDelivered(record, window, phaseWindow?.settle);
   if (stampProblem) {
     record.problems = [stampProblem];
     ctx.dir.line(`phase ${phase.name}: [${stampProblem.code}] ${stampProblem.message}`);
@@ -178,6 +234,28 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
   }
   ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
   return record;
+}
+
+/**
+ * Opens the phase's windows in the registry: its settle window at `start`, then its measured window when the
+ * settle time is up (or when the phase ends first). `open()` opens the measured window now if it is not yet.
+ */
+function openWindows(phase: Phase, registry: MetricRegistry, start: number): { open(): void } {
+  let opened = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    clearTimeout(timer);
+    registry.beginWindow(phase.name);
+  };
+  if (phase.settleMs <= 0) {
+    opened = true;
+    registry.beginWindow(phase.name, start);
+    return { open };
+  }
+  registry.beginWindow(settleWindowName(phase.name), start);
+  const timer = setTimeout(open, phase.settleMs);
+  return { open };
 }
 
 /**
@@ -222,6 +300,7 @@ function startUpload(
 function stampNotDelivered(
   record: PhaseRecord,
   window: WindowAggregates,
+  settle: SettleSummary | undefined,
 ): { code: string; message: string } | undefined {
   const written = record.writes?.transactions ?? 0;
   if (written === 0 || record.targetClients.end === 0) return undefined;
@@ -232,6 +311,7 @@ function stampNotDelivered(
     (s) => s.metric === MetricName.opsReceived && s.aggregate.kind === 'counter',
   );
   if (e2e && e2e.aggregate.kind === 'trend' && e2e.aggregate.n > 0) return undefined;
+  if ((settle?.excludedSamples[MetricName.endToEndLatency] ?? 0) > 0) return undefined;
   return {
     code: 'SSCALE_R0001',
     message: `stamp column not delivered: ${written} transactions written while ${record.targetClients.end} clients were connected${ops && ops.aggregate.kind === 'counter' ? ` (${ops.aggregate.count} ops received)` : ''}, but no row carrying ss_ts reached a client — check that the sync config selects column ss_ts of the written table`,

@@ -56,6 +56,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           users: data.users,
           rowSizeBytes: scenario.dataset.rowSizeBytes,
         },
+        compression: scenario.compression,
       });
       record.validity = judgePhase(record, run.selfSamples);
       if (!record.validity.valid)

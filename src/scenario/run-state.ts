@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import type { Fleet, WorkerFleet } from '../fleet/index.js';
-import { MetricRegistry, SamplesWriter, type Sample, type SampleSink } from '../metrics/index.js';
+import {
+  MetricRegistry,
+  phaseAggregates,
+  SamplesWriter,
+  type Sample,
+  type SampleSink,
+} from '../metrics/index.js';
 import { machineFingerprint, type MachineFingerprint, type ProbeScheduler } from '../probes/index.js';
 import type { ClientPool } from './client-controller.js';
 import { killAllServiceProcesses } from './child-processes.js';
@@ -127,10 +133,14 @@ export class RunState {
       ...(initialReplication ? { initialReplication } : {}),
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
-      phases: this.phases.map((p) => ({
-        ...p,
-        aggregates: snapshot.windows.find((w) => w.name === p.name) ?? p.aggregates,
-      })),
+      phases: this.phases.map((p) => {
+        const window = phaseAggregates(snapshot.windows, p.name);
+        return {
+          ...p,
+          aggregates: window?.aggregates ?? p.aggregates,
+          ...(window?.settle ? { settle: window.settle } : {}),
+        };
+      }),
       cumulative: snapshot.cumulative,
     };
   }

@@ -18,28 +18,28 @@ export class SettleTimeoutError extends Error {
   readonly code = 'SSCALE_R0002';
 }
 
-export interface SettleOptions {
+/** Where a sentinel goes and who watches for it. */
+export interface SentinelOptions {
   endpoint: string;
   auth: ClientAuth;
   sourceUrl: string;
   /** The user whose bucket receives the sentinel row. */
   owner: string;
-  /** Key of the sentinel row, unique per run. */
+  /** Key of the sentinel row, unique per run and use. */
   sentinel: string;
-  rows: number;
-  /** When the dataset load finished (Date.now() clock). */
-  loadedAt: number;
   timeoutMs: number;
   compression?: StreamCompression;
   signal: AbortSignal;
+  /** What the wait is for, in the timeout's message: "the dataset (10,000 rows)". */
+  what: string;
 }
 
 /**
- * A settled start: after the dataset load, one row is written and one client of its owner waits until it
- * arrives. Replication applies a source's changes in commit order, so when the sentinel is at a client the
- * dataset before it has been replicated: the first phase measures its own load, not the run's setup.
+ * Writes one row and waits until a client of its owner holds it in a complete checkpoint. Replication applies
+ * a source's changes in commit order, so when the sentinel is at a client everything committed before it has
+ * been replicated. Resolves with the arrival time (Date.now() clock); SSCALE_R0002 on timeout.
  */
-export async function waitForSettledStart(options: SettleOptions): Promise<InitialReplication> {
+export async function waitForSentinel(options: SentinelOptions): Promise<number> {
   const source = new pg.Client({ connectionString: options.sourceUrl });
   await source.connect();
   try {
@@ -85,7 +85,7 @@ export async function waitForSettledStart(options: SettleOptions): Promise<Initi
         () =>
           reject(
             new SettleTimeoutError(
-              `[SSCALE_R0002] the service did not replicate the dataset (${options.rows} rows) within ${Math.round(options.timeoutMs / 1000)} s: the sentinel row ${options.sentinel} never reached a client of ${options.owner}`,
+              `[SSCALE_R0002] the service did not replicate ${options.what} within ${Math.round(options.timeoutMs / 1000)} s: the sentinel row ${options.sentinel} never reached a client of ${options.owner}`,
             ),
           ),
         options.timeoutMs,
@@ -99,7 +99,21 @@ export async function waitForSettledStart(options: SettleOptions): Promise<Initi
     clearTimeout(timer);
     fleet.stopAll();
   }
-  const durationMs = Date.now() - options.loadedAt;
+  return Date.now();
+}
+
+/**
+ * A settled start: after the dataset load, a sentinel row must reach a client before the first phase, so the
+ * first phase measures its own load, not the run's setup.
+ */
+export async function waitForSettledStart(
+  options: Omit<SentinelOptions, 'what'> & { rows: number; loadedAt: number },
+): Promise<InitialReplication> {
+  const arrivedAt = await waitForSentinel({
+    ...options,
+    what: `the dataset (${options.rows.toLocaleString('en-US')} rows)`,
+  });
+  const durationMs = arrivedAt - options.loadedAt;
   return {
     rows: options.rows,
     durationMs,

@@ -175,4 +175,6 @@ export type Action =
   /** SIGTERM one process of that role, then start it again. */
   | { kind: 'restart'; atMs: number; process: 'api' | 'replicator' }
   /** SIGKILL the replicator holding the lock; start it again after `restartAfterMs` when given. */
-  | { kind: 'kill_replicator'; atMs: number; restartAfterMs?: number };
+  | { kind: 'kill_replicator'; atMs: number; restartAfterMs?: number }
+  /** One source transaction of `rows` unstamped rows; the result times its replication. */
+  | { kind: 'large_transaction'; atMs: number; rows: number };

@@ -34,6 +34,7 @@ interface PhaseLike {
   validity?: { valid: boolean; reasons: string[] };
   start: number;
   end: number;
+  settle?: { measuredFrom: number };
 }
 
 /**
@@ -80,7 +81,8 @@ export function verifyVerdict(
         : `container memory ${load.shape.memoryMb} MB (target ${Math.round(load.targetUtilisation * load.shape.memoryMb)} MB)`,
   });
   const cpu = gauge('process_cpu_seconds') ?? gauge('process_cpu_seconds_total');
-  const seconds = steady ? (steady.end - steady.start) / 1000 : 0;
+  // CPU is a gauge: it covers the steady phase after its settle window.
+  const seconds = steady ? (steady.end - (steady.settle?.measuredFrom ?? steady.start)) / 1000 : 0;
   const cores =
     cpu && typeof cpu.max === 'number' && typeof cpu.min === 'number' && seconds > 0
       ? (cpu.max - cpu.min) / seconds

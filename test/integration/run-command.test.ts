@@ -46,7 +46,7 @@ describe('syncscale run, end to end on a tiny scenario', () => {
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     expect(results.status).toBe('completed');
     expect(results.validity.valid).toBe(true);
-    expect(results.phases.map((p: { name: string }) => p.name)).toEqual(['connect', 'write']);
+    expect(results.phases.map((p: { name: string }) => p.name)).toEqual(['connect', 'write', 'backlog']);
     // A settled start: the dataset was replicated before the first phase, and its rows (loaded unstamped)
     // never become end-to-end samples: the phase without writes has none.
     expect(results.initialReplication).toMatchObject({ rows: 30 });
@@ -59,6 +59,22 @@ describe('syncscale run, end to end on a tiny scenario', () => {
         ?.aggregate.n ?? 0;
     expect(e2eOf(results.phases[0])).toBe(0);
     expect(e2eOf(results.phases[1])).toBeGreaterThan(0);
+    // A sample belongs to its phase: the phase after the writes has no writers, so no e2e sample, even for
+    // write-phase rows that reach clients after it began (those are counted as earlier rows).
+    expect(e2eOf(results.phases[2])).toBe(0);
+    expect(results.phases[2].settle.excludedSamples.e2e_latency ?? 0).toBe(0);
+    // Each phase's first 2 s are its settle window: its aggregates start after it.
+    for (const phase of results.phases) {
+      expect(phase.settle.measuredFrom - phase.settle.start).toBeGreaterThanOrEqual(1_900);
+      expect(phase.aggregates.start).toBe(phase.settle.measuredFrom);
+    }
+    // Backlog actions are timed until the service is caught up again.
+    const [bulk, restart] = results.phases[2].actions;
+    expect(bulk).toMatchObject({ kind: 'large_transaction', result: { rows: 2000, caughtUp: true } });
+    expect(bulk.result.rowsPerSecond).toBeGreaterThan(0);
+    expect(restart).toMatchObject({ kind: 'restart', result: { caughtUp: true } });
+    expect(restart.result.caughtUpMs).toBeGreaterThan(0);
+    expect(child.output).toMatch(/Left out: each phase's settle window/);
     const write = results.phases[1];
     expect(write.writes.transactions).toBeGreaterThan(20);
     expect(write.actions[0]).toMatchObject({ kind: 'compact' });

@@ -113,6 +113,25 @@ describe('fleet stamps and connect gate', () => {
     expect(stamps.size).toBe(1);
   });
 
+  it('does not time rows committed before the floor (the phase start), and counts them', () => {
+    const stamps = new PendingStamps();
+    stamps.collect('a', [
+      { op_id: '1', op: 'PUT', data: '{"ss_ts":100}', checksum: 0 },
+      { op_id: '2', op: 'PUT', data: '{"ss_ts":600}', checksum: 0 },
+      { op_id: '3', op: 'PUT', data: '{"ss_ts":500}', checksum: 0 },
+    ]);
+    const seen: number[] = [];
+    const earlier = stamps.release(
+      1000,
+      () => true,
+      (v) => seen.push(v),
+      500,
+    );
+    expect(seen).toEqual([400, 500]);
+    expect(earlier).toBe(1);
+    expect(stamps.size).toBe(0);
+  });
+
   it('admits at most `limit` attempts and hands permits over in order', () => {
     const gate = new ConnectGate(2);
     const order: number[] = [];

@@ -95,6 +95,7 @@ phases:
       - { at: 20s, restart: api }
       - { at: 30s, kill_replicator: { restart_after: 5s } }
       - { at: 40s, compact: { buckets: ['global[]'], memory_limit_mb: 256 } }
+      - { at: 45s, large_transaction: { rows: 100000 } }
   - name: b
     duration: 30s
     clients: { churn: { clients: 20, per_second: 2 }, transport: http-ndjson }
@@ -123,6 +124,7 @@ phases:
       { kind: 'restart', atMs: 20_000, process: 'api' },
       { kind: 'kill_replicator', atMs: 30_000, restartAfterMs: 5_000 },
       { kind: 'compact', atMs: 40_000, buckets: ['global[]'], memoryLimitMb: 256 },
+      { kind: 'large_transaction', atMs: 45_000, rows: 100_000 },
     ]);
     expect(b?.clients).toEqual({
       load: { kind: 'churn', clients: 20, perSecond: 2 },
@@ -209,7 +211,7 @@ describe('parseScenario: every problem with its path and line', () => {
     );
     expect(message('phases[3].actions[0].at')).toMatch(/25s is not within the phase \(20s\)/);
     expect(message('phases[3].actions[1]')).toMatch(
-      /^one of compact, restart or kill_replicator is required/,
+      /^one of compact, restart, kill_replicator or large_transaction is required/,
     );
     expect(message('phases[3].actions[1].reboot')).toBe('unknown key reboot');
     expect(message('limits.max_duration')).toMatch(/expected a duration .* got "soon"/);

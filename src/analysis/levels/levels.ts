@@ -2,6 +2,7 @@ import {
   compactResultOf,
   cpuCores,
   gaugeOf,
+  measuredSeconds,
   phaseSeconds,
   processesOf,
   trendOf,
@@ -132,7 +133,7 @@ function apiPoint(p: RunPhase, proc: string, fallbackConnections: number): ApiPo
     rssMb: rss ? rss.last / MB : undefined,
     heapMb: heap ? heap.last / MB : undefined,
     cpuCores: cpuCores(p, proc),
-    opsPerSecond: ops ? (ops.max - ops.min) / phaseSeconds(p) : undefined,
+    opsPerSecond: ops ? (ops.max - ops.min) / measuredSeconds(p) : undefined,
   };
 }
 
@@ -187,25 +188,46 @@ export function compactions(run: RunResults): CompactionRecord[] {
   const records: CompactionRecord[] = [];
   const dataset = run.scenario.dataset;
   let rowsSoFar = dataset ? dataset.users * dataset.rowsPerUser + dataset.lists : 0;
-  for (const p of run.phases) {
+  for (const [index, p] of run.phases.entries()) {
     rowsSoFar += p.writes?.rows ?? Math.round((p.writes?.achievedRate ?? 0) * phaseSeconds(p));
     for (const action of p.actions ?? []) {
+      const bulk = (action.result as { rows?: unknown } | undefined)?.rows;
+      if (action.kind === 'large_transaction' && typeof bulk === 'number') rowsSoFar += bulk;
       if (action.kind !== 'compact') continue;
       const result = compactResultOf(action.result);
       if (result) {
         records.push({ phase: p.name, result });
         continue;
       }
-      const durationMs = (action.result as { durationMs?: unknown } | undefined)?.durationMs;
+      const reported = action.result as
+        { durationMs?: unknown; compactOutput?: { stated?: unknown; note?: unknown } } | undefined;
+      const durationMs = reported?.durationMs;
+      // A job that says it found nothing to compact measured nothing: not a compaction to size from.
+      if (reported?.compactOutput?.stated === 'nothing') continue;
+      const said =
+        typeof reported?.compactOutput?.note === 'string' ? `; ${reported.compactOutput.note}` : '';
       if (typeof durationMs === 'number' && durationMs > 0 && rowsSoFar > 0)
         records.push({
           phase: p.name,
           result: { opsExamined: rowsSoFar, durationMs },
-          estimatedOps: `the compact command reported only its duration (${Math.round(durationMs)} ms): operations examined estimated as one per row loaded or written before it (${rowsSoFar})`,
+          estimatedOps: `the compact command reported only its duration (${Math.round(durationMs)} ms): operations examined estimated as one per row loaded or written before it (${rowsSoFar})${said}`,
         });
     }
   }
   return records;
+}
+
+/**
+ * What the storage probe saw around a compaction: bucket_data's size at the end of the phase before and at the
+ * end of the compaction's phase. Empty when the probe did not read bucket storage.
+ */
+function reclaimedNote(before: RunPhase | undefined, during: RunPhase): string {
+  const tags = { table: 'bucket_data' };
+  const was = before && gaugeOf(before, 'pg_table_bytes', tags)?.last;
+  const now = gaugeOf(during, 'pg_table_bytes', tags)?.last;
+  if (was === undefined || now === undefined) return '; storage reclaimed not measured (no bucket_data size)';
+  const mb = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+  return `; bucket_data ${mb(was)} MB before, ${mb(now)} MB after: ${mb(Math.max(0, was - now))} MB reclaimed (Postgres reuses freed pages; its files do not shrink)`;
 }
 
 /** Bucket-storage bytes (bucket_data + current_data + bucket_parameters) in the first phase. */

@@ -52,6 +52,8 @@ const phase = z.object({
     .optional()
     .default([]),
   aggregates: z.object({ series: z.array(series) }),
+  /** The phase's settle window (runs since settle windows): gauges and trends start at `measuredFrom`. */
+  settle: z.object({ start: z.number(), measuredFrom: z.number() }).optional(),
   /** Per-phase validity (runs since per-phase judging); older runs carry only the run's. */
   validity: z
     .object({ valid: z.boolean(), reasons: z.array(z.string()), notes: z.array(z.string()).optional() })
@@ -156,10 +158,14 @@ export function processesOf(phase: RunPhase, prefix: string, metric = 'process_r
 
 export const phaseSeconds = (phase: RunPhase): number => (phase.end - phase.start) / 1000;
 
-/** Average cores a process used in the phase: growth of its cumulative CPU seconds over the phase. */
+/** Seconds the phase's gauges and trends cover: the phase after its settle window. */
+export const measuredSeconds = (phase: RunPhase): number =>
+  (phase.end - (phase.settle?.measuredFrom ?? phase.start)) / 1000;
+
+/** Average cores a process used in the phase: growth of its cumulative CPU seconds over the measured part. */
 export function cpuCores(phase: RunPhase, processName: string): number | undefined {
   const seconds = gaugeOf(phase, 'process_cpu_seconds', { process: processName });
-  const span = phaseSeconds(phase);
+  const span = measuredSeconds(phase);
   if (!seconds || span <= 0) return undefined;
   return (seconds.max - seconds.min) / span;
 }

@@ -31,6 +31,7 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'add')
     fleet.add(message.count, message.transport ? { transport: message.transport } : {});
   else if (message.type === 'remove') fleet.remove(message.count, message.which);
+  else if (message.type === 'measureRowsFrom') fleet.measureRowsFrom(message.ms);
   else {
     clearInterval(timer);
     fleet.stopAll();

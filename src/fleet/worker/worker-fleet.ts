@@ -51,6 +51,11 @@ export class WorkerFleet {
     return removed;
   }
 
+  /** See `Fleet.measureRowsFrom`. */
+  measureRowsFrom(ms: number): void {
+    this.send({ type: 'measureRowsFrom', ms });
+  }
+
   /** Stops the clients, waits for the last aggregates (at most 10 s), then ends the thread. */
   async stopAll(): Promise<void> {
     this.count = 0;

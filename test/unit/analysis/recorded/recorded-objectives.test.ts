@@ -7,6 +7,7 @@ import {
   recommend,
   type Recommendations,
 } from '../../../../src/analysis/index.js';
+import { readCompactLog } from '../../../../src/scenario/index.js';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const RECORDED = path.join(ROOT, 'test/fixtures/recorded');
@@ -74,8 +75,48 @@ describe('an external compaction that reported only its duration', () => {
     const recs = sized('real-powersync-1.25/grid');
     expect(recs.fits.compactionDuration.refused).toBeUndefined();
     expect(recs.fits.compactionDuration.notes.join()).toMatch(/reported only its duration \(21543 ms\)/);
+    // What the storage probe saw around it: Postgres does not give the space back.
+    expect(recs.fits.compactionDuration.notes.join()).toMatch(
+      /bucket_data 46\.1 MB before, 46\.2 MB after: 0\.0 MB reclaimed/,
+    );
     expect(recs.compaction.durationSeconds.value).toBeGreaterThan(0);
     expect(formatSummary(recs)).toMatch(/Compaction .*ops examined estimated/);
+  });
+
+  it('says what the job’s log stated, and does not size a job that said it found nothing to compact', () => {
+    const run = loadRunResults(path.join(RECORDED, 'real-powersync-1.25/grid'));
+    const phase = run.phases.find((p) => p.name === 'compaction')!;
+    const withLog = (compactOutput: ReturnType<typeof readCompactLog>) => ({
+      ...run,
+      phases: run.phases.map((p) =>
+        p === phase
+          ? {
+              ...p,
+              actions: p.actions.map((a) => ({
+                ...a,
+                result: { ...(a.result as object), compactOutput },
+              })),
+            }
+          : p,
+      ),
+    });
+    const said = recommend(
+      withLog(readCompactLog('Performing compaction...\nSuccessfully compacted storage.\n')),
+      PROFILE,
+    );
+    expect(said.fits.compactionDuration.notes.join()).toMatch(
+      /said "Successfully compacted storage\." and states no counts/,
+    );
+    const nothing = recommend(withLog(readCompactLog('No active instance to compact')), PROFILE);
+    expect(nothing.fits.compactionDuration.refused).toBeDefined();
+  });
+});
+
+describe('reading a compact job’s log', () => {
+  it('recognises PowerSync 1.25’s messages and says when it cannot', () => {
+    expect(readCompactLog('x\nSuccessfully compacted storage.').stated).toBe('completed');
+    expect(readCompactLog('No active instance to compact').stated).toBe('nothing');
+    expect(readCompactLog('compacted 12 buckets').stated).toBe('unknown');
   });
 });
 
