@@ -205,7 +205,8 @@ export function compactions(run: RunResults): CompactionRecord[] {
       // A job that says it found nothing to compact measured nothing: not a compaction to size from.
       if (reported?.compactOutput?.stated === 'nothing') continue;
       const said =
-        typeof reported?.compactOutput?.note === 'string' ? `; ${reported.compactOutput.note}` : '';
+        (typeof reported?.compactOutput?.note === 'string' ? `; ${reported.compactOutput.note}` : '') +
+        reclaimedNote(run.phases[index - 1], p);
       if (typeof durationMs === 'number' && durationMs > 0 && rowsSoFar > 0)
         records.push({
           phase: p.name,
