@@ -33,7 +33,7 @@ import {
   startEnvironment,
   table,
   type StreamClient,
-} from './api-common.js';
+} from './support/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -33,7 +33,7 @@ import {
   WsStreamClient,
   type BenchEnvironment,
   type IdleStream,
-} from './api-common.js';
+} from './support/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -21,7 +21,7 @@ import {
   startEnvironment,
   StreamClient,
   tokenFor,
-} from './api-common.js';
+} from './support/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -36,7 +36,7 @@ import {
   startEnvironment,
   table,
   type BenchEnvironment,
-} from './api-common.js';
+} from './support/index.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -18,7 +18,7 @@ import {
   startEnvironment,
   StreamClient,
   tokenFor,
-} from './api-common.js';
+} from './support/index.js';
 
 const MUST_MB = 80;
 

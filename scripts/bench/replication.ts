@@ -15,7 +15,7 @@ import { normaliseLsn } from '../../src/service/replication/index.js';
 import { startService } from '../../src/service/runner/index.js';
 import { getActiveCheckpoint } from '../../src/service/storage/index.js';
 import { startEmbeddedPostgres } from '../../src/postgres/index.js';
-import { postgresCpuSeconds, postmasterPidOf } from './api-common.js';
+import { postgresCpuSeconds, postmasterPidOf } from './support/index.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)

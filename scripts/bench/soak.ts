@@ -23,7 +23,7 @@ import {
   sleep,
   startEnvironment,
   table,
-} from './api-common.js';
+} from './support/index.js';
 
 const { values: args } = parseArgs({
   options: {

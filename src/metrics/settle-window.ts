@@ -1,11 +1,20 @@
-import type { CounterAggregate, SeriesAggregate, WindowAggregates } from './aggregates.js';
+import type { CounterAggregate, SeriesAggregate, TrendAggregate, WindowAggregates } from './aggregates.js';
+import { mergeAggregates } from './merge-aggregates.js';
+import { MetricName } from './sample.js';
 import { seriesKey } from './tags.js';
+
+/**
+ * Trends that time the connecting itself, which is what a settle window holds: they count over the whole
+ * phase (a connect phase's first checkpoints all happen in its first seconds).
+ */
+const WHOLE_PHASE_TRENDS: ReadonlySet<string> = new Set([MetricName.connectTime, MetricName.firstCheckpoint]);
 
 /**
  * A phase's first seconds are a settle window: clients of a new level are still connecting, writers of a new
  * rate still spreading out. The registry holds them in a window of their own, named here, so the phase's
  * latencies, gauges and probe readings start after it. Counters are not left out: an error or checksum
- * failure while settling still counts against the phase.
+ * failure while settling still counts against the phase; nor are the connect trends (connect time, first
+ * checkpoint), which time what the settle window holds.
  */
 export function settleWindowName(phase: string): string {
   return `${phase} (settle)`;
@@ -34,8 +43,15 @@ export function phaseAggregates(
   if (!settle) return { aggregates: measured };
   const seconds = (measured.end - settle.start) / 1000;
   const counters = new Map<string, SeriesAggregate>();
+  const wholeTrends = new Map<string, SeriesAggregate>();
   const series: SeriesAggregate[] = [];
   for (const s of measured.series) {
+    if (s.aggregate.kind === 'trend' && WHOLE_PHASE_TRENDS.has(s.metric)) {
+      const whole = { ...s };
+      wholeTrends.set(seriesKey(s.metric, s.tags), whole);
+      series.push(whole);
+      continue;
+    }
     if (s.aggregate.kind !== 'counter') {
       series.push(s);
       continue;
@@ -46,6 +62,17 @@ export function phaseAggregates(
   }
   const excludedSamples: Record<string, number> = {};
   for (const s of settle.series) {
+    if (s.aggregate.kind === 'trend' && WHOLE_PHASE_TRENDS.has(s.metric)) {
+      const key = seriesKey(s.metric, s.tags);
+      const whole = wholeTrends.get(key);
+      if (whole) whole.aggregate = mergeAggregates([s.aggregate, whole.aggregate]) as TrendAggregate;
+      else {
+        const added = { ...s };
+        wholeTrends.set(key, added);
+        series.push(added);
+      }
+      continue;
+    }
     if (s.aggregate.kind === 'trend') {
       if (s.aggregate.n > 0) excludedSamples[s.metric] = (excludedSamples[s.metric] ?? 0) + s.aggregate.n;
       continue;

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { phaseAggregates, settleWindowName, type WindowAggregates } from '../../src/metrics/index.js';
+import {
+  MetricRegistry,
+  phaseAggregates,
+  settleWindowName,
+  type WindowAggregates,
+} from '../../src/metrics/index.js';
 import {
   backlogLines,
   exclusionLines,
@@ -57,6 +62,24 @@ describe('a phase with a settle window', () => {
     expect(series('checksum_failures')).toEqual({ kind: 'counter', count: 1, rate: 0.1 });
     expect(phase.aggregates.start).toBe(2_000);
     expect(phase.settle).toEqual({ start: 0, measuredFrom: 2_000, excludedSamples: { e2e_latency: 7 } });
+  });
+
+  it('keeps the connect trends (connect time, first checkpoint) over the whole phase: they are what settling holds', () => {
+    let now = 0;
+    const registry = new MetricRegistry({ now: () => now });
+    registry.beginWindow(settleWindowName('connect'), 0);
+    for (const ms of [100, 200, 300]) registry.add({ metric: 'first_checkpoint', value: ms, time: now });
+    registry.add({ metric: 'checkpoint_latency', value: 50, time: now });
+    now = 2_000;
+    registry.beginWindow('connect', now);
+    registry.add({ metric: 'first_checkpoint', value: 400, time: now });
+    registry.add({ metric: 'checkpoint_latency', value: 5, time: now });
+    now = 6_000;
+    const phase = phaseAggregates(registry.snapshot().windows, 'connect')!;
+    const trend = (metric: string) => phase.aggregates.series.find((s) => s.metric === metric)?.aggregate;
+    expect(trend('first_checkpoint')).toMatchObject({ kind: 'trend', n: 4, max: 400 });
+    expect(trend('checkpoint_latency')).toMatchObject({ kind: 'trend', n: 1, max: 5 });
+    expect(phase.settle?.excludedSamples).toEqual({ checkpoint_latency: 1 });
   });
 
   it('is the measured window as is when the phase has no settle window', () => {
