@@ -109,7 +109,12 @@ function validityPanel(results: RunResults): string {
   const backlog = backlogLines(results);
   if (backlog.length > 0) lines.push('<p>Catching up after backlog actions:</p>', list(backlog));
   const leftOut = exclusionLines(results);
-  if (leftOut.length > 0) lines.push('<p>Left out of the figures:</p>', list(leftOut));
+  if (leftOut.length > 0)
+    lines.push(
+      `<details data-panel="left-out"><summary>Left out of the figures</summary><p>${escapeHtml(leftOut[0]!)}</p>`,
+      list(leftOut.slice(1)),
+      '</details>',
+    );
   const limits = sizingLimitLines(results);
   if (limits.length > 0) lines.push('<p>What limits the sizing:</p>', list(limits));
   lines.push(`<p>Thresholds: ${thresholds.length - failed} passed, ${failed} failed.</p>`);

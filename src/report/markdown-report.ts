@@ -78,7 +78,8 @@ function validityLines(results: RunResults): string[] {
   if (backlog.length > 0)
     lines.push('', 'Catching up after backlog actions:', '', ...backlog.map((l) => `- ${l}`));
   const leftOut = exclusionLines(results);
-  if (leftOut.length > 0) lines.push('', 'Left out of the figures:', '', ...leftOut.map((l) => `- ${l}`));
+  if (leftOut.length > 0)
+    lines.push('', `Left out of the figures: ${leftOut[0]}`, '', ...leftOut.slice(1).map((l) => `- ${l}`));
   const limits = sizingLimitLines(results);
   if (limits.length > 0) lines.push('', 'What limits the sizing:', '', ...limits.map((l) => `- ${l}`));
   if (results.probesUnavailable.length > 0) {

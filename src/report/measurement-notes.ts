@@ -2,28 +2,29 @@ import { MetricName } from '../metrics/index.js';
 import type { PhaseResult, RunResults } from './run-results.js';
 
 /**
- * What each phase's figures leave out, in words: the settle window (its trend samples) and the rows committed
- * before the phase that reached clients during it (counted, not timed). One line per phase that left
- * anything out.
+ * What each phase's figures leave out, in words: first a sentence on the settle windows, then one line per
+ * phase with the trend samples its settle window held and the rows committed before it that reached clients
+ * during it (counted, not timed). Empty when nothing was left out.
  */
 export function exclusionLines(results: RunResults): string[] {
   const lines: string[] = [];
-  for (const phase of results.phases) {
-    const parts: string[] = [];
-    if (phase.settle) {
-      const seconds = (phase.settle.measuredFrom - phase.settle.start) / 1000;
-      const samples = Object.entries(phase.settle.excludedSamples)
-        .filter(([, n]) => n > 0)
-        .map(([metric, n]) => `${n} ${metric}`);
-      parts.push(
-        `first ${seconds.toFixed(1)} s (settle window) left out of latencies and probe readings${samples.length > 0 ? ` (${samples.join(', ')} samples)` : ''}`,
-      );
-    }
-    const earlier = counterCount(phase, MetricName.endToEndEarlierRows);
-    if (earlier > 0)
-      parts.push(`${earlier} rows committed before the phase reached clients in it, not timed`);
-    if (parts.length > 0) lines.push(`phase ${phase.name}: ${parts.join('; ')}`);
+  const settles = results.phases.flatMap((p) => (p.settle ? [p.settle.measuredFrom - p.settle.start] : []));
+  if (settles.length > 0) {
+    const seconds = [...new Set(settles.map((ms) => (ms / 1000).toFixed(1)))];
+    lines.push(
+      `Each phase's first ${seconds.join(' or ')} s (its settle window) is left out of its latencies and probe readings; counters, connect time and first checkpoint count the whole phase.`,
+    );
   }
+  for (const phase of results.phases) {
+    const parts = Object.entries(phase.settle?.excludedSamples ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([metric, n]) => `${n} ${metric}`);
+    const earlier = counterCount(phase, MetricName.endToEndEarlierRows);
+    if (earlier > 0) parts.push(`${earlier} rows committed before the phase (not timed)`);
+    if (parts.length > 0) lines.push(`${phase.name}: ${parts.join(', ')}`);
+  }
+  if (settles.length === 0 && lines.length > 0)
+    lines.unshift('Rows committed before a phase that reached clients during it are counted, not timed.');
   return lines;
 }
 
