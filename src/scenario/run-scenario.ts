@@ -1,8 +1,13 @@
-import { judgePhase } from './phase-validity.js';
 import { finishRun } from './run-outputs.js';
-import { runPhase } from './run-phase.js';
 import { RunState } from './run-state.js';
-import { createClientPools, openWriters, prepareTarget, settleStart, startProbes } from './run-steps.js';
+import {
+  createClientPools,
+  openWriters,
+  prepareTarget,
+  runJudgedPhase,
+  settleStart,
+  startProbes,
+} from './run-steps.js';
 import type { Scenario } from './types.js';
 
 export interface RunOptions {
@@ -41,28 +46,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     createClientPools(run, data.users, options.workers ?? 0);
     for (const phase of scenario.phases) {
       if (run.stop.aborted) break;
-      const record = await runPhase(phase, {
-        fleets: run.pools,
-        registry: run.registry,
-        running: run.target!,
-        source: run.source!,
-        table: data.table,
-        keys: data.keys,
-        stop: run.stop,
-        dir: run.dir,
-        progress: run.progress,
-        upload: {
-          exampleUrl: run.backend?.url,
-          users: data.users,
-          rowSizeBytes: scenario.dataset.rowSizeBytes,
-        },
-        compression: scenario.compression,
-      });
-      record.validity = judgePhase(record, run.selfSamples);
-      if (!record.validity.valid)
-        run.dir.line(`phase ${record.name} invalid: ${record.validity.reasons.join('; ')}`);
-      run.phases.push(record);
-      run.dir.writeJson('results.json', run.results());
+      await runJudgedPhase(run, data, phase); // run it, judge it, keep it, write results.json
     }
   } catch (error) {
     run.fail(error);

@@ -16,9 +16,12 @@ import { defaultWriterTable, loadDataset } from '../writers/index.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { startExampleBackend } from './example-backend.js';
 import { connectExternalTarget } from './external-target.js';
+import { judgePhase } from './phase-validity.js';
 import { bucketDefinitionCount } from './run-outputs.js';
+import { runPhase, type PhaseRecord } from './run-phase.js';
 import type { RunState } from './run-state.js';
 import { formatInitialReplication, waitForSettledStart } from './settled-start.js';
+import type { Phase } from './types.js';
 
 /** What the target step leaves for the others: the users, the writers' table and the dataset's keys. */
 export interface PreparedData {
@@ -203,4 +206,31 @@ export function createClientPools(run: RunState, users: string[], workers: numbe
       }),
   );
   run.pools = run.fleets;
+}
+
+/** One phase: run it, judge whether it measured the service, keep it, and write results.json as it stands. */
+export async function runJudgedPhase(run: RunState, data: PreparedData, phase: Phase): Promise<PhaseRecord> {
+  const record = await runPhase(phase, {
+    fleets: run.pools,
+    registry: run.registry,
+    running: run.target!,
+    source: run.source!,
+    table: data.table,
+    keys: data.keys,
+    stop: run.stop,
+    dir: run.dir,
+    progress: run.progress,
+    upload: {
+      exampleUrl: run.backend?.url,
+      users: data.users,
+      rowSizeBytes: run.scenario.dataset.rowSizeBytes,
+    },
+    compression: run.scenario.compression,
+  });
+  record.validity = judgePhase(record, run.selfSamples);
+  if (!record.validity.valid)
+    run.dir.line(`phase ${record.name} invalid: ${record.validity.reasons.join('; ')}`);
+  run.phases.push(record);
+  run.dir.writeJson('results.json', run.results());
+  return record;
 }
