@@ -63,10 +63,14 @@ async function run(flags: CalibrateFlags, io: CliIo): Promise<number> {
     const lines = [
       `Calibration of ${calibration.real.service} (run ${real.runId}) against the ${calibration.reference.service} (run ${reference.runId}), scenario ${calibration.shape.scenario}:`,
     ];
-    for (const d of calibration.dimensions)
+    for (const d of calibration.dimensions) {
+      const n = d.n ? `, n = ${d.n[0]}/${d.n[1]} levels` : '';
       lines.push(
-        `  ${d.name.padEnd(34)} ×${fmt(d.ratio)}${d.interval ? ` [${fmt(d.interval[0])}–${fmt(d.interval[1])}]` : ''}  (${fmt(d.reference)} → ${fmt(d.real)} ${d.unit}${d.note ? `; ${d.note}` : ''})`,
+        d.difference
+          ? `  ${d.name.padEnd(34)} +${fmt(d.difference.value)} ${d.unit} [${fmt(d.difference.interval[0])}–${fmt(d.difference.interval[1])}]  (${fmt(d.reference)} → ${fmt(d.real)} ${d.unit}${n}; a difference: the reference's is within noise of zero)`
+          : `  ${d.name.padEnd(34)} ×${fmt(d.ratio)}${d.interval ? ` [${fmt(d.interval[0])}–${fmt(d.interval[1])}]` : ''}  (${fmt(d.reference)} → ${fmt(d.real)} ${d.unit}${n}${d.note ? `; ${d.note}` : ''})`,
       );
+    }
     for (const n of calibration.notEstimated) lines.push(`  ${n.name.padEnd(34)} not estimated: ${n.reason}`);
     lines.push(...leftOut);
     let check: ReturnType<typeof analysis.checkCalibration> | undefined;

@@ -1,76 +1,35 @@
 import type { Fit, Prediction } from '../fits/fit-types.js';
+import {
+  judgeRatio,
+  MAX_PLAUSIBLE_RATIO,
+  MAX_RATIO_SPREAD,
+  MIN_VALID_LEVELS,
+  REPLICATES,
+  type Calibration,
+  type CalibrationShape,
+  type DimensionName,
+  type DimensionRatio,
+} from './ratios.js';
 import { fitRun, type RunFits } from '../fits/fit-run.js';
-import { connectionLevels, latencyLevels, type LatencyLevel } from '../levels/levels.js';
+import { connectionLevels, cpuLevels, latencyLevels } from '../levels/levels.js';
 import { validPart, type RunResults } from '../levels/run-results.js';
-import { interval95, seededRandom, theilSen, type Point } from '../fits/stats.js';
+import { seededRandom, theilSen, type Point } from '../fits/stats.js';
+import { cpuModelDimensions, cpuModelErrors } from './cpu-calibration.js';
 
-/** A cost dimension a calibration carries from the reference service to a real one. */
-export type DimensionName =
-  | 'api_rss_per_connection'
-  | 'api_baseline_rss'
-  | 'api_cpu_per_connection'
-  | 'api_baseline_cpu'
-  | 'api_cpu_per_op'
-  | 'checkpoint_latency_per_connection'
-  | 'checkpoint_latency_baseline'
-  | 'replication_cpu_per_op'
-  | 'replication_baseline_cpu'
-  | 'replication_max_rate'
-  | 'compaction_ops_per_second'
-  | 'compaction_peak_memory';
-
-export interface DimensionRatio {
-  name: DimensionName;
-  unit: string;
-  reference: number;
-  real: number;
-  /** real / reference. */
-  ratio: number;
-  /** 95 % bootstrap interval of the ratio (points of both runs resampled); absent with n = 1. */
-  interval?: [number, number];
-  note?: string;
-}
-
-export interface CalibrationShape {
-  scenario: string;
-  /** Client transports used (sorted, deduplicated). */
-  transports: string[];
-  compression: string;
-  /** Bucket definitions in the sync config; null when the run did not record it. */
-  syncConfigBuckets: number | null;
-}
-
-export interface Calibration {
-  kind: 'syncscale-calibration';
-  version: 1;
-  createdAt: string;
-  reference: { runId: string; service: string };
-  real: { runId: string; service: string };
-  shape: CalibrationShape;
-  dimensions: DimensionRatio[];
-  /** Dimensions with no ratio, with why. */
-  notEstimated: Array<{ name: DimensionName; reason: string }>;
-  /**
-   * The real run's held levels with their latency p99s: latency is carried as these measured bounds, not as
-   * a ratio of baselines. A sizing with this calibration checks every objective against them.
-   */
-  realLatencyLevels?: LatencyLevel[];
-  /** Phases of either run left out (invalid), named. */
-  leftOut?: string[];
-}
-
-/** A ratio whose 95 % interval reaches beyond this factor either way of the estimate is not carried. */
-export const MAX_RATIO_SPREAD = 3;
-/** A ratio beyond ×100 either way is not a cost difference but a difference in what was measured. */
-export const MAX_PLAUSIBLE_RATIO = 100;
-/** Valid connection levels each run needs before anything is calibrated. */
-export const MIN_VALID_LEVELS = 3;
+export {
+  judgeRatio,
+  MAX_PLAUSIBLE_RATIO,
+  MAX_RATIO_SPREAD,
+  MIN_VALID_LEVELS,
+  type Calibration,
+  type CalibrationShape,
+  type DimensionName,
+  type DimensionRatio,
+};
 
 export class CalibrationError extends Error {
   override name = 'CalibrationError';
 }
-
-const REPLICATES = 2000;
 
 /** The scenario shape a calibration depends on, read from a run's results. */
 export function shapeOf(run: RunResults): CalibrationShape {
@@ -185,7 +144,15 @@ export function calibrate(
   const b = fitRun(real);
   const dimensions: DimensionRatio[] = [];
   const notEstimated: Calibration['notEstimated'] = [];
+  // The sizing's CPU model, coefficient by coefficient, when both runs measured two write rates; otherwise
+  // the linear CPU fit as before.
+  const cpu = cpuModelDimensions(cpuLevels(validPart(reference).run), cpuLevels(validPart(real).run));
+  if (cpu) {
+    dimensions.push(...cpu.dimensions);
+    notEstimated.push(...cpu.notEstimated);
+  }
   LINEAR.forEach((spec, i) => {
+    if (cpu && spec.fit === 'apiCpuPerConnection') return;
     const fa = a[spec.fit];
     const fb = b[spec.fit];
     const la = theilSen(fa.points);
@@ -213,53 +180,9 @@ export function calibrate(
       unit: string,
       sides?: { ref?: [number, number]; real?: [number, number] },
     ) => {
-      if (!(ref > 0) || !(rl > 0)) {
-        notEstimated.push({
-          name,
-          reason: `not positive on both services (reference ${ref}, real ${rl} ${unit}): no ratio`,
-        });
-        return;
-      }
-      // A side whose own 95 % interval reaches zero is within noise of zero: a ratio to it means nothing.
-      for (const [label, interval] of [
-        ['reference', sides?.ref],
-        ['real', sides?.real],
-      ] as const)
-        if (interval && interval[0] <= 0) {
-          notEstimated.push({
-            name,
-            reason: `the ${label} estimate is within noise of zero (its 95 % interval [${interval[0].toPrecision(3)}, ${interval[1].toPrecision(3)}] ${unit} reaches 0)`,
-          });
-          return;
-        }
-      const ratio = rl / ref;
-      if (ratio > MAX_PLAUSIBLE_RATIO || ratio < 1 / MAX_PLAUSIBLE_RATIO) {
-        notEstimated.push({
-          name,
-          reason: `implausible: ×${ratio.toPrecision(3)} (${ref.toPrecision(3)} → ${rl.toPrecision(3)} ${unit}) — a cost two services differ in by over ×${MAX_PLAUSIBLE_RATIO} means the two runs measured different things (e.g. what counts as an operation)`,
-        });
-        return;
-      }
-      if (samples.length >= REPLICATES / 4) {
-        const [lo, hi] = interval95(samples);
-        if (!(lo > 0) || hi / ratio > MAX_RATIO_SPREAD || ratio / lo > MAX_RATIO_SPREAD) {
-          notEstimated.push({
-            name,
-            reason: `too uncertain to carry: ×${ratio.toPrecision(3)} with a 95 % interval [${lo.toPrecision(3)}–${hi.toPrecision(3)}], wider than ×${MAX_RATIO_SPREAD} either way (n = ${fa.n} reference, ${fb.n} real points)`,
-          });
-          return;
-        }
-      }
-      dimensions.push({
-        name,
-        unit,
-        reference: ref,
-        real: rl,
-        ratio: rl / ref,
-        ...(samples.length >= REPLICATES / 4
-          ? { interval: interval95(samples) }
-          : { note: 'too few usable bootstrap resamples for an interval' }),
-      });
+      const judged = judgeRatio({ name, unit, reference: ref, real: rl, samples, sides, n: [fa.n, fb.n] });
+      if ('reason' in judged) notEstimated.push(judged);
+      else dimensions.push(judged);
     };
     add(spec.slope, la!.slope, lb!.slope, boot.slopes, `${fa.y.unit}/${fa.x.unit}`, {
       ...(fa.estimates[0]?.interval ? { ref: fa.estimates[0].interval } : {}),
@@ -299,6 +222,7 @@ export function calibrate(
     notEstimated,
     realLatencyLevels: latencyLevels(validPart(real).run),
     leftOut,
+    ...(cpu ? { cpuModel: { form: 'rate' as const } } : {}),
   };
 }
 
@@ -474,8 +398,14 @@ export interface CalibrationCheck {
 }
 
 interface LevelErrors {
-  /** (predicted − measured) / measured × 100 at each connection level of the real run. */
-  levels: Array<{ connections: number; predicted: number; measured: number; errorPercent: number }>;
+  /** (predicted − measured) / measured × 100 at each connection level (and write rate) of the real run. */
+  levels: Array<{
+    connections: number;
+    rate?: number;
+    predicted: number;
+    measured: number;
+    errorPercent: number;
+  }>;
   /** Largest absolute error, %. */
   maxErrorPercent: number | null;
   tolerancePercent: number;
@@ -527,10 +457,43 @@ export function checkCalibration(
           : `${name}: calibrated prediction of run ${real.runId} at ${levels.map((l) => l.connections).join(', ')} connections: largest error ${max.toFixed(1)} % ${within ? 'within' : 'EXCEEDS'} ±${tolerance} %`,
     };
   };
+  const modelErrors = cpuModelErrors(
+    cpuLevels(validPart(reference).run),
+    cpuLevels(validPart(real).run),
+    calibration,
+  );
   return {
     reference: reference.runId,
     real: real.runId,
     memory: errors(translated.apiMemory, (p) => p.rssMb, 'memory', 20),
-    cpu: errors(translated.apiCpuPerConnection, (p) => p.cpuCores, 'CPU', 30),
+    cpu: modelErrors
+      ? cpuLevelErrors(modelErrors, real.runId, 30)
+      : errors(translated.apiCpuPerConnection, (p) => p.cpuCores, 'CPU', 30),
+  };
+}
+
+/** The CPU model's errors at each (connections, rate) level of the real run, as a check reports them. */
+function cpuLevelErrors(
+  levels: Array<{
+    connections: number;
+    rate: number;
+    predicted: number;
+    measured: number;
+    errorPercent: number;
+  }>,
+  runId: string,
+  tolerance: number,
+): LevelErrors {
+  const max = levels.length ? Math.max(...levels.map((l) => Math.abs(l.errorPercent))) : null;
+  const within = max === null ? null : max <= tolerance;
+  return {
+    levels,
+    maxErrorPercent: max,
+    tolerancePercent: tolerance,
+    withinTolerance: within,
+    message:
+      max === null
+        ? 'CPU: not checked (no CPU levels in the real run)'
+        : `CPU (model a + b·c + k·c·r): calibrated prediction of run ${runId} at ${levels.map((l) => `${l.connections}@${l.rate}`).join(', ')} connections@tx/s: largest error ${max.toFixed(1)} % ${within ? 'within' : 'EXCEEDS'} ±${tolerance} %`,
   };
 }

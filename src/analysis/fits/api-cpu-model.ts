@@ -77,13 +77,13 @@ function solve(rows: number[][], y: number[]): number[] | null {
   return a.map((row, j) => row[p]! / row[j]! / scale[j]!);
 }
 
-function design(form: CpuModelForm, c: number, r: number): number[] {
+export function design(form: CpuModelForm, c: number, r: number): number[] {
   if (form === 'linear') return [1, c];
   if (form === 'rate') return [1, c, c * r];
   return [1, c, c * r, c * c];
 }
 
-const predictWith = (form: CpuModelForm, beta: number[], c: number, r: number) =>
+export const predictWith = (form: CpuModelForm, beta: readonly number[], c: number, r: number) =>
   design(form, c, r).reduce((s, x, j) => s + x * beta[j]!, 0);
 
 /** The connection levels' own write rate: the rate most held levels ran at. */
@@ -93,7 +93,10 @@ function modalRate(points: readonly CpuPoint[]): number {
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
 }
 
-function usable(form: CpuModelForm, points: readonly CpuPoint[]): { points: CpuPoint[]; refused?: string } {
+export function usable(
+  form: CpuModelForm,
+  points: readonly CpuPoint[],
+): { points: CpuPoint[]; refused?: string } {
   const chosen = form === 'linear' ? points.filter((p) => p.rate === modalRate(points)) : [...points];
   const cs = new Set(chosen.map((p) => p.connections)).size;
   const rs = new Set(chosen.map((p) => p.rate)).size;
@@ -108,7 +111,7 @@ function usable(form: CpuModelForm, points: readonly CpuPoint[]): { points: CpuP
   return { points: chosen };
 }
 
-function fitForm(form: CpuModelForm, points: readonly CpuPoint[]): number[] | null {
+export function fitForm(form: CpuModelForm, points: readonly CpuPoint[]): number[] | null {
   return solve(
     points.map((p) => design(form, p.connections, p.rate)),
     points.map((p) => p.cpu),

@@ -19,6 +19,7 @@ import {
 import { recommendStorage, type StorageRecommendation } from './storage.js';
 import { validPart, type ExcludedPhase, type RunResults } from '../levels/run-results.js';
 import { translateFits, type Calibration } from '../calibration/calibration.js';
+import { translateCpuPoints } from '../calibration/cpu-calibration.js';
 import { SYNCSCALE_VERSION } from '../../version.js';
 import {
   validateCpuModel,
@@ -124,9 +125,23 @@ export function recommend(
   // API CPU against connections and write rate, predicted at the profile's peak with headroom; the form
   // (linear, rate, rate-convex) chosen by its prediction of the held-out top level.
   const designRate = profile.writes.peak_tx_per_second * (1 + profile.utilisation.headroom);
-  const cpuModel = fitApiCpuModel(cpuLevels(run), designRate);
-  const measuredFits = { ...fitRun(whole), apiCpuPerConnection: cpuModel.fit };
-  const fits = calibration ? translateFits(measuredFits, calibration) : measuredFits;
+  // A calibration that carries the CPU model moves the reference's CPU levels to the real service's first.
+  const translatedCpu = calibration ? translateCpuPoints(cpuLevels(run), calibration) : undefined;
+  const cpuModel = fitApiCpuModel(translatedCpu?.points ?? cpuLevels(run), designRate);
+  const cpuFit = translatedCpu
+    ? {
+        ...cpuModel.fit,
+        description: `${cpuModel.fit.description} — ${translatedCpu.note}`,
+        notes: [...cpuModel.fit.notes, translatedCpu.note],
+      }
+    : cpuModel.fit;
+  const measuredFits = { ...fitRun(whole), apiCpuPerConnection: cpuFit };
+  const fits = calibration
+    ? {
+        ...translateFits(measuredFits, calibration),
+        ...(translatedCpu ? { apiCpuPerConnection: cpuFit } : {}),
+      }
+    : measuredFits;
   const levels = connectionLevels(run);
   const writes = writeLevels(run);
   const peak = peakConnections(profile);

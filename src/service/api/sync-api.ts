@@ -14,6 +14,7 @@ import { createApiServer } from './http/api-server.js';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { handleRSocketConnection } from './rsocket/index.js';
 import { registeredForShutdown } from './shutdown-registry.js';
+import { costKnobFrom, startBaselineCpu } from './sync/cost-knob.js';
 import { Semaphore } from './sync/semaphore.js';
 import { SharedDataReader } from './sync/shared-data-reader.js';
 import { OPS_PER_READ, SyncStream } from './sync/sync-stream.js';
@@ -135,10 +136,13 @@ export async function startSyncApi(options: {
     },
   });
 
+  // Test-only: a fixed CPU baseline, as the real service's runtime has (cost-knob.ts).
+  const stopBaselineCpu = startBaselineCpu(costKnobFrom(process.env));
   return {
     server,
     broadcaster,
     async stop() {
+      stopBaselineCpu?.();
       shutdown.abort();
       await broadcaster.stop();
       await source?.end().catch(() => undefined);

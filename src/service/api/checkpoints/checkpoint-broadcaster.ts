@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../../logging/index.js';
-import { knobValue } from '../sync/cost-knob.js';
+import { costKnobFrom, knobValue, streamLatencyMs } from '../sync/cost-knob.js';
 import {
   CHECKPOINT_CHANNEL,
   getActiveCheckpoint,
@@ -50,6 +50,7 @@ export class CheckpointBroadcaster {
   private pollTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly faultDelayMs = knobValue(process.env, FAULT_CHECKPOINT_DELAY_ENV);
+  private readonly costKnob = costKnobFrom(process.env);
 
   constructor(
     private readonly storageUrl: string,
@@ -191,7 +192,8 @@ export class CheckpointBroadcaster {
       parametersChanged = parameters;
     }
     const writeCheckpoints = await this.readWriteCheckpoints(previous?.lsn ?? null, checkpoint.lsn);
-    if (this.faultDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faultDelayMs));
+    const delayMs = this.faultDelayMs + streamLatencyMs(this.costKnob, this.listeners.size);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const update: CheckpointUpdate = {
       checkpoint,
       changedBuckets,

@@ -6,15 +6,25 @@ import { performance } from 'node:perf_hooks';
  * them in a deployment.
  * - SYNCSCALE_FAULT_STREAM_MEMORY_KB: every open sync stream holds this many KB more (resident).
  * - SYNCSCALE_FAULT_CHECKPOINT_CPU_US: every stream spends this many µs of CPU more on every checkpoint.
+ * - SYNCSCALE_FAULT_BASELINE_CPU_PERCENT: the API process burns this share of a core all the time (a fixed
+ *   baseline, as the real service's runtime has).
+ * - SYNCSCALE_FAULT_STREAM_LATENCY_US: every checkpoint reaches the streams this many µs late per open
+ *   stream (latency that grows with streams, as on the real service).
+ * Shaped like PowerSync 1.25 on this machine class: a large fixed CPU, CPU per stream per checkpoint, memory
+ * per stream and latency growing with streams (test/fixtures/recorded/README.md).
  */
 export const COST_KNOB_ENV = {
   streamMemoryKb: 'SYNCSCALE_FAULT_STREAM_MEMORY_KB',
   checkpointCpuUs: 'SYNCSCALE_FAULT_CHECKPOINT_CPU_US',
+  baselineCpuPercent: 'SYNCSCALE_FAULT_BASELINE_CPU_PERCENT',
+  streamLatencyUs: 'SYNCSCALE_FAULT_STREAM_LATENCY_US',
 } as const;
 
 export interface CostKnob {
   streamMemoryKb: number;
   checkpointCpuUs: number;
+  baselineCpuPercent: number;
+  streamLatencyUs: number;
 }
 
 /** A test-only knob's value: a positive number, else 0 (off). */
@@ -27,7 +37,31 @@ export function costKnobFrom(env: NodeJS.ProcessEnv): CostKnob {
   return {
     streamMemoryKb: knobValue(env, COST_KNOB_ENV.streamMemoryKb),
     checkpointCpuUs: knobValue(env, COST_KNOB_ENV.checkpointCpuUs),
+    baselineCpuPercent: Math.min(90, knobValue(env, COST_KNOB_ENV.baselineCpuPercent)),
+    streamLatencyUs: knobValue(env, COST_KNOB_ENV.streamLatencyUs),
   };
+}
+
+/**
+ * Burns `baselineCpuPercent` of a core: every 20 ms, a busy wait of that share of 20 ms. Returns a stop
+ * function; nothing when the knob is off.
+ */
+export function startBaselineCpu(knob: CostKnob): (() => void) | undefined {
+  if (knob.baselineCpuPercent <= 0) return undefined;
+  const busyMs = (20 * knob.baselineCpuPercent) / 100;
+  const timer = setInterval(() => {
+    const until = performance.now() + busyMs;
+    while (performance.now() < until) {
+      // busy
+    }
+  }, 20);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** How late a checkpoint reaches the streams with `streams` open (ms); 0 when the knob is off. */
+export function streamLatencyMs(knob: CostKnob, streams: number): number {
+  return (knob.streamLatencyUs * streams) / 1000;
 }
 
 /** Resident ballast for one stream (filled, so its pages are really used); undefined when off. */

@@ -129,14 +129,20 @@ describe('calibration on the recorded real pair', () => {
       { reference: 'reference service', real: 'real PowerSync 1.25' },
     );
     const carried = calibration.dimensions.map((d) => d.name);
-    expect(carried).toEqual(['api_rss_per_connection', 'api_baseline_rss']);
+    expect(carried).toEqual(['api_baseline_cpu', 'api_rss_per_connection', 'api_baseline_rss']);
     const why = (name: string) => calibration.notEstimated.find((n) => n.name === name)?.reason ?? '';
     // The ratios the old calibration printed as estimates.
     expect(why('api_cpu_per_op')).toMatch(/implausible: ×0\.00548/);
-    expect(why('api_baseline_cpu')).toMatch(/within noise of zero/);
     expect(why('checkpoint_latency_baseline')).toMatch(/fit is refused/);
-    expect(why('api_cpu_per_connection')).toMatch(/too uncertain to carry/);
-    for (const d of calibration.dimensions) expect(d.interval).toBeDefined();
+    // The CPU model (a + b·c + k·c·r), coefficient by coefficient: PowerSync's large fixed CPU is carried as
+    // a difference (the reference's baseline is within noise of zero); its per-connection terms are not.
+    expect(calibration.cpuModel).toEqual({ form: 'rate' });
+    const baseline = calibration.dimensions.find((d) => d.name === 'api_baseline_cpu')!;
+    expect(baseline.difference!.value).toBeGreaterThan(0.4);
+    expect(baseline.difference!.interval[0]).toBeGreaterThan(0);
+    expect(why('api_cpu_per_connection')).toMatch(/within noise of zero/);
+    expect(why('api_cpu_per_connection_tx')).toMatch(/not positive on both services/);
+    for (const d of calibration.dimensions) expect(d.interval ?? d.difference?.interval).toBeDefined();
     // Sized with it, the reference run recommends no more per container than the real run's e2e bound.
     const recs = recommend(loadRunResults(path.join(RECORDED, 'reference-service/calibrate')), PROFILE, {
       calibration,
@@ -144,5 +150,32 @@ describe('calibration on the recorded real pair', () => {
     const e2e = api(recs).limits.find((l) => l.name === 'e2e-latency')!;
     expect(e2e.maxConnectionsPerContainer).toBe(250);
     expect(api(recs).connectionsPerContainerOneDown).toBeLessThanOrEqual(250);
+    // The translated CPU fit says what was carried and what stayed uncalibrated.
+    expect(recs.fits.apiCpuPerConnection.notes.join()).toMatch(
+      /api_baseline_cpu \+0\.5\d+ cores; uncalibrated \(reference values\): api_cpu_per_connection, api_cpu_per_connection_tx/,
+    );
+  });
+
+  it('fitted on the lower connection levels, predicts the top level of the real run (errors kept in README)', async () => {
+    const { calibrate, checkCalibration } = await import('../../../../src/analysis/index.js');
+    const reference = loadRunResults(path.join(RECORDED, 'reference-service/calibrate'));
+    const real = loadRunResults(path.join(RECORDED, 'real-powersync-1.25/calibrate-valid'));
+    const lower = (run: typeof real) => {
+      const top = Math.max(...run.phases.map((p) => p.targetClients.end));
+      return { ...run, phases: run.phases.filter((p) => p.targetClients.end < top) };
+    };
+    const check = checkCalibration(
+      calibrate(lower(reference), lower(real), { reference: 'reference', real: 'real' }),
+      reference,
+      real,
+    );
+    // The real run's top level held 1,374 connections (of 2,000 asked) at 10 tx/s.
+    const topMemory = check.memory.levels.find((l) => l.connections === 1374)!;
+    const topCpu = check.cpu.levels.find((l) => l.connections === 1374)!;
+    console.log(
+      `recorded real pair, lower levels → top level (1374 connections): memory ${topMemory.errorPercent.toFixed(1)} %, CPU ${topCpu.errorPercent.toFixed(1)} %`,
+    );
+    expect(Math.abs(topMemory.errorPercent)).toBeLessThan(15);
+    expect(Math.abs(topCpu.errorPercent)).toBeLessThan(25);
   });
 });

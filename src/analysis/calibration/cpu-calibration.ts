@@ -1,0 +1,184 @@
+import { fitForm, predictWith, usable, type CpuPoint } from '../fits/api-cpu-model.js';
+import { interval95, seededRandom } from '../fits/stats.js';
+import { judgeRatio, type Calibration, type DimensionName, type DimensionRatio } from './ratios.js';
+
+/**
+ * The API CPU model a sizing uses, carried by a calibration: CPU = a + b·c + k·c·r (c connections per API
+ * process, r the write rate; the `rate` form of api-cpu-model.ts). Each coefficient gets its ratio
+ * real/reference from the two runs' fits, with a bootstrap interval from refits on resampled levels. The
+ * baseline a is carried as a difference when the reference's is within noise of zero and the real one's is
+ * not: a fixed cost the reference does not have has no ratio.
+ */
+export const CPU_DIMENSIONS = {
+  baseline: 'api_baseline_cpu',
+  perConnection: 'api_cpu_per_connection',
+  perConnectionRate: 'api_cpu_per_connection_tx',
+} as const satisfies Record<string, DimensionName>;
+
+const COEFFICIENTS: Array<{ name: DimensionName; index: number; unit: string }> = [
+  { name: CPU_DIMENSIONS.baseline, index: 0, unit: 'cores' },
+  { name: CPU_DIMENSIONS.perConnection, index: 1, unit: 'cores/connection' },
+  { name: CPU_DIMENSIONS.perConnectionRate, index: 2, unit: 'cores/(connection·tx/s)' },
+];
+
+const REPLICATES = 2000;
+
+function bootstrap(points: readonly CpuPoint[], seed: number): number[][] {
+  const random = seededRandom(seed);
+  const out: number[][] = [];
+  for (let i = 0; i < REPLICATES; i++) {
+    const sample = points.map(() => points[Math.floor(random() * points.length)]!);
+    if (usable('rate', sample).refused) continue;
+    const beta = fitForm('rate', sample);
+    if (beta) out.push(beta);
+  }
+  return out;
+}
+
+/**
+ * The CPU model's coefficients as calibration dimensions, or why each is not carried. Undefined when either
+ * run cannot fit the model (one write rate, too few levels): the caller falls back to the linear fit.
+ */
+export function cpuModelDimensions(
+  reference: readonly CpuPoint[],
+  real: readonly CpuPoint[],
+): { dimensions: DimensionRatio[]; notEstimated: Calibration['notEstimated'] } | undefined {
+  const ref = usable('rate', reference);
+  const rl = usable('rate', real);
+  if (ref.refused || rl.refused) return undefined;
+  const a = fitForm('rate', ref.points);
+  const b = fitForm('rate', rl.points);
+  if (!a || !b) return undefined;
+  const bootA = bootstrap(ref.points, 0xc0a);
+  const bootB = bootstrap(rl.points, 0xc0b);
+  const dimensions: DimensionRatio[] = [];
+  const notEstimated: Calibration['notEstimated'] = [];
+  const pairs = Math.min(bootA.length, bootB.length);
+  for (const { name, index, unit } of COEFFICIENTS) {
+    const sideA = bootA.length >= 100 ? interval95(bootA.map((x) => x[index]!)) : undefined;
+    const sideB = bootB.length >= 100 ? interval95(bootB.map((x) => x[index]!)) : undefined;
+    const samples: number[] = [];
+    for (let i = 0; i < pairs; i++) {
+      const x = bootA[i]![index]!;
+      const y = bootB[i]![index]!;
+      if (x > 0 && y > 0) samples.push(y / x);
+    }
+    const n: [number, number] = [ref.points.length, rl.points.length];
+    // A fixed cost the reference does not have: carried as a difference, not as a ratio to noise.
+    if (
+      index === 0 &&
+      sideA &&
+      sideB &&
+      sideA[0] <= 0 &&
+      sideB[0] > 0 &&
+      bootA.length >= 100 &&
+      bootB.length >= 100
+    ) {
+      const diffs = Array.from({ length: pairs }, (_, i) => bootB[i]![0]! - bootA[i]![0]!);
+      dimensions.push({
+        name,
+        unit,
+        reference: a[0]!,
+        real: b[0]!,
+        ratio: Number.NaN,
+        n,
+        difference: { value: b[0]! - a[0]!, interval: interval95(diffs) },
+        note: `carried as a difference (+${(b[0]! - a[0]!).toPrecision(3)} ${unit}): the reference's baseline is within noise of zero (95 % interval [${sideA[0].toPrecision(3)}, ${sideA[1].toPrecision(3)}]), the real one's is not`,
+      });
+      continue;
+    }
+    const judged = judgeRatio({
+      name,
+      unit,
+      reference: a[index]!,
+      real: b[index]!,
+      samples,
+      sides: { ...(sideA ? { ref: sideA } : {}), ...(sideB ? { real: sideB } : {}) },
+      n,
+    });
+    if ('reason' in judged) notEstimated.push(judged);
+    else dimensions.push({ ...judged, note: `coefficient of the CPU model a + b·c + k·c·r` });
+  }
+  return { dimensions, notEstimated };
+}
+
+/** The reference's CPU coefficients with the calibration applied; names what stayed uncalibrated. */
+export function translatedCpuCoefficients(
+  referenceBeta: readonly number[],
+  calibration: Calibration,
+): { beta: number[]; carried: string[]; uncalibrated: string[] } | undefined {
+  const byName = (name: DimensionName) => calibration.dimensions.find((d) => d.name === name);
+  if (!calibration.cpuModel) return undefined;
+  const carried: string[] = [];
+  const uncalibrated: string[] = [];
+  const beta = COEFFICIENTS.map(({ name, index }) => {
+    const d = byName(name);
+    const value = referenceBeta[index]!;
+    if (!d) {
+      uncalibrated.push(name);
+      return value;
+    }
+    if (d.difference) {
+      carried.push(`${name} +${d.difference.value.toPrecision(3)} ${d.unit}`);
+      return value + d.difference.value;
+    }
+    carried.push(`${name} ×${d.ratio.toPrecision(3)}`);
+    return value * d.ratio;
+  });
+  return { beta, carried, uncalibrated };
+}
+
+/**
+ * A reference run's CPU levels as the real service would show them: each point moved by the model's
+ * difference at its (connections, rate), its own noise kept. The sizing then fits and chooses its CPU form on
+ * these points as on measured ones. Undefined when the calibration does not carry the CPU model.
+ */
+export function translateCpuPoints(
+  points: readonly CpuPoint[],
+  calibration: Calibration,
+): { points: CpuPoint[]; note: string } | undefined {
+  const fitted = usable('rate', points);
+  if (fitted.refused) return undefined;
+  const beta = fitForm('rate', fitted.points);
+  if (!beta) return undefined;
+  const translated = translatedCpuCoefficients(beta, calibration);
+  if (!translated || translated.carried.length === 0) return undefined;
+  const moved = points.map((p) => ({
+    ...p,
+    cpu:
+      p.cpu +
+      predictWith('rate', translated.beta, p.connections, p.rate) -
+      predictWith('rate', beta, p.connections, p.rate),
+  }));
+  const note = `translated by calibration (CPU model a + b·c + k·c·r): ${translated.carried.join(', ')}${translated.uncalibrated.length ? `; uncalibrated (reference values): ${translated.uncalibrated.join(', ')}` : ''}`;
+  return { points: moved, note };
+}
+
+/** The calibrated CPU prediction at each CPU level of a real run: (predicted − measured) / measured. */
+export function cpuModelErrors(
+  referencePoints: readonly CpuPoint[],
+  realPoints: readonly CpuPoint[],
+  calibration: Calibration,
+):
+  | Array<{ connections: number; rate: number; predicted: number; measured: number; errorPercent: number }>
+  | undefined {
+  const fitted = usable('rate', referencePoints);
+  if (fitted.refused) return undefined;
+  const beta = fitForm('rate', fitted.points);
+  if (!beta) return undefined;
+  const translated = translatedCpuCoefficients(beta, calibration);
+  // Nothing carried: the prediction would be the reference's own, not a calibration's.
+  if (!translated || translated.carried.length === 0) return undefined;
+  return realPoints
+    .filter((p) => p.cpu > 0)
+    .map((p) => {
+      const predicted = predictWith('rate', translated.beta, p.connections, p.rate);
+      return {
+        connections: p.connections,
+        rate: p.rate,
+        predicted,
+        measured: p.cpu,
+        errorPercent: ((predicted - p.cpu) / p.cpu) * 100,
+      };
+    });
+}
