@@ -10,7 +10,7 @@ export class ClientMetrics {
     private readonly sink: SampleSink,
     private readonly tags?: Record<string, string>,
     /** Rows committed before this are not timed end to end (see `StampFloor`). */
-    readonly stampFloor: StampFloor = { ms: 0 },
+    readonly stampFloor: StampFloor = { ms: 0, offsetMs: 0 },
   ) {}
 
   /** A trend (ms) or a counter increment. */

@@ -6,6 +6,7 @@ import {
   type ClientEnvironmentOptions,
 } from './client-environment.js';
 import { ConnectGate } from './connect-gate.js';
+import { onFleetClock } from './fleet-clock.js';
 import type { StampFloor } from './pending-stamps.js';
 import { SimulatedClient, type ClientStatus } from './simulated-client.js';
 import type { Transport } from './transport/stream-transport.js';
@@ -67,7 +68,7 @@ export class Fleet {
   private stopped = false;
   private readonly watchdog: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.stopAll();
-  private readonly stampFloor: StampFloor = { ms: 0 };
+  private readonly stampFloor: StampFloor = { ms: 0, offsetMs: 0 };
 
   constructor(options: FleetOptions) {
     this.base = { ...options, stampFloor: this.stampFloor };
@@ -96,7 +97,15 @@ export class Fleet {
    * its own writers committed after it began. Rows older than that are counted (`e2e_earlier_rows`).
    */
   measureRowsFrom(ms: number): void {
-    this.stampFloor.ms = ms;
+    this.stampFloor.ms = onFleetClock(ms) - this.stampFloor.offsetMs;
+  }
+
+  /**
+   * The fleet's clock minus the source database's (`measureClockOffset`): taken out of every end-to-end
+   * latency, whose row stamps are the database's clock.
+   */
+  setClockOffset(offsetMs: number): void {
+    this.stampFloor.offsetMs = offsetMs;
   }
 
   /** Creates and starts `count` clients; returns them. */

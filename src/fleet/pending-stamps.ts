@@ -18,7 +18,10 @@ export function readStamp(data: string): number | undefined {
  * One object per fleet, shared by every client and moved at each phase boundary.
  */
 export interface StampFloor {
+  /** On the source database's clock (the stamps' clock). */
   ms: number;
+  /** The fleet's clock minus the source database's (ms), taken out of every latency; 0 until measured. */
+  offsetMs: number;
 }
 
 /** A bound on stamps held per client between checkpoints; later ones are not timed (counted as dropped). */

@@ -1,5 +1,6 @@
 import { MetricName } from '../metrics/index.js';
 import type { ClientMetrics } from './client-metrics.js';
+import { fleetClock } from './fleet-clock.js';
 import { PendingStamps, STAMP_FIELD } from './pending-stamps.js';
 import type {
   CheckpointCompleteLine,
@@ -158,7 +159,9 @@ export class SyncSession {
 
   /** Times the stamped rows now visible; rows committed before the current phase are counted, not timed. */
   private releaseStamps(visible: (bucket: string) => boolean): void {
-    const earlier = this.stamps!.release(Date.now(), visible, this.recordStamp, this.metrics.stampFloor.ms);
+    const floor = this.metrics.stampFloor;
+    // Stamps are the source database's clock: read ours on it.
+    const earlier = this.stamps!.release(fleetClock() - floor.offsetMs, visible, this.recordStamp, floor.ms);
     if (earlier > 0) this.metrics.add(MetricName.endToEndEarlierRows, earlier);
   }
 

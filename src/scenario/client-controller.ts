@@ -7,6 +7,8 @@ export interface ClientPool {
   remove(count: number, which?: 'newest' | 'oldest'): number;
   /** Rows committed before `ms` are not timed end to end (see `Fleet.measureRowsFrom`). */
   measureRowsFrom?(ms: number): void;
+  /** The fleet's clock minus the source database's (see `Fleet.setClockOffset`). */
+  setClockOffset?(ms: number): void;
 }
 import type { ClientShape } from './types.js';
 

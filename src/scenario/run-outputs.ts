@@ -7,6 +7,7 @@ import { writeArtifact } from '../redact/index.js';
 import { parseYamlSafely } from '../yaml/index.js';
 import { judgePhase, judgeRun } from './phase-validity.js';
 import type { RunState } from './run-state.js';
+import { formatClockOffset } from './clock-offset.js';
 import { formatInitialReplication } from './settled-start.js';
 
 /**
@@ -50,6 +51,10 @@ export function summaryText(run: RunState, exitCode: number, notes: readonly str
   const { dir, phases, validity, failure, initialReplication } = run;
   const lines = [`\nRun ${dir.id}: ${exitCode === 0 ? 'passed' : `exit ${exitCode}`}`];
   if (initialReplication) lines.push(`  ${formatInitialReplication(initialReplication)}`);
+  if (run.clock.before)
+    lines.push(
+      `  ${formatClockOffset(run.clock.before, 'before the phases; taken out of e2e latencies')}${run.clock.after ? `; after: ${run.clock.after.offsetMs >= 0 ? '+' : '−'}${Math.abs(run.clock.after.offsetMs).toFixed(1)} ms` : ''}`,
+    );
   for (const phase of phases) {
     for (const problem of phase.problems ?? [])
       lines.push(`  ${phase.name}: [${problem.code}] ${problem.message}`);

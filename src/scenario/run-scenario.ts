@@ -2,6 +2,7 @@ import { finishRun } from './run-outputs.js';
 import { RunState } from './run-state.js';
 import {
   createClientPools,
+  measureClock,
   openWriters,
   prepareTarget,
   runJudgedPhase,
@@ -44,10 +45,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await openWriters(run);
     await startProbes(run);
     createClientPools(run, data.users, options.workers ?? 0);
+    await measureClock(run, 'before'); // e2e compares the database's stamps with our clock
     for (const phase of scenario.phases) {
       if (run.stop.aborted) break;
       await runJudgedPhase(run, data, phase); // run it, judge it, keep it, write results.json
     }
+    if (!run.stop.aborted) await measureClock(run, 'after');
   } catch (error) {
     run.fail(error);
   } finally {

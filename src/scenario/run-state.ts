@@ -21,6 +21,7 @@ import { observedSources, redactFilesIn } from './run-outputs.js';
 import { RUN_METRIC_KINDS, type PhaseRecord } from './run-phase.js';
 import { RunDirectory } from './run-directory.js';
 import { scenarioRecord } from './scenario-record.js';
+import type { ClockOffset } from './clock-offset.js';
 import type { InitialReplication } from './settled-start.js';
 import type { Scenario } from './types.js';
 
@@ -58,6 +59,8 @@ export class RunState {
   backend: Awaited<ReturnType<typeof startExampleBackend>> | undefined;
   failure: unknown;
   initialReplication: InitialReplication | undefined;
+  /** The fleet's clock against the source database's, before and after the phases. */
+  readonly clock: { before?: ClockOffset; after?: ClockOffset } = {};
   /** Bucket definitions of the sync config: part of the scenario shape a calibration depends on. */
   syncConfigBuckets: number | null = null;
   private readonly deadlineTimer: NodeJS.Timeout;
@@ -131,6 +134,7 @@ export class RunState {
       validity: this.validity,
       targetService: target?.reported,
       ...(initialReplication ? { initialReplication } : {}),
+      ...(this.clock.before ? { clockOffset: this.clock } : {}),
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: this.phases.map((p) => {

@@ -15,6 +15,7 @@ import {
 import { defaultWriterTable, loadDataset } from '../writers/index.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { startExampleBackend } from './example-backend.js';
+import { formatClockOffset, measureClockOffset } from './clock-offset.js';
 import { connectExternalTarget } from './external-target.js';
 import { judgePhase } from './phase-validity.js';
 import { bucketDefinitionCount } from './run-outputs.js';
@@ -233,4 +234,17 @@ export async function runJudgedPhase(run: RunState, data: PreparedData, phase: P
   run.phases.push(record);
   run.dir.writeJson('results.json', run.results());
   return record;
+}
+
+/**
+ * The fleet's clock against the source database's, before the phases (then taken out of every e2e latency)
+ * or after them (how far the clocks drifted during the run). Recorded in results.json and printed.
+ */
+export async function measureClock(run: RunState, when: 'before' | 'after'): Promise<void> {
+  const offset = await measureClockOffset(run.source!);
+  run.clock[when] = offset;
+  if (when === 'before') for (const pool of run.pools) pool.setClockOffset?.(offset.offsetMs);
+  const line = formatClockOffset(offset, `${when} the phases`);
+  run.dir.line(line);
+  if (when === 'before') run.options.out(`${line}\n`);
 }

@@ -32,6 +32,7 @@ port.on('message', (message: ToWorker) => {
     fleet.add(message.count, message.transport ? { transport: message.transport } : {});
   else if (message.type === 'remove') fleet.remove(message.count, message.which);
   else if (message.type === 'measureRowsFrom') fleet.measureRowsFrom(message.ms);
+  else if (message.type === 'clockOffset') fleet.setClockOffset(message.ms);
   else {
     clearInterval(timer);
     fleet.stopAll();

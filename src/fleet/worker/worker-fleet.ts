@@ -51,6 +51,11 @@ export class WorkerFleet {
     return removed;
   }
 
+  /** See `Fleet.setClockOffset`. */
+  setClockOffset(ms: number): void {
+    this.send({ type: 'clockOffset', ms });
+  }
+
   /** See `Fleet.measureRowsFrom`. */
   measureRowsFrom(ms: number): void {
     this.send({ type: 'measureRowsFrom', ms });

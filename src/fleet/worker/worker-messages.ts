@@ -21,6 +21,7 @@ export type ToWorker =
   | { type: 'add'; count: number; transport?: Transport }
   | { type: 'remove'; count: number; which: 'newest' | 'oldest' }
   | { type: 'measureRowsFrom'; ms: number }
+  | { type: 'clockOffset'; ms: number }
   | { type: 'stop' };
 
 /** Per flush: trends as mergeable histograms, counters as sums, gauges as their last value. */
