@@ -222,7 +222,7 @@ export function calibrate(
     notEstimated,
     realLatencyLevels: latencyLevels(validPart(real).run),
     leftOut,
-    ...(cpu ? { cpuModel: { form: 'rate' as const } } : {}),
+    ...(cpu ? { cpuModel: { form: 'rate' as const }, realCpuLevels: cpuLevels(validPart(real).run) } : {}),
   };
 }
 

@@ -64,26 +64,20 @@ export function cpuModelDimensions(
       if (x > 0 && y > 0) samples.push(y / x);
     }
     const n: [number, number] = [ref.points.length, rl.points.length];
-    // A fixed cost the reference does not have: carried as a difference, not as a ratio to noise.
-    if (
-      index === 0 &&
-      sideA &&
-      sideB &&
-      sideA[0] <= 0 &&
-      sideB[0] > 0 &&
-      bootA.length >= 100 &&
-      bootB.length >= 100
-    ) {
-      const diffs = Array.from({ length: pairs }, (_, i) => bootB[i]![0]! - bootA[i]![0]!);
+    const diffs = Array.from({ length: pairs }, (_, i) => bootB[i]![index]! - bootA[i]![index]!);
+    const difference =
+      pairs >= 100 ? { value: b[index]! - a[index]!, interval: interval95(diffs) } : undefined;
+    // A fixed cost adds, it does not scale: the baseline is carried as a difference (real − reference).
+    if (index === 0 && difference) {
       dimensions.push({
         name,
         unit,
         reference: a[0]!,
         real: b[0]!,
-        ratio: Number.NaN,
+        ratio: b[0]! / a[0]!,
         n,
-        difference: { value: b[0]! - a[0]!, interval: interval95(diffs) },
-        note: `carried as a difference (+${(b[0]! - a[0]!).toPrecision(3)} ${unit}): the reference's baseline is within noise of zero (95 % interval [${sideA[0].toPrecision(3)}, ${sideA[1].toPrecision(3)}]), the real one's is not`,
+        difference,
+        note: `a fixed cost: carried as a difference (${signed(difference.value)} ${unit}), not a ratio`,
       });
       continue;
     }
@@ -96,10 +90,34 @@ export function cpuModelDimensions(
       sides: { ...(sideA ? { ref: sideA } : {}), ...(sideB ? { real: sideB } : {}) },
       n,
     });
-    if ('reason' in judged) notEstimated.push(judged);
-    else dimensions.push({ ...judged, note: `coefficient of the CPU model a + b·c + k·c·r` });
+    if (!('reason' in judged)) {
+      dimensions.push({ ...judged, note: `coefficient of the CPU model a + b·c + k·c·r` });
+      continue;
+    }
+    // No defensible ratio; a difference whose interval excludes zero is still a measured cost gap.
+    if (difference && (difference.interval[0] > 0 || difference.interval[1] < 0)) {
+      dimensions.push({
+        name,
+        unit,
+        reference: a[index]!,
+        real: b[index]!,
+        ratio: Number.NaN,
+        n,
+        difference,
+        note: `carried as a difference (${signed(difference.value)} ${unit}): no ratio (${judged.reason})`,
+      });
+      continue;
+    }
+    notEstimated.push({
+      name,
+      reason: `${judged.reason}; nor a difference: ${difference ? `its 95 % interval [${difference.interval[0].toPrecision(3)}, ${difference.interval[1].toPrecision(3)}] ${unit} spans 0` : 'too few bootstrap refits'}`,
+    });
   }
   return { dimensions, notEstimated };
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : '−'}${Math.abs(value).toPrecision(3)}`;
 }
 
 /** The reference's CPU coefficients with the calibration applied; names what stayed uncalibrated. */
@@ -119,7 +137,7 @@ export function translatedCpuCoefficients(
       return value;
     }
     if (d.difference) {
-      carried.push(`${name} +${d.difference.value.toPrecision(3)} ${d.unit}`);
+      carried.push(`${name} ${signed(d.difference.value)} ${d.unit}`);
       return value + d.difference.value;
     }
     carried.push(`${name} ×${d.ratio.toPrecision(3)}`);
@@ -129,32 +147,47 @@ export function translatedCpuCoefficients(
 }
 
 /**
- * A reference run's CPU levels as the real service would show them: each point moved by the model's
- * difference at its (connections, rate), its own noise kept. The sizing then fits and chooses its CPU form on
- * these points as on measured ones. Undefined when the calibration does not carry the CPU model.
+ * A reference run's CPU levels as the real service would show them. When the calibration carries every
+ * coefficient of the CPU model, each reference point is moved by the model's difference at its (connections,
+ * rate), its own noise kept. When it cannot, a half-translated model would mix the two services: the real
+ * run's own CPU levels are used instead (they are measurements of the real service), and the note says so.
+ * Undefined when the calibration does not carry the CPU model at all.
  */
 export function translateCpuPoints(
   points: readonly CpuPoint[],
   calibration: Calibration,
 ): { points: CpuPoint[]; note: string } | undefined {
+  if (!calibration.cpuModel) return undefined;
   const fitted = usable('rate', points);
-  if (fitted.refused) return undefined;
-  const beta = fitForm('rate', fitted.points);
-  if (!beta) return undefined;
-  const translated = translatedCpuCoefficients(beta, calibration);
-  if (!translated || translated.carried.length === 0) return undefined;
-  const moved = points.map((p) => ({
-    ...p,
-    cpu:
-      p.cpu +
-      predictWith('rate', translated.beta, p.connections, p.rate) -
-      predictWith('rate', beta, p.connections, p.rate),
-  }));
-  const note = `translated by calibration (CPU model a + b·c + k·c·r): ${translated.carried.join(', ')}${translated.uncalibrated.length ? `; uncalibrated (reference values): ${translated.uncalibrated.join(', ')}` : ''}`;
-  return { points: moved, note };
+  const beta = fitted.refused ? null : fitForm('rate', fitted.points);
+  const translated = beta ? translatedCpuCoefficients(beta, calibration) : undefined;
+  if (beta && translated && translated.uncalibrated.length === 0) {
+    const moved = points.map((p) => ({
+      ...p,
+      cpu:
+        p.cpu +
+        predictWith('rate', translated.beta, p.connections, p.rate) -
+        predictWith('rate', beta, p.connections, p.rate),
+    }));
+    return {
+      points: moved,
+      note: `translated by calibration (CPU model a + b·c + k·c·r): ${translated.carried.join(', ')}`,
+    };
+  }
+  const real = calibration.realCpuLevels ?? [];
+  if (real.length === 0 || usable('rate', real).refused) return undefined;
+  const connections = real.map((p) => p.connections);
+  const rates = real.map((p) => p.rate);
+  return {
+    points: real.map((p) => ({ ...p })),
+    note: `CPU from the real run's own levels (${real.length} levels, ${Math.min(...connections)}–${Math.max(...connections)} connections, ${Math.min(...rates)}–${Math.max(...rates)} tx/s): the calibration could not carry ${translated?.uncalibrated.join(', ') ?? 'the reference model'}`,
+  };
 }
 
-/** The calibrated CPU prediction at each CPU level of a real run: (predicted − measured) / measured. */
+/**
+ * The calibrated CPU prediction at each CPU level of a real run, the way a sizing would make it (the points
+ * `translateCpuPoints` gives, fitted with the CPU model): (predicted − measured) / measured.
+ */
 export function cpuModelErrors(
   referencePoints: readonly CpuPoint[],
   realPoints: readonly CpuPoint[],
@@ -162,17 +195,14 @@ export function cpuModelErrors(
 ):
   | Array<{ connections: number; rate: number; predicted: number; measured: number; errorPercent: number }>
   | undefined {
-  const fitted = usable('rate', referencePoints);
-  if (fitted.refused) return undefined;
-  const beta = fitForm('rate', fitted.points);
+  const carried = translateCpuPoints(referencePoints, calibration);
+  if (!carried) return undefined;
+  const beta = fitForm('rate', usable('rate', carried.points).points);
   if (!beta) return undefined;
-  const translated = translatedCpuCoefficients(beta, calibration);
-  // Nothing carried: the prediction would be the reference's own, not a calibration's.
-  if (!translated || translated.carried.length === 0) return undefined;
   return realPoints
     .filter((p) => p.cpu > 0)
     .map((p) => {
-      const predicted = predictWith('rate', translated.beta, p.connections, p.rate);
+      const predicted = predictWith('rate', beta, p.connections, p.rate);
       return {
         connections: p.connections,
         rate: p.rate,

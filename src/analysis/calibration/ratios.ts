@@ -69,6 +69,11 @@ export interface Calibration {
    * coefficient; absent in calibrations that carry only the linear CPU fit.
    */
   cpuModel?: { form: 'rate' };
+  /**
+   * The real run's own API CPU levels (connections, write rate, cores). When the calibration cannot carry
+   * every coefficient of the CPU model, the sizing fits these instead of a half-translated reference model.
+   */
+  realCpuLevels?: Array<{ phase: string; connections: number; rate: number; cpu: number }>;
   /** Phases of either run left out (invalid), named. */
   leftOut?: string[];
 }

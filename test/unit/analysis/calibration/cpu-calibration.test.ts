@@ -39,10 +39,11 @@ describe('the CPU model carried coefficient by coefficient', () => {
   it('recovers known ratios of every coefficient, each with its interval', () => {
     const dims = cpuModelDimensions(levels(0.05, 4e-5, 2e-6), levels(0.1, 1.2e-4, 3e-6))!;
     const ratio = (name: string) => dims.dimensions.find((d) => d.name === name);
-    expect(ratio('api_baseline_cpu')!.ratio).toBeCloseTo(2, 0);
+    // A fixed cost adds: the baseline is a difference.
+    expect(ratio('api_baseline_cpu')!.difference!.value).toBeCloseTo(0.05, 2);
     expect(ratio('api_cpu_per_connection')!.ratio).toBeCloseTo(3, 0);
     expect(ratio('api_cpu_per_connection_tx')!.ratio).toBeCloseTo(1.5, 1);
-    for (const d of dims.dimensions) {
+    for (const d of dims.dimensions.filter((x) => !x.difference)) {
       expect(d.interval![0]).toBeLessThanOrEqual(d.ratio);
       expect(d.interval![1]).toBeGreaterThanOrEqual(d.ratio);
       expect(d.n).toEqual([8, 8]);
@@ -61,13 +62,27 @@ describe('the CPU model carried coefficient by coefficient', () => {
     expect(moved.note).toMatch(/api_baseline_cpu \+0\.5\d* cores/);
   });
 
-  it('refuses a coefficient that is not positive on both services, and names it as uncalibrated', () => {
+  it('carries a coefficient with no ratio as a difference when the difference is clear', () => {
     const dims = cpuModelDimensions(levels(0.05, 4e-5, 2e-6), levels(0.1, 8e-5, -1e-6))!;
-    expect(dims.notEstimated.find((n) => n.name === 'api_cpu_per_connection_tx')!.reason).toMatch(
-      /not positive on both services/,
+    const perTx = dims.dimensions.find((d) => d.name === 'api_cpu_per_connection_tx')!;
+    expect(perTx.note).toMatch(/carried as a difference .*not positive on both services/);
+    expect(perTx.difference!.value).toBeCloseTo(-3e-6, 7);
+  });
+
+  it('uses the real run’s own levels when a coefficient cannot be carried either way, and says which', () => {
+    // Noise far above the per-connection signal on the real side: no ratio, no clear difference.
+    const real = levels(0.3, 1e-5, 1e-6, 0.6);
+    const dims = cpuModelDimensions(levels(0.05, 4e-5, 2e-6), real)!;
+    const stuck = dims.notEstimated.map((n) => n.name);
+    expect(stuck.length).toBeGreaterThan(0);
+    const carried = translateCpuPoints(levels(0.05, 4e-5, 2e-6), {
+      ...calibrationOf(dims),
+      realCpuLevels: real,
+    })!;
+    expect(carried.points).toEqual(real);
+    expect(carried.note).toMatch(
+      new RegExp(`CPU from the real run's own levels .*could not carry ${stuck[0]}`),
     );
-    const moved = translateCpuPoints(levels(0.05, 4e-5, 2e-6), calibrationOf(dims))!;
-    expect(moved.note).toMatch(/uncalibrated \(reference values\): api_cpu_per_connection_tx/);
   });
 
   it('is not attempted with one write rate: the rate term is not identifiable', () => {
