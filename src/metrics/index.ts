@@ -53,3 +53,4 @@ export {
 export { AGGREGATE_CSV_COLUMNS, aggregatesToCsv, toCsv } from './csv.js';
 export { TrendSink, type TrendPart } from './trend-sink.js';
 export { phaseAggregates, settleWindowName, type SettleSummary } from './settle-window.js';
+export { mergeWindows } from './merge-windows.js';

@@ -64,6 +64,8 @@ export interface PhaseRecord {
    * when it ended and how many trend samples it held. Absent when the phase has no settle window.
    */
   settle?: SettleSummary;
+  /** A coordinator's phase with its shards' figures merged in (distributed.ts). */
+  mergedAggregates?: WindowAggregates;
   /** Named problems found in the phase (e.g. SSCALE_R0001: no stamped row reached a client). */
   problems?: Array<{ code: string; message: string }>;
   /** Whether the phase measured the service (set when the phase ends). */

@@ -9,6 +9,15 @@ import {
   settleStart,
   startProbes,
 } from './run-steps.js';
+import {
+  checkShards,
+  collectShards,
+  joinTarget,
+  startTogether,
+  waitForPhaseSlot,
+  type Distributed,
+} from './distributed.js';
+import { coordinatorScenario, shardScenario } from './shard-plan.js';
 import type { Scenario } from './types.js';
 
 export interface RunOptions {
@@ -24,6 +33,8 @@ export interface RunOptions {
   progressIntervalMs?: number;
   /** Print and write the sizing summary at the end (default true; a verification run is not sized). */
   size?: boolean;
+  /** Part of a distributed run: the coordinator of N shards, or one shard (docs/distributed.md). */
+  distributed?: Distributed;
 }
 
 export interface RunOutcome {
@@ -38,19 +49,32 @@ export interface RunOutcome {
  * processes and Postgres, and writes the results gathered so far.
  */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunOutcome> {
-  const run = await RunState.open(scenario, options);
+  const d = options.distributed;
+  // A shard runs only its share of the clients; a coordinator everything but clients.
+  const planned =
+    d?.role === 'shard'
+      ? shardScenario(scenario, d.shard)
+      : d?.role === 'coordinator'
+        ? coordinatorScenario(scenario)
+        : scenario;
+  const run = await RunState.open(planned, options);
   try {
-    const data = await prepareTarget(run); // start or connect, load the dataset
-    await settleStart(run, data); // wait until the service has replicated it
+    const data = d?.role === 'shard' ? await joinTarget(run, d, scenario) : await prepareTarget(run);
+    if (d?.role !== 'shard') await settleStart(run, data); // wait until the service has replicated it
     await openWriters(run);
     await startProbes(run);
     createClientPools(run, data.users, options.workers ?? 0);
     await measureClock(run, 'before'); // e2e compares the database's stamps with our clock
-    for (const phase of scenario.phases) {
+    // The barrier: every member starts the phases at one moment, and each phase in its slot.
+    const startedAt = d ? await startTogether(run, d) : undefined;
+    for (const [index, phase] of planned.phases.entries()) {
       if (run.stop.aborted) break;
+      if (startedAt !== undefined) await waitForPhaseSlot(run, startedAt, index);
       await runJudgedPhase(run, data, phase); // run it, judge it, keep it, write results.json
+      if (d) await checkShards(run, d, phase.name);
     }
     if (!run.stop.aborted) await measureClock(run, 'after');
+    if (d?.role === 'coordinator') await collectShards(run, d); // merge the shards' figures in
   } catch (error) {
     run.fail(error);
   } finally {

@@ -22,12 +22,16 @@ import { RUN_METRIC_KINDS, type PhaseRecord } from './run-phase.js';
 import { RunDirectory } from './run-directory.js';
 import { scenarioRecord } from './scenario-record.js';
 import type { ClockOffset } from './clock-offset.js';
+import type { ServiceProcess } from './child-processes.js';
+import type { Distributed, ShardOutcome } from './distributed.js';
 import type { InitialReplication } from './settled-start.js';
 import type { Scenario } from './types.js';
 
 /** What a run's steps need from the caller (see RunOptions in run-scenario.ts). */
 export interface RunStateOptions {
   reportsDir: string;
+  /** Part of a distributed run: the coordinator of N shards, or one shard. */
+  distributed?: Distributed;
   out: (text: string) => void;
   signal: AbortSignal;
   progressIntervalMs?: number;
@@ -59,6 +63,12 @@ export class RunState {
   backend: Awaited<ReturnType<typeof startExampleBackend>> | undefined;
   failure: unknown;
   initialReplication: InitialReplication | undefined;
+  /** A distributed run's shards: their processes (--generators), the ones lost, and what each gave. */
+  readonly shardProcesses: ServiceProcess[] = [];
+  readonly shardsLost = new Map<number, string>();
+  shards: ShardOutcome[] = [];
+  /** A shard's heartbeat at the barrier, stopped (and marked done) when the run ends. */
+  stopHeartbeat: (() => Promise<void>) | undefined;
   /** The fleet's clock against the source database's, before and after the phases. */
   readonly clock: { before?: ClockOffset; after?: ClockOffset } = {};
   /** Bucket definitions of the sync config: part of the scenario shape a calibration depends on. */
@@ -107,6 +117,8 @@ export class RunState {
   async stopEverything(): Promise<void> {
     clearTimeout(this.deadlineTimer);
     this.progress.stop();
+    await this.stopHeartbeat?.();
+    for (const shard of this.shardProcesses) shard.kill();
     for (const fleet of this.fleets) fleet.stopAll();
     await Promise.all(this.workerFleets.map((fleet) => fleet.stopAll()));
     await this.scheduler?.stop().catch(() => undefined);
@@ -129,23 +141,50 @@ export class RunState {
       machine: this.machine,
       startedAt: new Date(this.startedAt).toISOString(),
       finishedAt: new Date().toISOString(),
-      status: failure ? 'error' : this.options.signal.aborted ? 'interrupted' : 'completed',
+      status: failure
+        ? 'error'
+        : this.options.signal.aborted
+          ? 'interrupted'
+          : this.shards.some((s) => s.problem)
+            ? 'incomplete'
+            : 'completed',
       error: failure instanceof Error ? failure.message : failure === undefined ? undefined : String(failure),
       validity: this.validity,
       targetService: target?.reported,
       ...(initialReplication ? { initialReplication } : {}),
       ...(this.clock.before ? { clockOffset: this.clock } : {}),
+      ...(this.options.distributed ? { distributed: describeDistributed(this) } : {}),
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: this.phases.map((p) => {
         const window = phaseAggregates(snapshot.windows, p.name);
+        const { mergedAggregates, ...record } = p;
         return {
-          ...p,
-          aggregates: window?.aggregates ?? p.aggregates,
+          ...record,
+          aggregates: mergedAggregates ?? window?.aggregates ?? p.aggregates,
           ...(window?.settle ? { settle: window.settle } : {}),
         };
       }),
       cumulative: snapshot.cumulative,
     };
   }
+}
+
+/** results.json's account of a distributed run: the role, and per shard what it gave or why not. */
+function describeDistributed(run: RunState) {
+  const d = run.options.distributed!;
+  if (d.role === 'shard')
+    return { role: 'shard', shard: `${d.shard.index}/${d.shard.count}`, runKey: d.runKey };
+  return {
+    role: 'coordinator',
+    shards: d.shards,
+    runKey: d.runKey,
+    complete: run.shards.length === d.shards && run.shards.every((s) => !s.problem),
+    members: run.shards.map((s) => ({
+      index: s.index,
+      runId: s.runId,
+      clockOffset: (s.results as { clockOffset?: unknown } | undefined)?.clockOffset,
+      ...(s.problem ? { problem: s.problem } : {}),
+    })),
+  };
 }

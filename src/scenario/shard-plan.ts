@@ -33,7 +33,11 @@ export function shardLoad(load: ClientLoad, shard: Shard): ClientLoad {
     case 'arrival_rate':
       return { ...load, perSecond: load.perSecond / shard.count };
     case 'churn':
-      return { kind: 'churn', clients: shareOf(load.clients, shard), perSecond: load.perSecond / shard.count };
+      return {
+        kind: 'churn',
+        clients: shareOf(load.clients, shard),
+        perSecond: load.perSecond / shard.count,
+      };
     case 'reconnect_storm':
       return { ...load, clients: shareOf(load.clients, shard) };
   }
@@ -52,16 +56,14 @@ export function shardUsers(users: readonly string[], shard: Shard): string[] {
 export function shardScenario(scenario: Scenario, shard: Shard): Scenario {
   return {
     ...scenario,
-    phases: scenario.phases.map(
-      (phase): Phase => ({
-        ...phase,
-        clients: { ...phase.clients, load: shardLoad(phase.clients.load, shard) },
-        writes: undefined,
-        actions: [],
-        thresholds: {},
-        ...(phase.upload ? { upload: undefined } : {}),
-      }),
-    ),
+    phases: scenario.phases.map((phase): Phase => ({
+      ...phase,
+      clients: { ...phase.clients, load: shardLoad(phase.clients.load, shard) },
+      writes: undefined,
+      actions: [],
+      thresholds: {},
+      ...(phase.upload ? { upload: undefined } : {}),
+    })),
   };
 }
 

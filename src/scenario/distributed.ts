@@ -1,0 +1,291 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fleetClock, type MintedTokenAuth } from '../fleet/index.js';
+import {
+  evaluateThresholds,
+  mergeWindows,
+  parseThresholds,
+  phaseAggregates,
+  type WindowAggregates,
+} from '../metrics/index.js';
+import { abortableSleep } from './abortable-sleep.js';
+import { awaitStart, keepHeartbeat, openBarrier, shardMember, silentShards } from './barrier.js';
+import { ServiceProcess } from './child-processes.js';
+import { connectExternalTarget } from './external-target.js';
+import { RUN_METRIC_KINDS } from './run-phase.js';
+import type { RunState } from './run-state.js';
+import type { PreparedData } from './run-steps.js';
+import { shardUsers, type Shard } from './shard-plan.js';
+import type { Scenario } from './types.js';
+import { defaultWriterTable } from '../writers/index.js';
+
+/** How a run takes part in a distributed run: the coordinator of N shards, or one shard. */
+export type Distributed =
+  | {
+      role: 'coordinator';
+      shards: number;
+      runKey: string;
+      /** `--generators N`: the shards are processes this coordinator starts on this machine. */
+      local?: { scenarioPath: string };
+      /** Where remote shards write their run directories (a shared volume), to merge them. */
+      shardResultsDir?: string;
+    }
+  | { role: 'shard'; shard: Shard; runKey: string; target?: SharedTarget };
+
+/** What a shard needs of a target the coordinator started: handed over in its environment, never a file. */
+export interface SharedTarget {
+  endpoints: string[];
+  sourceUrl: string;
+  auth: MintedTokenAuth;
+}
+
+export const SHARD_TARGET_ENV = 'SYNCSCALE_SHARD_TARGET';
+
+/** The barrier's time to wait for every member: shards may still be starting (image pulls on Kubernetes). */
+const BARRIER_TIMEOUT_MS = 180_000;
+
+/** What one shard contributed, or why it did not. */
+export interface ShardOutcome {
+  index: number;
+  runId?: string;
+  results?: ShardResults;
+  /** Why the shard's results are missing or partial (it died, its file is absent). */
+  problem?: string;
+}
+
+interface ShardResults {
+  runId: string;
+  status?: string;
+  clockOffset?: unknown;
+  phases: Array<{
+    name: string;
+    targetClients: { start: number; end: number };
+    aggregates?: WindowAggregates;
+    validity?: { valid: boolean; reasons: string[] };
+  }>;
+}
+
+/**
+ * A shard's side of "prepare the target": nothing is started or loaded (the coordinator did that); it
+ * connects to the same target and takes its share of the dataset's users.
+ */
+export async function joinTarget(
+  run: RunState,
+  shard: Extract<Distributed, { role: 'shard' }>,
+  scenario: Scenario,
+): Promise<PreparedData> {
+  const all = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
+  const users = shardUsers(all, shard.shard);
+  if (shard.target) {
+    const t = shard.target;
+    run.target = {
+      endpoints: t.endpoints,
+      sourceUrl: t.sourceUrl,
+      auth: t.auth,
+      workerAuth: t.auth,
+      databases: [],
+      serviceProcesses: () => [],
+      blind: [],
+      compact: () => Promise.reject(new Error('a shard runs no actions')),
+      restart: () => Promise.reject(new Error('a shard runs no actions')),
+      killReplicator: () => Promise.reject(new Error('a shard runs no actions')),
+      stop: () => Promise.resolve(),
+    };
+  } else if (scenario.target.kind === 'external') {
+    const external = await connectExternalTarget(scenario.target, scenario.dataset);
+    // The coordinator probes the service; a shard probes only itself.
+    run.target = { ...external, databases: [], serviceProcesses: () => [], mongodbStorageUrl: undefined };
+  } else {
+    throw new Error(
+      'a shard of an embedded target needs the target its coordinator started: use --generators N, or an external target',
+    );
+  }
+  run.options.out(
+    `shard ${shard.shard.index}/${shard.shard.count}: ${users.length} users, target ${run.target.endpoints.join(', ')}\n`,
+  );
+  return { users, table: defaultWriterTable(users), keys: undefined, rows: 0, loadedAt: Date.now() };
+}
+
+/**
+ * Every member starts the phases at one moment: the coordinator opens the barrier once its shards are
+ * present (starting them first with --generators), a shard waits for it; both then sleep until the published
+ * start, read on their own clock through the measured offset.
+ */
+export async function startTogether(run: RunState, distributed: Distributed): Promise<number> {
+  const db = run.source!;
+  let startDb: number;
+  if (distributed.role === 'coordinator') {
+    if (distributed.local) startLocalShards(run, distributed);
+    run.options.out(
+      `Waiting for ${distributed.shards} shard(s) at the barrier (run key ${distributed.runKey})…\n`,
+    );
+    startDb = await openBarrier(db, distributed.runKey, distributed.shards, BARRIER_TIMEOUT_MS, run.stop);
+  } else {
+    const member = shardMember(distributed.shard.index);
+    startDb = await awaitStart(db, distributed.runKey, member, BARRIER_TIMEOUT_MS, run.stop);
+    run.stopHeartbeat = keepHeartbeat(db, distributed.runKey, member);
+  }
+  // The start is the database's clock; ours reads `offset` ahead of it (Date.now(), not the fleet's clock).
+  const startLocal = startDb + (run.clock.before?.offsetMs ?? 0) - (fleetClock() - Date.now());
+  run.dir.line(`barrier: start at ${new Date(startLocal).toISOString()} (run key ${distributed.runKey})`);
+  await abortableSleep(Math.max(0, startLocal - Date.now()), run.stop);
+  return startLocal;
+}
+
+/**
+ * Every member starts phase k at the barrier's start plus the durations of the phases before it, so shards
+ * and coordinator stay on one schedule; a member that is late (a compaction that overran) starts at once.
+ */
+export async function waitForPhaseSlot(run: RunState, startLocal: number, index: number): Promise<void> {
+  const at = startLocal + run.scenario.phases.slice(0, index).reduce((sum, p) => sum + p.durationMs, 0);
+  const wait = at - Date.now();
+  if (wait > 0) await abortableSleep(wait, run.stop);
+  else if (wait < -1000)
+    run.dir.line(`phase ${run.scenario.phases[index]!.name} started ${-wait} ms after its slot`);
+}
+
+/** `--generators N`: N shard processes of this machine, each `syncscale run … --shard i/N`. */
+function startLocalShards(run: RunState, d: Extract<Distributed, { role: 'coordinator' }>): void {
+  const target = run.target!;
+  const shared: SharedTarget = {
+    endpoints: target.endpoints,
+    sourceUrl: target.sourceUrl,
+    auth: target.workerAuth as MintedTokenAuth,
+  };
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/syncscale.js');
+  const dir = path.join(run.dir.path, 'shards');
+  fs.mkdirSync(dir, { recursive: true });
+  for (let index = 0; index < d.shards; index++) {
+    const child = new ServiceProcess(
+      `shard-${index}`,
+      [
+        bin,
+        'run',
+        d.local!.scenarioPath,
+        '--shard',
+        `${index}/${d.shards}`,
+        '--run-key',
+        d.runKey,
+        '--reports-dir',
+        path.join(dir, `shard-${index}`),
+      ],
+      { cwd: process.cwd(), log: run.dir.log, env: { [SHARD_TARGET_ENV]: JSON.stringify(shared) } },
+    );
+    run.shardProcesses.push(child);
+    run.dir.line(`shard ${index} started: pid ${child.pid}`);
+  }
+}
+
+/** After each phase: shards that stopped beating, named once. */
+export async function checkShards(run: RunState, distributed: Distributed, phase: string): Promise<void> {
+  if (distributed.role !== 'coordinator' || !run.source) return;
+  const silent = await silentShards(run.source, distributed.runKey).catch(() => []);
+  for (const s of silent) {
+    const index = Number(s.member.replace('shard-', ''));
+    if (run.shardsLost.has(index)) continue;
+    run.shardsLost.set(
+      index,
+      `shard ${index} stopped during phase ${phase} (no heartbeat for ${Math.round(s.silentMs / 1000)} s)`,
+    );
+    run.dir.line(run.shardsLost.get(index)!);
+  }
+}
+
+/** The coordinator's end: waits for its shards' results (processes or a shared directory), then merges. */
+export async function collectShards(
+  run: RunState,
+  d: Extract<Distributed, { role: 'coordinator' }>,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  if (d.local) {
+    // The timer is cancelled once the shards are done: it must not hold the process open.
+    const done = new AbortController();
+    await Promise.race([
+      Promise.all(run.shardProcesses.map((p) => p.exited)),
+      abortableSleep(Math.max(0, deadline - Date.now()), AbortSignal.any([run.stop, done.signal])),
+    ]);
+    done.abort();
+  }
+  const dir = d.shardResultsDir ?? path.join(run.dir.path, 'shards');
+  const outcomes: ShardOutcome[] = [];
+  for (let index = 0; index < d.shards; index++) {
+    let file: string | undefined;
+    while (!(file = shardResultsFile(dir, index)) && !d.local && Date.now() < deadline && !run.stop.aborted)
+      await abortableSleep(1_000, run.stop);
+    const lost = run.shardsLost.get(index);
+    if (!file) {
+      outcomes.push({ index, problem: lost ?? `shard ${index}: no results.json under ${dir}` });
+      continue;
+    }
+    const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardResults;
+    const incomplete =
+      results.status !== 'completed' ? `shard ${index} ended ${results.status ?? 'unknown'}` : undefined;
+    const problem = lost ?? incomplete;
+    outcomes.push({ index, runId: results.runId, results, ...(problem ? { problem } : {}) });
+  }
+  run.shards = outcomes;
+  applyShards(run);
+}
+
+function shardResultsFile(dir: string, index: number): string | undefined {
+  const shardDir = path.join(dir, `shard-${index}`);
+  if (!fs.existsSync(shardDir)) return undefined;
+  for (const entry of fs.readdirSync(shardDir).sort().reverse()) {
+    const file = path.join(shardDir, entry, 'results.json');
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The coordinator's phases with its shards' clients: windows merged, client counts summed, the scenario's
+ * thresholds evaluated again on the merged figures, and a phase a shard did not measure (invalid, or the
+ * shard lost) made invalid with the shard named.
+ */
+export function applyShards(run: RunState): void {
+  const snapshot = run.registry.snapshot();
+  for (const record of run.phases) {
+    const own = phaseAggregates(snapshot.windows, record.name)?.aggregates;
+    if (!own) continue;
+    const parts = [{ source: 'coordinator', window: own }];
+    let clientsStart = 0;
+    let clientsEnd = 0;
+    const reasons: string[] = [];
+    for (const shard of run.shards) {
+      const phase = shard.results?.phases.find((p) => p.name === record.name);
+      if (!phase?.aggregates) {
+        reasons.push(shard.problem ?? `shard ${shard.index}: no figures for this phase`);
+        continue;
+      }
+      parts.push({ source: `shard-${shard.index}`, window: phase.aggregates });
+      clientsStart += phase.targetClients.start;
+      clientsEnd += phase.targetClients.end;
+      if (phase.validity && !phase.validity.valid)
+        reasons.push(...phase.validity.reasons.map((r) => `shard ${shard.index}: ${r}`));
+    }
+    const merged = mergeWindows(parts);
+    record.mergedAggregates = merged;
+    record.targetClients = { start: clientsStart, end: clientsEnd };
+    const scenarioPhase = run.scenario.phases.find((p) => p.name === record.name);
+    const parsed = parseThresholds(scenarioPhase?.thresholds ?? {}, {
+      path: `phases.${record.name}.thresholds`,
+      kinds: RUN_METRIC_KINDS,
+    });
+    if (parsed.ok)
+      record.thresholds = evaluateThresholds(parsed.thresholds, merged).map((r) => ({
+        key: r.threshold.key,
+        expression: r.threshold.expression,
+        passed: r.passed,
+        observed: r.observed,
+        status: r.status,
+        reason: r.reason,
+      }));
+    if (reasons.length > 0 && record.validity)
+      record.validity = {
+        ...record.validity,
+        valid: false,
+        reasons: [...record.validity.reasons, ...reasons],
+      };
+  }
+}
