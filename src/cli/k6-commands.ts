@@ -30,7 +30,92 @@ export function exportCommand(io: CliIo, setExitCode: (code: number) => void): C
     )
     .option('--pods <n>', 'k6-operator runner pods (TestRun parallelism)', '4')
     .action(async (scenario: string, flags: ExportFlags) => setExitCode(await exportK6(scenario, flags, io)));
-  return new Command('export').description('export a scenario for another load engine').addCommand(k6);
+  const k8s = new Command('k8s')
+    .description(
+      'the scenario as Kubernetes Jobs: an Indexed Job of shard pods (our own clients) and a coordinator',
+    )
+    .argument('<scenario>', 'scenario file with an external target; secrets read with !env')
+    .requiredOption('--shards <n>', "shard pods (the Indexed Job's parallelism)")
+    .requiredOption('--image <image>', "the syncscale image (built from the repository's Dockerfile)")
+    .requiredOption('--out <dir>', 'directory to write the manifests and their README to')
+    .option('--run-key <key>', 'the barrier name the pods meet under (default: scenario name and time)')
+    .option('--namespace <ns>', 'namespace of the objects')
+    .action(async (scenario: string, flags: K8sFlags) =>
+      setExitCode(await exportK8sCommand(scenario, flags, io)),
+    );
+  return new Command('export')
+    .description('export a scenario for another load engine')
+    .addCommand(k6)
+    .addCommand(k8s);
+}
+
+interface K8sFlags {
+  shards: string;
+  image: string;
+  out: string;
+  runKey?: string;
+  namespace?: string;
+}
+
+async function exportK8sCommand(file: string, flags: K8sFlags, io: CliIo): Promise<number> {
+  const shards = Number(flags.shards);
+  if (!Number.isInteger(shards) || shards < 1 || shards > 10_000) {
+    io.stderr(`[SSCALE_E0003] --shards must be a whole number from 1, got ${flags.shards}\n`);
+    return ExitCode.USAGE;
+  }
+  const { loadScenario } = await import('../scenario/index.js');
+  const { configMapScenario, exportK8s } = await import('../k8s/index.js');
+  try {
+    const source = path.resolve(io.cwd, file);
+    const scenario = await loadScenario(source);
+    if (scenario.target.kind !== 'external')
+      throw new ServiceError(
+        'SSCALE_E0003',
+        'export k8s needs an external target (target.external): pods cannot reach an embedded service',
+      );
+    const target = scenario.target;
+    const literal = [
+      target.token.kind === 'key' ? target.token.k : '',
+      ...[target.sourceDatabaseUrl, target.storage?.url ?? ''].map((u) => {
+        try {
+          return decodeURIComponent(new URL(u).password);
+        } catch {
+          return '';
+        }
+      }),
+    ];
+    const text = fs.readFileSync(source, 'utf8');
+    const secretEnv = [...new Set([...text.matchAll(/!env\s+([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
+    const out = path.resolve(io.cwd, flags.out);
+    const runKey =
+      flags.runKey ??
+      `${scenario.name}-${new Date()
+        .toISOString()
+        .replace(/[^0-9]/g, '')
+        .slice(0, 12)}`;
+    const written = exportK8s({
+      scenarioText: configMapScenario(text, literal),
+      syncConfigText: fs.readFileSync(scenario.dataset.syncConfigPath, 'utf8'),
+      scenarioName: scenario.name,
+      shards,
+      image: flags.image,
+      runKey,
+      secretEnv,
+      outDir: out,
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    });
+    io.stdout(
+      `Kubernetes run of ${scenario.name} in ${out}: ${written.join(', ')} (${shards} shard pods and a coordinator, run key ${runKey}).\n` +
+        (secretEnv.length
+          ? `The pods read ${secretEnv.join(', ')} from the Secret the README creates; the ConfigMap holds no secret.\n`
+          : '') +
+        `Commands: ${path.join(out, 'README.md')}\n`,
+    );
+    return ExitCode.OK;
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.USAGE;
+  }
 }
 
 async function exportK6(file: string, flags: ExportFlags, io: CliIo): Promise<number> {
