@@ -33,6 +33,8 @@ describe('clock-corrected end-to-end latency', () => {
     expect(e2e.n).toBeGreaterThan(5);
     // Uncorrected, every sample would be over 5,000 ms.
     expect(e2e.max).toBeLessThan(2500);
-    expect(child.output).toMatch(/clock offset \+(49|50)\d\d\.\d ms ± \d+\.\d ms against the source database/);
+    expect(child.output).toMatch(
+      /clock offset \+(49|50)\d\d\.\d ms ± \d+\.\d ms against the source database/,
+    );
   }, 120_000);
 });

@@ -8,7 +8,11 @@ import { CLOCK_TICKS } from './proc-readings.js';
 /** The repository root (the compiled file lives in .tmp/bench/scripts/bench/support/). */
 function repositoryRoot(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [path.resolve(here, '../../../../..'), path.resolve(here, '../../..'), process.cwd()]) {
+  for (const candidate of [
+    path.resolve(here, '../../../../..'),
+    path.resolve(here, '../../..'),
+    process.cwd(),
+  ]) {
     if (fs.existsSync(path.join(candidate, 'bin', 'syncscale.js'))) return candidate;
   }
   throw new Error('cannot find bin/syncscale.js');
