@@ -9,6 +9,7 @@ import {
   phaseAggregates,
   type WindowAggregates,
 } from '../metrics/index.js';
+import { redactor } from '../redact/index.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { awaitStart, keepHeartbeat, openBarrier, shardMember, silentShards } from './barrier.js';
 import { ServiceProcess } from './child-processes.js';
@@ -79,6 +80,9 @@ export async function joinTarget(
   const users = shardUsers(all, shard.shard);
   if (shard.target) {
     const t = shard.target;
+    // Handed over in the environment: never written, and redacted wherever it might be.
+    redactor.add(t.auth.key.k);
+    redactor.addUrl(t.sourceUrl);
     run.target = {
       endpoints: t.endpoints,
       sourceUrl: t.sourceUrl,
