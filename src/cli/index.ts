@@ -3,6 +3,7 @@ import { ExitCode } from '../errors/index.js';
 import { baselineCommand } from './baseline-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { exportCommand, ingestCommand } from './k6-commands.js';
+import { mergeCommand } from './merge-command.js';
 import { drillCommand } from './drill-command.js';
 import { gateCommand } from './gate-command.js';
 import { processIo, type CliIo } from './io.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<
   program.addCommand(calibrateCommand(io, (code) => (exitCode = code)));
   program.addCommand(exportCommand(io, (code) => (exitCode = code)));
   program.addCommand(ingestCommand(io, (code) => (exitCode = code)));
+  program.addCommand(mergeCommand(io, (code) => (exitCode = code)));
   for (const command of program.commands) {
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
     for (const sub of command.commands)

@@ -228,12 +228,14 @@ export async function collectShards(
     const problem = lost ?? incomplete;
     outcomes.push({ index, runId: results.runId, results, ...(problem ? { problem } : {}) });
   }
+  // Its own figures, kept beside the merge: `syncscale merge` starts from them when shards come later.
+  run.dir.writeJson('results.coordinator.json', run.results());
   run.shards = outcomes;
   applyShards(run);
 }
 
-function shardResultsFile(dir: string, index: number): string | undefined {
-  const shardDir = path.join(dir, `shard-${index}`);
+function shardResultsFile(dir: string, index: number, name = `shard-${index}`): string | undefined {
+  const shardDir = path.join(dir, name);
   if (!fs.existsSync(shardDir)) return undefined;
   for (const entry of fs.readdirSync(shardDir).sort().reverse()) {
     const file = path.join(shardDir, entry, 'results.json');
@@ -242,54 +244,99 @@ function shardResultsFile(dir: string, index: number): string | undefined {
   return undefined;
 }
 
+/** A phase as merging needs it: the coordinator's record with its own aggregates. */
+export interface MergeablePhase {
+  name: string;
+  targetClients: { start: number; end: number };
+  aggregates?: WindowAggregates;
+  thresholds: Array<{
+    key: string;
+    expression: string;
+    passed: boolean;
+    observed?: number | null;
+    status?: string;
+    reason?: string;
+  }>;
+  validity?: { valid: boolean; reasons: string[]; notes?: string[] };
+}
+
 /**
- * The coordinator's phases with its shards' clients: windows merged, client counts summed, the scenario's
- * thresholds evaluated again on the merged figures, and a phase a shard did not measure (invalid, or the
- * shard lost) made invalid with the shard named.
+ * One phase with its shards' clients: windows merged, client counts summed, its thresholds evaluated again on
+ * the merged figures (from their stored key and expression), and the phase made invalid, with the shard
+ * named, where a shard did not measure it (invalid, or lost). Pure: the coordinator and `syncscale merge`
+ * both use it.
  */
-export function applyShards(run: RunState): void {
-  const snapshot = run.registry.snapshot();
-  for (const record of run.phases) {
-    const own = phaseAggregates(snapshot.windows, record.name)?.aggregates;
-    if (!own) continue;
-    const parts = [{ source: 'coordinator', window: own }];
-    let clientsStart = 0;
-    let clientsEnd = 0;
-    const reasons: string[] = [];
-    for (const shard of run.shards) {
-      const phase = shard.results?.phases.find((p) => p.name === record.name);
-      if (!phase?.aggregates) {
-        reasons.push(shard.problem ?? `shard ${shard.index}: no figures for this phase`);
-        continue;
-      }
-      parts.push({ source: `shard-${shard.index}`, window: phase.aggregates });
-      clientsStart += phase.targetClients.start;
-      clientsEnd += phase.targetClients.end;
-      if (phase.validity && !phase.validity.valid)
-        reasons.push(...phase.validity.reasons.map((r) => `shard ${shard.index}: ${r}`));
+export function mergePhase<P extends MergeablePhase>(
+  phase: P,
+  shards: readonly ShardOutcome[],
+): P & { aggregates?: WindowAggregates } {
+  if (!phase.aggregates) return phase;
+  const parts = [{ source: 'coordinator', window: phase.aggregates }];
+  let clientsStart = 0;
+  let clientsEnd = 0;
+  const reasons: string[] = [];
+  for (const shard of shards) {
+    const own = shard.results?.phases.find((p) => p.name === phase.name);
+    if (!own?.aggregates) {
+      reasons.push(shard.problem ?? `shard ${shard.index}: no figures for this phase`);
+      continue;
     }
-    const merged = mergeWindows(parts);
-    record.mergedAggregates = merged;
-    record.targetClients = { start: clientsStart, end: clientsEnd };
-    const scenarioPhase = run.scenario.phases.find((p) => p.name === record.name);
-    const parsed = parseThresholds(scenarioPhase?.thresholds ?? {}, {
-      path: `phases.${record.name}.thresholds`,
-      kinds: RUN_METRIC_KINDS,
-    });
-    if (parsed.ok)
-      record.thresholds = evaluateThresholds(parsed.thresholds, merged).map((r) => ({
+    parts.push({ source: `shard-${shard.index}`, window: own.aggregates });
+    clientsStart += own.targetClients.start;
+    clientsEnd += own.targetClients.end;
+    if (own.validity && !own.validity.valid)
+      reasons.push(...own.validity.reasons.map((r) => `shard ${shard.index}: ${r}`));
+  }
+  const merged = mergeWindows(parts);
+  const declared: Record<string, string[]> = {};
+  for (const t of phase.thresholds) (declared[t.key] ??= []).push(t.expression);
+  const parsed = parseThresholds(declared, {
+    path: `phases.${phase.name}.thresholds`,
+    kinds: RUN_METRIC_KINDS,
+  });
+  const thresholds = parsed.ok
+    ? evaluateThresholds(parsed.thresholds, merged).map((r) => ({
         key: r.threshold.key,
         expression: r.threshold.expression,
         passed: r.passed,
         observed: r.observed,
         status: r.status,
         reason: r.reason,
-      }));
-    if (reasons.length > 0 && record.validity)
-      record.validity = {
-        ...record.validity,
-        valid: false,
-        reasons: [...record.validity.reasons, ...reasons],
-      };
-  }
+      }))
+    : phase.thresholds;
+  const validity =
+    reasons.length > 0 && phase.validity
+      ? { ...phase.validity, valid: false, reasons: [...phase.validity.reasons, ...reasons] }
+      : phase.validity;
+  return {
+    ...phase,
+    aggregates: merged,
+    targetClients: { start: clientsStart, end: clientsEnd },
+    thresholds,
+    ...(validity ? { validity } : {}),
+  };
+}
+
+/** The coordinator's phases with its shards' figures merged in (after its own phases ended). */
+export function applyShards(run: RunState): void {
+  const snapshot = run.registry.snapshot();
+  run.phases.forEach((record, i) => {
+    const own = phaseAggregates(snapshot.windows, record.name)?.aggregates;
+    if (!own) return;
+    const merged = mergePhase({ ...record, aggregates: own }, run.shards);
+    run.phases[i] = { ...record, ...merged, aggregates: undefined, mergedAggregates: merged.aggregates };
+  });
+}
+
+/** Reads a shard's run directory (or the newest run directory inside it): its results.json. */
+export function readShardRun(dir: string, index: number): ShardOutcome {
+  const direct = path.join(dir, 'results.json');
+  const file = fs.existsSync(direct)
+    ? direct
+    : shardResultsFile(path.dirname(dir), index, path.basename(dir));
+  if (!file) return { index, problem: `shard ${index}: no results.json in ${dir}` };
+  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardResults;
+  const problem =
+    results.status !== 'completed' ? `shard ${index} ended ${results.status ?? 'unknown'}` : undefined;
+  return { index, runId: results.runId, results, ...(problem ? { problem } : {}) };
 }

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/index.js';
+import { memoryIo } from '../support/memory-io.js';
 import { processesMentioning } from '../support/processes.js';
 import { CliProcess } from '../support/service-process.js';
 
 const TINY = path.resolve(__dirname, '../fixtures/tiny-scenario.yaml');
+const ROOT = path.resolve(__dirname, '../..');
 
 interface Series {
   metric: string;
@@ -83,6 +86,18 @@ describe('syncscale run --generators 2', () => {
       .sort();
     expect(generators).toEqual(['coordinator', 'shard-0', 'shard-1']);
     expect(processesMentioning(dir)).toEqual([]);
+
+    // `syncscale merge` makes the same merge from the directories alone (shards collected by hand).
+    const io = memoryIo(ROOT);
+    const code2 = await main(['node', 'syncscale', 'merge', dir, ...shards.map((s) => s.dir).reverse()], io);
+    expect(code2, io.err).toBe(0);
+    expect(io.out).toMatch(/Merged 2 shard\(s\) into .*: 3 phases, complete; run valid/);
+    const again = readJson(path.join(dir, 'results.json'));
+    const againWrite = (again.phases as Phase[]).find((p) => p.name === 'write')!;
+    expect(e2eOf(againWrite)!.n).toBe(merged.n);
+    expect(e2eOf(againWrite)!.p99).toBe(merged.p99);
+    expect((again.phases as Phase[]).map((p) => p.targetClients.end)).toEqual([5, 5, 5]);
+    expect(fs.existsSync(path.join(dir, 'results.coordinator.json'))).toBe(true);
   }, 240_000);
 
   it('names a shard killed mid-run and marks the run incomplete', async () => {
