@@ -64,6 +64,7 @@ interface ShardResults {
     targetClients: { start: number; end: number };
     aggregates?: WindowAggregates;
     validity?: { valid: boolean; reasons: string[] };
+    settle?: { excludedSamples: Record<string, number> };
   }>;
 }
 
@@ -258,6 +259,7 @@ export interface MergeablePhase {
     reason?: string;
   }>;
   validity?: { valid: boolean; reasons: string[]; notes?: string[] };
+  settle?: { start: number; measuredFrom: number; excludedSamples: Record<string, number> };
 }
 
 /**
@@ -275,6 +277,7 @@ export function mergePhase<P extends MergeablePhase>(
   let clientsStart = 0;
   let clientsEnd = 0;
   const reasons: string[] = [];
+  const excluded: Record<string, number> = { ...phase.settle?.excludedSamples };
   for (const shard of shards) {
     const own = shard.results?.phases.find((p) => p.name === phase.name);
     if (!own?.aggregates) {
@@ -284,6 +287,10 @@ export function mergePhase<P extends MergeablePhase>(
     parts.push({ source: `shard-${shard.index}`, window: own.aggregates });
     clientsStart += own.targetClients.start;
     clientsEnd += own.targetClients.end;
+    // What the shards' settle windows left out is the phase's too.
+    if (phase.settle && own.settle)
+      for (const [metric, n] of Object.entries(own.settle.excludedSamples))
+        excluded[metric] = (excluded[metric] ?? 0) + n;
     if (own.validity && !own.validity.valid)
       reasons.push(...own.validity.reasons.map((r) => `shard ${shard.index}: ${r}`));
   }
@@ -314,6 +321,7 @@ export function mergePhase<P extends MergeablePhase>(
     targetClients: { start: clientsStart, end: clientsEnd },
     thresholds,
     ...(validity ? { validity } : {}),
+    ...(phase.settle ? { settle: { ...phase.settle, excludedSamples: excluded } } : {}),
   };
 }
 

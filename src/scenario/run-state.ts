@@ -162,7 +162,7 @@ export class RunState {
         return {
           ...record,
           aggregates: mergedAggregates ?? window?.aggregates ?? p.aggregates,
-          ...(window?.settle ? { settle: window.settle } : {}),
+          ...(!mergedAggregates && window?.settle ? { settle: window.settle } : {}),
         };
       }),
       cumulative: snapshot.cumulative,

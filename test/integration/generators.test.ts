@@ -64,9 +64,13 @@ describe('syncscale run --generators 2', () => {
     // Pooled: the merged e2e trend holds every shard's samples, its p99 within HDR precision of the samples'.
     const write = (results.phases as Phase[]).find((p) => p.name === 'write')!;
     const merged = e2eOf(write)!;
+    // What the shards' settle windows left out is the merged phase's too.
+    const settled = (p: { settle?: { excludedSamples: Record<string, number> } }) =>
+      p.settle?.excludedSamples.e2e_latency ?? 0;
     const shardWrites = shards.map((s) => (s.results.phases as Phase[]).find((p) => p.name === 'write')!);
     expect(merged.n).toBe(shardWrites.reduce((sum, p) => sum + (e2eOf(p)?.n ?? 0), 0));
     expect(merged.n).toBeGreaterThan(10);
+    expect(settled(write as never)).toBe(shardWrites.reduce((sum, p) => sum + settled(p as never), 0));
     const samples = shards.flatMap((s, i) => {
       const window = shardWrites[i]!.aggregates;
       return fs
