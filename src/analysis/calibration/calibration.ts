@@ -444,18 +444,11 @@ export function checkCalibration(
         },
       ];
     });
-    const max = levels.length ? Math.max(...levels.map((l) => Math.abs(l.errorPercent))) : null;
-    const within = max === null ? null : max <= tolerance;
-    return {
-      levels,
-      maxErrorPercent: max,
-      tolerancePercent: tolerance,
-      withinTolerance: within,
-      message:
-        max === null
-          ? `${name}: not checked (${fit.refused ?? 'no measured levels'})`
-          : `${name}: calibrated prediction of run ${real.runId} at ${levels.map((l) => l.connections).join(', ')} connections: largest error ${max.toFixed(1)} % ${within ? 'within' : 'EXCEEDS'} ±${tolerance} %`,
-    };
+    return levelErrors(levels, tolerance, {
+      name,
+      notChecked: fit.refused ?? 'no measured levels',
+      where: `run ${real.runId} at ${levels.map((l) => l.connections).join(', ')} connections`,
+    });
   };
   const modelErrors = cpuModelErrors(
     cpuLevels(validPart(reference).run),
@@ -467,22 +460,20 @@ export function checkCalibration(
     real: real.runId,
     memory: errors(translated.apiMemory, (p) => p.rssMb, 'memory', 20),
     cpu: modelErrors
-      ? cpuLevelErrors(modelErrors, real.runId, 30)
+      ? levelErrors(modelErrors, 30, {
+          name: 'CPU (model a + b·c + k·c·r)',
+          notChecked: 'no CPU levels in the real run',
+          where: `run ${real.runId} at ${modelErrors.map((l) => `${l.connections}@${l.rate}`).join(', ')} connections@tx/s`,
+        })
       : errors(translated.apiCpuPerConnection, (p) => p.cpuCores, 'CPU', 30),
   };
 }
 
-/** The CPU model's errors at each (connections, rate) level of the real run, as a check reports them. */
-function cpuLevelErrors(
-  levels: Array<{
-    connections: number;
-    rate: number;
-    predicted: number;
-    measured: number;
-    errorPercent: number;
-  }>,
-  runId: string,
+/** A check's errors at the real run's levels against a tolerance, with the message a check prints. */
+function levelErrors(
+  levels: LevelErrors['levels'],
   tolerance: number,
+  label: { name: string; notChecked: string; where: string },
 ): LevelErrors {
   const max = levels.length ? Math.max(...levels.map((l) => Math.abs(l.errorPercent))) : null;
   const within = max === null ? null : max <= tolerance;
@@ -493,7 +484,7 @@ function cpuLevelErrors(
     withinTolerance: within,
     message:
       max === null
-        ? 'CPU: not checked (no CPU levels in the real run)'
-        : `CPU (model a + b·c + k·c·r): calibrated prediction of run ${runId} at ${levels.map((l) => `${l.connections}@${l.rate}`).join(', ')} connections@tx/s: largest error ${max.toFixed(1)} % ${within ? 'within' : 'EXCEEDS'} ±${tolerance} %`,
+        ? `${label.name}: not checked (${label.notChecked})`
+        : `${label.name}: calibrated prediction of ${label.where}: largest error ${max.toFixed(1)} % ${within ? 'within' : 'EXCEEDS'} ±${tolerance} %`,
   };
 }
