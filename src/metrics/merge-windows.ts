@@ -1,4 +1,4 @@
-import type { CounterAggregate, SeriesAggregate, WindowAggregates } from './aggregates.js';
+import type { SeriesAggregate, WindowAggregates } from './aggregates.js';
 import { mergeAggregates } from './merge-aggregates.js';
 import { seriesKey } from './tags.js';
 
@@ -29,10 +29,8 @@ export function mergeWindows(
   for (const group of groups.values()) {
     const kinds = new Set(group.map((s) => s.aggregate.kind));
     if (kinds.size > 1) continue; // one metric recorded as two kinds: not mergeable, left out
-    const aggregate =
-      group[0]!.aggregate.kind === 'counter'
-        ? sumCounters(group.map((s) => s.aggregate as CounterAggregate))
-        : mergeAggregates(group.map((s) => s.aggregate));
+    // Counters sum counts and rates, trends pool histograms, gauges combine extremes and the latest value.
+    const aggregate = mergeAggregates(group.map((s) => s.aggregate));
     series.push({ metric: group[0]!.metric, tags: group[0]!.tags, aggregate });
   }
   return {
@@ -43,14 +41,4 @@ export function mergeWindows(
     series,
     rejected,
   };
-}
-
-function sumCounters(counters: readonly CounterAggregate[]): CounterAggregate {
-  let count = 0;
-  let rate: number | null = 0;
-  for (const c of counters) {
-    count += c.count;
-    rate = rate === null || c.rate === null ? null : rate + c.rate;
-  }
-  return { kind: 'counter', count, rate };
 }
