@@ -2,19 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fleetClock, type MintedTokenAuth } from '../fleet/index.js';
-import {
-  evaluateThresholds,
-  mergeWindows,
-  parseThresholds,
-  phaseAggregates,
-  type WindowAggregates,
-} from '../metrics/index.js';
+import { mergeWindows, parseThresholds, phaseAggregates, type WindowAggregates } from '../metrics/index.js';
 import { redactor } from '../redact/index.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { awaitStart, keepHeartbeat, openBarrier, shardMember, silentShards } from './barrier.js';
 import { ServiceProcess } from './child-processes.js';
 import { connectExternalTarget } from './external-target.js';
-import { RUN_METRIC_KINDS } from './run-phase.js';
+import { RUN_METRIC_KINDS, thresholdOutcomes } from './run-phase.js';
 import type { RunState } from './run-state.js';
 import type { PreparedData } from './run-steps.js';
 import { shardUsers, type Shard } from './shard-plan.js';
@@ -301,16 +295,7 @@ export function mergePhase<P extends MergeablePhase>(
     path: `phases.${phase.name}.thresholds`,
     kinds: RUN_METRIC_KINDS,
   });
-  const thresholds = parsed.ok
-    ? evaluateThresholds(parsed.thresholds, merged).map((r) => ({
-        key: r.threshold.key,
-        expression: r.threshold.expression,
-        passed: r.passed,
-        observed: r.observed,
-        status: r.status,
-        reason: r.reason,
-      }))
-    : phase.thresholds;
+  const thresholds = parsed.ok ? thresholdOutcomes(parsed.thresholds, merged) : phase.thresholds;
   const validity =
     reasons.length > 0 && phase.validity
       ? { ...phase.validity, valid: false, reasons: [...phase.validity.reasons, ...reasons] }

@@ -222,20 +222,24 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
     record.problems = [stampProblem];
     ctx.dir.line(`phase ${phase.name}: [${stampProblem.code}] ${stampProblem.message}`);
   }
-  if (window) {
-    if (parsed.ok) {
-      record.thresholds = evaluateThresholds(parsed.thresholds, window).map((r) => ({
-        key: r.threshold.key,
-        expression: r.threshold.expression,
-        passed: r.passed,
-        observed: r.observed,
-        status: r.status,
-        reason: r.reason,
-      }));
-    }
-  }
+  if (window && parsed.ok) record.thresholds = thresholdOutcomes(parsed.thresholds, window);
   ctx.dir.line(`phase ${phase.name} ended: ${controller.clients} clients`);
   return record;
+}
+
+/** A phase's thresholds evaluated on its window, as the phase record keeps them. */
+export function thresholdOutcomes(
+  thresholds: Parameters<typeof evaluateThresholds>[0],
+  window: WindowAggregates,
+): PhaseRecord['thresholds'] {
+  return evaluateThresholds(thresholds, window).map((r) => ({
+    key: r.threshold.key,
+    expression: r.threshold.expression,
+    passed: r.passed,
+    observed: r.observed,
+    status: r.status,
+    reason: r.reason,
+  }));
 }
 
 /**
