@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { inTransaction } from '../service/storage/index.js';
 import { abortableSleep } from './abortable-sleep.js';
 
 /**
@@ -39,18 +40,10 @@ export function shardMember(index: number): string {
 /** Registers (or re-registers) a member; creates the table on first use. */
 export async function register(db: pg.Pool, runKey: string, member: string): Promise<void> {
   // Members start together: the table is created under a lock, so they do not race to create it.
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(7216353)');
     await client.query(TABLE);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   await db.query(
     `INSERT INTO syncscale_barrier (run_key, member) VALUES ($1, $2)
      ON CONFLICT (run_key, member) DO UPDATE SET heartbeat_at = clock_timestamp(), done_at = NULL`,
