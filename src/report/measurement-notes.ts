@@ -1,5 +1,6 @@
 import { MetricName } from '../metrics/index.js';
-import type { PhaseResult, RunResults } from './run-results.js';
+import { phaseCount } from './phase-metrics.js';
+import type { RunResults } from './run-results.js';
 
 /**
  * What each phase's figures leave out, in words: first a sentence on the settle windows, then one line per
@@ -19,7 +20,7 @@ export function exclusionLines(results: RunResults): string[] {
     const parts = Object.entries(phase.settle?.excludedSamples ?? {})
       .filter(([, n]) => n > 0)
       .map(([metric, n]) => `${n} ${metric}`);
-    const earlier = counterCount(phase, MetricName.endToEndEarlierRows);
+    const earlier = phaseCount(phase, MetricName.endToEndEarlierRows) ?? 0;
     if (earlier > 0) parts.push(`${earlier} rows committed before the phase (not timed)`);
     if (parts.length > 0) lines.push(`${phase.name}: ${parts.join(', ')}`);
   }
@@ -31,7 +32,10 @@ export function exclusionLines(results: RunResults): string[] {
 /** One line for the whole run (terminal summary): the settle windows and earlier rows, summed. */
 export function exclusionSummary(results: RunResults): string | undefined {
   const settled = results.phases.filter((p) => p.settle);
-  const earlier = results.phases.reduce((sum, p) => sum + counterCount(p, MetricName.endToEndEarlierRows), 0);
+  const earlier = results.phases.reduce(
+    (sum, p) => sum + (phaseCount(p, MetricName.endToEndEarlierRows) ?? 0),
+    0,
+  );
   if (settled.length === 0 && earlier === 0) return undefined;
   const samples = settled.reduce(
     (sum, p) => sum + (p.settle!.excludedSamples[MetricName.endToEndLatency] ?? 0),
@@ -102,11 +106,4 @@ export function sizingLimitLines(results: RunResults): string[] {
     const name = quantity === 'rss' ? 'RSS' : quantity === 'cpu' ? 'CPU' : quantity.replace('_', ' ');
     return `${name} not measured for ${procs.join(', ')}: ${EFFECT[quantity]}`;
   });
-}
-
-function counterCount(phase: PhaseResult, metric: string): number {
-  let count = 0;
-  for (const s of phase.series)
-    if (s.metric === metric && s.aggregate.kind === 'counter') count += s.aggregate.count;
-  return count;
 }
