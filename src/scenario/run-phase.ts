@@ -169,27 +169,23 @@ export async function runPhase(phase: Phase, ctx: PhaseContext): Promise<PhaseRe
           `${phase.name}-lt${action.atMs}`,
           phaseStop,
         );
-      else {
-        if (action.kind === 'restart') await ctx.running.restart(action.process);
-        else await ctx.running.killReplicator();
-        // A restart leaves a backlog: time until the service is caught up again.
-        const done = Date.now();
-        entry.durationMs = done - began;
-        entry.result = await waitForCatchUp(
-          backlog,
-          done,
-          phaseStop,
-          `the changes made during the ${action.kind}`,
-        );
-      }
+      else if (action.kind === 'restart') await ctx.running.restart(action.process);
+      else await ctx.running.killReplicator();
     } catch (error) {
       entry.error = error instanceof Error ? error.message : String(error);
     }
-    if (action.kind === 'compact' || action.kind === 'large_transaction' || entry.error)
-      entry.durationMs = Date.now() - began;
+    entry.durationMs = Date.now() - began;
     ctx.dir.line(
       `action ${action.kind} at ${action.atMs} ms took ${entry.durationMs} ms${entry.error ? `: ${entry.error}` : ''}`,
     );
+    // A restart leaves a backlog: time until the service is caught up again (never past the phase's end).
+    if (!entry.error && (action.kind === 'restart' || action.kind === 'kill_replicator'))
+      entry.result = await waitForCatchUp(
+        backlog,
+        began + entry.durationMs,
+        phaseStop,
+        `the changes made during the ${action.kind}`,
+      );
   });
   const tickMs = 1000;
   ctx.progress.phase(phase.name, start + phase.durationMs, () => ({
