@@ -317,7 +317,7 @@ export function applyShards(run: RunState): void {
     const own = phaseAggregates(snapshot.windows, record.name)?.aggregates;
     if (!own) return;
     const merged = mergePhase({ ...record, aggregates: own }, run.shards);
-    run.phases[i] = { ...record, ...merged, aggregates: undefined, mergedAggregates: merged.aggregates };
+    run.phases[i] = { ...record, ...merged };
   });
 }
 

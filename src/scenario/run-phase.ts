@@ -58,14 +58,16 @@ export interface PhaseRecord {
   thresholds: Array<
     Pick<ThresholdResult, 'passed' | 'observed' | 'reason' | 'status'> & { key: string; expression: string }
   >;
+  /**
+   * Set only when the figures are final apart from the registry: a coordinator's phase with its shards'
+   * figures merged in (distributed.ts). Otherwise results.json reads the phase's registry windows.
+   */
   aggregates?: WindowAggregates;
   /**
    * The phase's first seconds, left out of its latencies, gauges and probe readings (counters count them):
    * when it ended and how many trend samples it held. Absent when the phase has no settle window.
    */
   settle?: SettleSummary;
-  /** A coordinator's phase with its shards' figures merged in (distributed.ts). */
-  mergedAggregates?: WindowAggregates;
   /** Named problems found in the phase (e.g. SSCALE_R0001: no stamped row reached a client). */
   problems?: Array<{ code: string; message: string }>;
   /** Whether the phase measured the service (set when the phase ends). */

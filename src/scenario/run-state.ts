@@ -157,13 +157,10 @@ export class RunState {
       probesUnavailable: [...(target?.blind ?? []), ...(scheduler?.unavailable() ?? [])],
       observed: observedSources(snapshot.cumulative, target?.serviceProcesses().map((p) => p.label) ?? []),
       phases: this.phases.map((p) => {
+        // A phase's figures are its registry windows as they stand, unless the shard merge fixed them.
+        if (p.aggregates) return p;
         const window = phaseAggregates(snapshot.windows, p.name);
-        const { mergedAggregates, ...record } = p;
-        return {
-          ...record,
-          aggregates: mergedAggregates ?? window?.aggregates ?? p.aggregates,
-          ...(!mergedAggregates && window?.settle ? { settle: window.settle } : {}),
-        };
+        return { ...p, aggregates: window?.aggregates, ...(window?.settle ? { settle: window.settle } : {}) };
       }),
       cumulative: snapshot.cumulative,
     };
