@@ -31,7 +31,8 @@ async function merge(dir: string, shardDirs: string[], io: CliIo): Promise<numbe
     io.stderr(`[SSCALE_E0003] ${dir}: no results.json (not a run directory)\n`);
     return ExitCode.USAGE;
   }
-  const { mergePhase, readShardRun } = await import('../scenario/distributed.js');
+  const { findShardResults, mergePhase, readShardRun, shardMembers } =
+    await import('../scenario/distributed.js');
   type Outcome = ReturnType<typeof readShardRun>;
   const { judgeRun } = await import('../scenario/phase-validity.js');
   const { redactedJson, writeArtifact } = await import('../redact/index.js');
@@ -51,15 +52,11 @@ async function merge(dir: string, shardDirs: string[], io: CliIo): Promise<numbe
     );
     return ExitCode.USAGE;
   }
-  const shards = shardDirs.map((shardDir, order) => {
-    const read = readShardRun(shardDir, order);
-    const label = (read.results as { distributed?: { shard?: string } } | undefined)?.distributed?.shard;
-    const index = label ? Number(label.split('/')[0]) : order;
-    return {
-      ...read,
-      index,
-      ...(read.problem ? { problem: read.problem.replace(/^shard \d+/, `shard ${index}`) } : {}),
-    };
+  const shards: Outcome[] = shardDirs.map((shardDir, order) => {
+    const found = findShardResults(shardDir);
+    return found
+      ? readShardRun(found, order)
+      : { index: order, problem: `shard ${order}: no results.json in ${shardDir}` };
   });
   const missing = Array.from({ length: base.distributed.shards }, (_, i) => i).filter(
     (i) => !shards.some((s) => s.index === i),
@@ -79,14 +76,7 @@ async function merge(dir: string, shardDirs: string[], io: CliIo): Promise<numbe
     distributed: {
       ...base.distributed,
       complete,
-      members: all
-        .sort((a, b) => a.index - b.index)
-        .map((s) => ({
-          index: s.index,
-          runId: s.runId,
-          clockOffset: (s.results as { clockOffset?: unknown } | undefined)?.clockOffset,
-          ...(s.problem ? { problem: s.problem } : {}),
-        })),
+      members: shardMembers(all),
     },
   };
   if (!fs.existsSync(original)) writeArtifact(original, redactedJson(base) + '\n');

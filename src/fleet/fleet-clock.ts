@@ -21,3 +21,8 @@ export function fleetClock(): number {
 export function onFleetClock(dateNowMs: number): number {
   return dateNowMs + skewMs;
 }
+
+/** A fleet-clock reading expressed on Date.now()'s clock. */
+export function fromFleetClock(fleetMs: number): number {
+  return fleetMs - skewMs;
+}

@@ -31,4 +31,4 @@ export type { SyncLine, SyncRequestBody, OplogEntry } from './sync-lines.js';
 export { WorkerFleet, type MergingSink } from './worker/worker-fleet.js';
 export { commandTokenProvider } from './token-command.js';
 export type { SyncObserver, SyncObserverFactory } from './sync-observer.js';
-export { CLOCK_SKEW_ENV, fleetClock } from './fleet-clock.js';
+export { CLOCK_SKEW_ENV, fleetClock, fromFleetClock } from './fleet-clock.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fleetClock, type MintedTokenAuth } from '../fleet/index.js';
+import { fromFleetClock, type MintedTokenAuth } from '../fleet/index.js';
 import { mergeWindows, parseThresholds, phaseAggregates, type WindowAggregates } from '../metrics/index.js';
 import { redactor } from '../redact/index.js';
 import { abortableSleep } from './abortable-sleep.js';
@@ -125,8 +125,8 @@ export async function startTogether(run: RunState, distributed: Distributed): Pr
     startDb = await awaitStart(db, distributed.runKey, member, BARRIER_TIMEOUT_MS, run.stop);
     run.stopHeartbeat = keepHeartbeat(db, distributed.runKey, member);
   }
-  // The start is the database's clock; ours reads `offset` ahead of it (Date.now(), not the fleet's clock).
-  const startLocal = startDb + (run.clock.before?.offsetMs ?? 0) - (fleetClock() - Date.now());
+  // The start is the database's clock; the fleet's reads `offset` ahead of it.
+  const startLocal = fromFleetClock(startDb + (run.clock.before?.offsetMs ?? 0));
   run.dir.line(`barrier: start at ${new Date(startLocal).toISOString()} (run key ${distributed.runKey})`);
   await abortableSleep(Math.max(0, startLocal - Date.now()), run.stop);
   return startLocal;
@@ -209,19 +209,15 @@ export async function collectShards(
   const dir = d.shardResultsDir ?? path.join(run.dir.path, 'shards');
   const outcomes: ShardOutcome[] = [];
   for (let index = 0; index < d.shards; index++) {
+    const shardDir = path.join(dir, `shard-${index}`);
     let file: string | undefined;
-    while (!(file = shardResultsFile(dir, index)) && !d.local && Date.now() < deadline && !run.stop.aborted)
+    while (!(file = findShardResults(shardDir)) && !d.local && Date.now() < deadline && !run.stop.aborted)
       await abortableSleep(1_000, run.stop);
+    const outcome = file
+      ? readShardRun(file, index)
+      : { index, problem: `shard ${index}: no results.json under ${dir}` };
     const lost = run.shardsLost.get(index);
-    if (!file) {
-      outcomes.push({ index, problem: lost ?? `shard ${index}: no results.json under ${dir}` });
-      continue;
-    }
-    const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardResults;
-    const incomplete =
-      results.status !== 'completed' ? `shard ${index} ended ${results.status ?? 'unknown'}` : undefined;
-    const problem = lost ?? incomplete;
-    outcomes.push({ index, runId: results.runId, results, ...(problem ? { problem } : {}) });
+    outcomes.push(lost ? { ...outcome, problem: lost } : outcome);
   }
   // Its own figures, kept beside the merge: `syncscale merge` starts from them when shards come later.
   run.dir.writeJson('results.coordinator.json', run.results());
@@ -229,11 +225,25 @@ export async function collectShards(
   applyShards(run);
 }
 
-function shardResultsFile(dir: string, index: number, name = `shard-${index}`): string | undefined {
-  const shardDir = path.join(dir, name);
-  if (!fs.existsSync(shardDir)) return undefined;
-  for (const entry of fs.readdirSync(shardDir).sort().reverse()) {
-    const file = path.join(shardDir, entry, 'results.json');
+/** results.json's account of each shard: its run, its clock offset, and any problem. */
+export function shardMembers(shards: readonly ShardOutcome[]) {
+  return [...shards]
+    .sort((a, b) => a.index - b.index)
+    .map((s) => ({
+      index: s.index,
+      runId: s.runId,
+      clockOffset: s.results?.clockOffset,
+      ...(s.problem ? { problem: s.problem } : {}),
+    }));
+}
+
+/** A shard's results.json: in `dir` itself (a run directory), or in the newest run directory inside it. */
+export function findShardResults(dir: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const direct = path.join(dir, 'results.json');
+  if (fs.existsSync(direct)) return direct;
+  for (const entry of fs.readdirSync(dir).sort().reverse()) {
+    const file = path.join(dir, entry, 'results.json');
     if (fs.existsSync(file)) return file;
   }
   return undefined;
@@ -321,15 +331,14 @@ export function applyShards(run: RunState): void {
   });
 }
 
-/** Reads a shard's run directory (or the newest run directory inside it): its results.json. */
-export function readShardRun(dir: string, index: number): ShardOutcome {
-  const direct = path.join(dir, 'results.json');
-  const file = fs.existsSync(direct)
-    ? direct
-    : shardResultsFile(path.dirname(dir), index, path.basename(dir));
-  if (!file) return { index, problem: `shard ${index}: no results.json in ${dir}` };
-  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardResults;
+/** A shard's results.json as a merge takes it: its index (as the shard recorded it, else `index`), any problem. */
+export function readShardRun(file: string, index: number): ShardOutcome {
+  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as ShardResults & {
+    distributed?: { shard?: string };
+  };
+  const label = results.distributed?.shard;
+  const own = label ? Number(label.split('/')[0]) : index;
   const problem =
-    results.status !== 'completed' ? `shard ${index} ended ${results.status ?? 'unknown'}` : undefined;
-  return { index, runId: results.runId, results, ...(problem ? { problem } : {}) };
+    results.status !== 'completed' ? `shard ${own} ended ${results.status ?? 'unknown'}` : undefined;
+  return { index: own, runId: results.runId, results, ...(problem ? { problem } : {}) };
 }

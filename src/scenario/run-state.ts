@@ -23,7 +23,7 @@ import { RunDirectory } from './run-directory.js';
 import { scenarioRecord } from './scenario-record.js';
 import type { ClockOffset } from './clock-offset.js';
 import type { ServiceProcess } from './child-processes.js';
-import type { Distributed, ShardOutcome } from './distributed.js';
+import { shardMembers, type Distributed, type ShardOutcome } from './distributed.js';
 import type { InitialReplication } from './settled-start.js';
 import type { Scenario } from './types.js';
 
@@ -177,11 +177,6 @@ function describeDistributed(run: RunState) {
     shards: d.shards,
     runKey: d.runKey,
     complete: run.shards.length === d.shards && run.shards.every((s) => !s.problem),
-    members: run.shards.map((s) => ({
-      index: s.index,
-      runId: s.runId,
-      clockOffset: (s.results as { clockOffset?: unknown } | undefined)?.clockOffset,
-      ...(s.problem ? { problem: s.problem } : {}),
-    })),
+    members: shardMembers(run.shards),
   };
 }
