@@ -1,5 +1,5 @@
-import { fitForm, predictWith, usable, type CpuPoint } from '../fits/api-cpu-model.js';
-import { interval95, seededRandom } from '../fits/stats.js';
+import { bootstrapForm, fitForm, predictWith, usable, type CpuPoint } from '../fits/api-cpu-model.js';
+import { interval95 } from '../fits/stats.js';
 import { judgeRatio, type Calibration, type DimensionName, type DimensionRatio } from './ratios.js';
 
 /**
@@ -23,18 +23,6 @@ const COEFFICIENTS: Array<{ name: DimensionName; index: number; unit: string }> 
 
 const REPLICATES = 2000;
 
-function bootstrap(points: readonly CpuPoint[], seed: number): number[][] {
-  const random = seededRandom(seed);
-  const out: number[][] = [];
-  for (let i = 0; i < REPLICATES; i++) {
-    const sample = points.map(() => points[Math.floor(random() * points.length)]!);
-    if (usable('rate', sample).refused) continue;
-    const beta = fitForm('rate', sample);
-    if (beta) out.push(beta);
-  }
-  return out;
-}
-
 /**
  * The CPU model's coefficients as calibration dimensions, or why each is not carried. Undefined when either
  * run cannot fit the model (one write rate, too few levels): the caller falls back to the linear fit.
@@ -49,8 +37,8 @@ export function cpuModelDimensions(
   const a = fitForm('rate', ref.points);
   const b = fitForm('rate', rl.points);
   if (!a || !b) return undefined;
-  const bootA = bootstrap(ref.points, 0xc0a);
-  const bootB = bootstrap(rl.points, 0xc0b);
+  const bootA = bootstrapForm('rate', ref.points, 0xc0a, REPLICATES);
+  const bootB = bootstrapForm('rate', rl.points, 0xc0b, REPLICATES);
   const dimensions: DimensionRatio[] = [];
   const notEstimated: Calibration['notEstimated'] = [];
   const pairs = Math.min(bootA.length, bootB.length);

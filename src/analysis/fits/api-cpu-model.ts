@@ -118,6 +118,24 @@ export function fitForm(form: CpuModelForm, points: readonly CpuPoint[]): number
   );
 }
 
+/** A form's coefficients refitted on `replicates` resamples of the levels (resamples it cannot fit skipped). */
+export function bootstrapForm(
+  form: CpuModelForm,
+  points: readonly CpuPoint[],
+  seed: number,
+  replicates: number,
+): number[][] {
+  const random = seededRandom(seed);
+  const boots: number[][] = [];
+  for (let i = 0; i < replicates; i++) {
+    const sample = points.map(() => points[Math.floor(random() * points.length)]!);
+    if (usable(form, sample).refused) continue;
+    const b = fitForm(form, sample);
+    if (b) boots.push(b);
+  }
+  return boots;
+}
+
 /**
  * Chooses the CPU form by how well each predicts the top connection level(s) when fitted without them, then
  * fits the chosen form on every level and predicts CPU against connections at `atRate` (the profile's peak
@@ -241,14 +259,7 @@ function modelFit(
   if (!beta) return refuse('singular design');
   const perConnection = (b: number[]) => b[1]! + (form === 'linear' ? 0 : b[2]! * atRate);
   const residuals = points.map((p) => p.cpu - predictWith(form, beta, p.connections, p.rate));
-  const random = seededRandom(seed);
-  const boots: number[][] = [];
-  for (let i = 0; i < REPLICATES; i++) {
-    const sample = points.map(() => points[Math.floor(random() * points.length)]!);
-    if (usable(form, sample).refused) continue;
-    const b = fitForm(form, sample);
-    if (b) boots.push(b);
-  }
+  const boots = bootstrapForm(form, points, seed, REPLICATES);
   const slope = perConnection(beta);
   const slopeInterval = boots.length >= 100 ? interval95(boots.map(perConnection)) : undefined;
   const estimates: Estimate[] = [
