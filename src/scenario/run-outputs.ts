@@ -36,10 +36,11 @@ export async function finishRun(
         : thresholdsFailed
           ? ExitCode.THRESHOLDS_FAILED
           : ExitCode.OK;
-  run.dir.writeJson('results.json', run.results());
+  const results = run.results();
+  run.dir.writeJson('results.json', results);
   run.dir.line(`run ended with exit code ${exitCode}`);
   await run.dir.close();
-  run.options.out(summaryText(run, exitCode, await leftOutLines(run)));
+  run.options.out(summaryText(run, exitCode, await leftOutLines(results)));
   if (!run.failure && !interrupted && size)
     run.options.out(await sizingSummary(run.dir.path, profilePath ?? DEFAULT_PROFILE));
   run.options.out(await reports(run.dir.path));
@@ -81,10 +82,10 @@ export function summaryText(run: RunState, exitCode: number, notes: readonly str
 }
 
 /** What each phase's figures left out and what the probes could not see, said after the phases. */
-async function leftOutLines(run: RunState): Promise<string[]> {
+async function leftOutLines(saved: ReturnType<RunState['results']>): Promise<string[]> {
   const { backlogLines, exclusionSummary, parseRunResults, sizingLimitLines } =
     await import('../report/index.js');
-  const results = parseRunResults(run.results());
+  const results = parseRunResults(saved);
   return [...backlogLines(results), exclusionSummary(results), ...sizingLimitLines(results)].filter(
     (l) => l !== undefined,
   );
