@@ -12,7 +12,7 @@ import {
   SelfProbe,
   type Probe,
 } from '../probes/index.js';
-import { defaultWriterTable, loadDataset } from '../writers/index.js';
+import { defaultWriterTable, loadDataset, userIds } from '../writers/index.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { startExampleBackend } from './example-backend.js';
 import { formatClockOffset, measureClockOffset } from './clock-offset.js';
@@ -42,7 +42,7 @@ export async function prepareTarget(run: RunState): Promise<PreparedData> {
   const { scenario, dir, options } = run;
   const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
   run.syncConfigBuckets = bucketDefinitionCount(syncConfig);
-  const users = Array.from({ length: scenario.dataset.users }, (_, i) => `user${i}`);
+  const users = userIds(scenario.dataset.users, 'user');
   const data: PreparedData = {
     users,
     table: defaultWriterTable(users),
