@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import zlib from 'node:zlib';
 import { BsonStreamDecoder, NdjsonDecoder, BSON_STREAM_CONTENT_TYPE } from '../../protocol/index.js';
 import { classifyHttpError, FleetErrorCode } from '../error-codes.js';
+import { bodyDecoderFor, type BodyDecoder } from './body-decoder.js';
 import type { SyncLine } from '../sync-lines.js';
 import {
   endpointUrl,
@@ -24,30 +24,6 @@ const COMPRESSION_HEADERS: Record<StreamCompression, Record<string, string>> = {
   none: {},
 };
 
-/**
- * Output chunk of each client's decompressor. Node's default (16 KB) is an output buffer per stream that an
- * idle client keeps touched; sync lines are small, so 4 KB chunks cost nothing in throughput and save about
- * 8 KB per idle compressed stream (bench:fleet, bench:generator).
- */
-const DECOMPRESS_CHUNK = 4 * 1024;
-
-/** A decompressor for a response's Content-Encoding; undefined for identity. */
-function decompressorFor(
-  encoding: string | undefined,
-): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
-  switch (encoding?.trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip({ chunkSize: DECOMPRESS_CHUNK });
-    case 'deflate':
-      return zlib.createInflate({ chunkSize: DECOMPRESS_CHUNK });
-    case 'br':
-      return zlib.createBrotliDecompress({ chunkSize: DECOMPRESS_CHUNK });
-    default:
-      return undefined;
-  }
-}
-
 /** What current SDKs send (protocol.md §1.2): BSON preferred, NDJSON accepted. */
 export const SDK_ACCEPT = 'application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8';
 const NDJSON_ACCEPT = 'application/x-ndjson';
@@ -64,7 +40,7 @@ export class HttpSyncStream implements StreamConnection {
   private response: http.IncomingMessage | undefined;
   private decoder: NdjsonDecoder<SyncLine> | BsonStreamDecoder<SyncLine> | undefined;
   private errorBody = '';
-  private decompressor: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined;
+  private decompressor: BodyDecoder | undefined;
 
   constructor(
     options: StreamRequest,
@@ -111,11 +87,9 @@ export class HttpSyncStream implements StreamConnection {
     this.request.setTimeout(0);
     response.on('error', () => undefined); // reported through 'close'
     response.on('close', () => {
-      // A compressed body is decoded asynchronously: its last lines (a final token_expires_in: 0) come out of
-      // the decompressor after the response has closed, and must be handled before the end is.
-      const d = this.decompressor;
-      if (d && response.complete && !d.readableEnded && !d.destroyed)
-        d.once('end', () => this.onResponseClosed());
+      // A compressed body's last lines (a final token_expires_in: 0) are delivered by the decoder's end, and
+      // must be handled before the end of the stream is.
+      if (this.decompressor && response.complete) this.decompressor.end(() => this.onResponseClosed());
       else this.onResponseClosed();
     });
     if (response.statusCode !== 200) {
@@ -129,24 +103,22 @@ export class HttpSyncStream implements StreamConnection {
     this.decoder = type.startsWith(BSON_STREAM_CONTENT_TYPE)
       ? new BsonStreamDecoder<SyncLine>()
       : new NdjsonDecoder<SyncLine>();
-    // Bytes received count what crossed the wire; lines are decoded from the decompressed stream.
-    const decompressor = decompressorFor(response.headers['content-encoding']);
-    if (decompressor) {
-      response.on('data', (chunk: Buffer) => this.handler.onBytes(chunk.length));
-      decompressor.on('data', (chunk: Buffer) => this.onChunk(chunk, false));
-      decompressor.on('error', (error) => {
-        this.fail(
-          FleetErrorCode.protocol,
-          `bad ${response.headers['content-encoding']} body: ${error.message}`,
-        );
-      });
-      response.pipe(decompressor);
-      this.decompressor = decompressor;
-    } else response.on('data', (chunk: Buffer) => this.onChunk(chunk, true));
+    // Bytes received count what crossed the wire; lines are decoded from the decompressed body.
+    const encoding = response.headers['content-encoding'];
+    const decompressor = bodyDecoderFor(encoding, {
+      onData: (bytes) => this.onChunk(bytes, false),
+      onError: (error) => this.fail(FleetErrorCode.protocol, `bad ${encoding} body: ${error.message}`),
+    });
+    this.decompressor = decompressor;
+    response.on('data', (chunk: Buffer) => {
+      if (!decompressor) return this.onChunk(chunk, true);
+      this.handler.onBytes(chunk.length);
+      decompressor.push(chunk);
+    });
     this.handler.onOpen();
   }
 
-  private onChunk(chunk: Buffer, countBytes: boolean): void {
+  private onChunk(chunk: Uint8Array, countBytes: boolean): void {
     if (this.finished) return;
     if (countBytes) this.handler.onBytes(chunk.length);
     let lines: SyncLine[];
