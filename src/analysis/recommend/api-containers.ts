@@ -13,9 +13,14 @@ export interface ApiLimit {
    * figure used for sizing); null when unknown or none fit.
    */
   maxConnectionsPerContainer: number | null;
-  /** The same limit at the predicted value (central) and at the band's low edge (optimistic). */
+  /**
+   * The same limit at the predicted value (central) and at the band's low edge (optimistic). A figure that
+   * reached the search's end (100 × the design load) is left out and `openBand` says so: it is where the
+   * search stopped, not a limit.
+   */
   central?: number;
   optimistic?: number;
+  openBand?: boolean;
   /** What the limit compares: e.g. 'predicted RSS high band ≤ 0.7 × 1024 MB'. */
   rule: string;
   note?: string;
@@ -136,12 +141,15 @@ function predictedLimit(
     };
   }
   const measured = input.measuredMaxPerContainer;
+  const central = maxWithin(predict, budget, upper, 'value') ?? undefined;
+  const optimistic = maxWithin(predict, budget, upper, 'low') ?? undefined;
   return {
     name,
     containers: Math.ceil(input.designConnections / m),
     maxConnectionsPerContainer: m,
-    central: maxWithin(predict, budget, upper, 'value') ?? undefined,
-    optimistic: maxWithin(predict, budget, upper, 'low') ?? undefined,
+    ...(central !== undefined && central < upper ? { central } : {}),
+    ...(optimistic !== undefined && optimistic < upper ? { optimistic } : {}),
+    ...((central ?? 0) >= upper || (optimistic ?? 0) >= upper ? { openBand: true } : {}),
     rule,
     ...(measured !== undefined && m > measured
       ? { note: `extrapolated: ${m} connections per container is beyond the ${measured} measured` }

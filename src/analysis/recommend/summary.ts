@@ -21,14 +21,18 @@ function limitText(l: {
   maxConnectionsPerContainer: number | null;
   central?: number;
   optimistic?: number;
+  openBand?: boolean;
   containers: number | null;
   rule: string;
   note?: string;
 }): string {
   if (l.maxConnectionsPerContainer === null) return `— (${l.note ?? 'not determined'})`;
-  const band =
-    l.central !== undefined && l.optimistic !== undefined
-      ? ` (central ${formatNumber(l.central)}, 95 % band ${formatNumber(l.maxConnectionsPerContainer)}–${formatNumber(l.optimistic)})`
+  const central = l.central !== undefined ? `central ${formatNumber(l.central)}, ` : '';
+  const safe = formatNumber(l.maxConnectionsPerContainer);
+  const band = l.openBand
+    ? ` (${central}95 % band from ${safe}, open above: its low edge costs nothing more per connection)`
+    : l.central !== undefined && l.optimistic !== undefined
+      ? ` (${central}95 % band ${safe}–${formatNumber(l.optimistic)})`
       : '';
   return `${formatNumber(l.maxConnectionsPerContainer)} conn/container${band} → ${l.containers} containers${l.note ? `; ${l.note}` : ''}`;
 }

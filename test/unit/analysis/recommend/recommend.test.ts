@@ -71,6 +71,15 @@ describe('API containers', () => {
     expect(memory).toMatchObject({ maxConnectionsPerContainer: 150, central: 173, optimistic: 196 });
   });
 
+  it("a band whose low edge never reaches the budget is open, not the search's end", () => {
+    // CPU 0.1 + 0.002 cores/connection ± (0.002 × m): the low edge costs nothing per connection.
+    const cpu = (m: number): Prediction => ({ value: 0.1 + 0.002 * m, low: 0.1, high: 0.1 + 0.004 * m });
+    const s = sized(sizeApiContainers({ ...base, cap: 400, cpu }));
+    const limit = s.limits.find((l) => l.name === 'cpu')!;
+    expect(limit).toMatchObject({ maxConnectionsPerContainer: 150, central: 300, openBand: true });
+    expect(limit.optimistic).toBeUndefined(); // was 100,000: where the search stopped
+  });
+
   it('memory binds: 370 MB + 2 MB/connection, 0.7 × 1024 MB → 173 per container → 6 → 7', () => {
     // 370 + 2m ≤ 716.8 → m ≤ 173.4 → 173 → ceil(1000/173) = 6; cap 400 so the cap (3) does not bind
     const s = sized(sizeApiContainers({ ...base, cap: 400, memory: line(370, 2) }));
