@@ -12,7 +12,7 @@ import { RUN_METRIC_KINDS, thresholdOutcomes } from './run-phase.js';
 import type { RunState } from './run-state.js';
 import type { PreparedData } from './run-steps.js';
 import { shardUsers, type Shard } from './shard-plan.js';
-import type { Scenario } from './types.js';
+import type { Phase, Scenario } from './types.js';
 import { defaultWriterTable, userIds } from '../writers/index.js';
 
 /** How a run takes part in a distributed run: the coordinator of N shards, or one shard. */
@@ -133,15 +133,23 @@ export async function startTogether(run: RunState, distributed: Distributed): Pr
 }
 
 /**
- * Every member starts phase k at the barrier's start plus the durations of the phases before it, so shards
- * and coordinator stay on one schedule; a member that is late (a compaction that overran) starts at once.
+ * Every member starts phase k at the barrier's start plus the durations of the phases before it, and ends it
+ * at its slot's end: shards and coordinator change phase together. A member that is late (judging the
+ * previous phase, a compaction that overran) starts at once and runs the rest of the slot — a phase that ran
+ * its full length from a late start ended after the other members had moved on, and its last readings were
+ * theirs (a coordinator ~1 s behind read the next phase's 500 connections as the 2,000 level's). Returns the
+ * phase to run, shortened by the lateness.
  */
-export async function waitForPhaseSlot(run: RunState, startLocal: number, index: number): Promise<void> {
+export async function waitForPhaseSlot(run: RunState, startLocal: number, index: number): Promise<Phase> {
+  const phase = run.scenario.phases[index]!;
   const at = startLocal + run.scenario.phases.slice(0, index).reduce((sum, p) => sum + p.durationMs, 0);
   const wait = at - Date.now();
   if (wait > 0) await abortableSleep(wait, run.stop);
-  else if (wait < -1000)
-    run.dir.line(`phase ${run.scenario.phases[index]!.name} started ${-wait} ms after its slot`);
+  else if (wait < -1000) run.dir.line(`phase ${phase.name} started ${-wait} ms after its slot`);
+  const late = Math.max(0, Date.now() - at);
+  if (late === 0) return phase;
+  const durationMs = Math.max(0, phase.durationMs - late);
+  return { ...phase, durationMs, settleMs: Math.min(phase.settleMs, Math.floor(durationMs / 2)) };
 }
 
 /** `--generators N`: N shard processes of this machine, each `syncscale run … --shard i/N`. */

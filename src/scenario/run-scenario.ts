@@ -69,8 +69,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const startedAt = d ? await startTogether(run, d) : undefined;
     for (const [index, phase] of planned.phases.entries()) {
       if (run.stop.aborted) break;
-      if (startedAt !== undefined) await waitForPhaseSlot(run, startedAt, index);
-      await runJudgedPhase(run, data, phase); // run it, judge it, keep it, write results.json
+      const slot = startedAt !== undefined ? await waitForPhaseSlot(run, startedAt, index) : phase;
+      await runJudgedPhase(run, data, slot); // run it, judge it, keep it, write results.json
       if (d) await checkShards(run, d, phase.name);
     }
     if (!run.stop.aborted) await measureClock(run, 'after');

@@ -58,6 +58,13 @@ describe('syncscale run --generators 2', () => {
       return { dir: path.join(shardDir, id!), results: readJson(path.join(shardDir, id!, 'results.json')) };
     });
     expect(shards.map((s) => (s.results.phases as Phase[])[0]!.targetClients.end).sort()).toEqual([2, 3]);
+    // One schedule: every member ends each phase at its slot's end, whatever it did between phases.
+    const coordinator = readJson(path.join(dir, 'results.coordinator.json'));
+    for (const [i, own] of (coordinator.phases as Array<{ end: number }>).entries())
+      for (const shard of shards)
+        expect(Math.abs((shard.results.phases as Array<{ end: number }>)[i]!.end - own.end)).toBeLessThan(
+          500,
+        );
     // Each shard measured its clock against the source database; the coordinator records both.
     for (const m of results.distributed.members)
       expect(Math.abs(m.clockOffset.before.offsetMs)).toBeLessThan(100);
