@@ -6,6 +6,7 @@ import { Fleet, type ClientAuth } from '../fleet/index.js';
 import { MetricRegistry, type Sample } from '../metrics/index.js';
 import { PROBE_METRIC_KINDS } from '../probes/index.js';
 import { abortableSleep, RunDirectory } from '../scenario/index.js';
+import { datasetUserIds } from '../writers/index.js';
 import { drillReports } from './drill-report.js';
 import { stepKind, type Drill, type DrillStep } from './drill-file.js';
 import { decide, type DrillResults, type StepRecord } from './drill-verdict.js';
@@ -66,7 +67,7 @@ export async function runDrill(drill: Drill, options: DrillOptions): Promise<Dri
   let loadStartedAt = startedAt;
   try {
     const syncConfig = await fs.readFile(drill.dataset.syncConfigPath, 'utf8');
-    const users = Array.from({ length: drill.dataset.users }, (_, i) => `user${i}`);
+    const users = datasetUserIds(drill.dataset.users);
     let endpoint: string;
     let sourceUrl: string;
     let storageUrl: string | undefined;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ServiceError } from '../errors/index.js';
 import { commandTokenProvider } from '../fleet/index.js';
 import { clientPlan, type Scenario } from '../scenario/index.js';
+import { datasetUserIds } from '../writers/index.js';
 import type { K6Config } from './runtime/k6-config.js';
 
 export type { K6Config };
@@ -156,11 +157,12 @@ export async function exportK6(scenario: Scenario, options: K6ExportOptions): Pr
 async function mintTokens(command: string, users: number): Promise<string[]> {
   const provider = commandTokenProvider(command);
   const tokens: string[] = new Array<string>(users);
+  const subjects = datasetUserIds(users);
   let next = 0;
   const worker = async () => {
     while (next < users) {
       const index = next++;
-      tokens[index] = await provider(`user${index}`);
+      tokens[index] = await provider(subjects[index]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, users) }, worker));

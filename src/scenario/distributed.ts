@@ -13,7 +13,7 @@ import type { RunState } from './run-state.js';
 import type { PreparedData } from './run-steps.js';
 import { shardUsers, type Shard } from './shard-plan.js';
 import type { Phase, Scenario } from './types.js';
-import { defaultWriterTable, userIds } from '../writers/index.js';
+import { datasetUserIds, defaultWriterTable } from '../writers/index.js';
 
 /** How a run takes part in a distributed run: the coordinator of N shards, or one shard. */
 export type Distributed =
@@ -71,7 +71,7 @@ export async function joinTarget(
   shard: Extract<Distributed, { role: 'shard' }>,
   scenario: Scenario,
 ): Promise<PreparedData> {
-  const all = userIds(scenario.dataset.users, 'user');
+  const all = datasetUserIds(scenario.dataset.users);
   const users = shardUsers(all, shard.shard);
   if (shard.target) {
     const t = shard.target;

@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type PostgresServer } from '../postgres/index.js';
+import { datasetUserIds } from '../writers/index.js';
 import { ServiceProcess } from './child-processes.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/syncscale.js');
@@ -88,7 +89,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions): Promi
   try {
     const sourceUrl = await server.createDatabase('syncscale_source');
     const storageUrl = await server.createDatabase('syncscale_storage');
-    const users = Array.from({ length: options.dataset.users }, (_, i) => `user${i}`);
+    const users = datasetUserIds(options.dataset.users);
     await loadDataset(sourceUrl, options.dataset);
     await options.prepareSource?.(sourceUrl);
     const jwtKey = { k: randomBytes(32).toString('base64url'), kid: 'syncscale-run' };

@@ -12,7 +12,7 @@ import {
   SelfProbe,
   type Probe,
 } from '../probes/index.js';
-import { defaultWriterTable, loadDataset, userIds } from '../writers/index.js';
+import { datasetUserIds, defaultWriterTable, loadDataset } from '../writers/index.js';
 import { startEmbeddedTarget } from './embedded-target.js';
 import { startExampleBackend } from './example-backend.js';
 import { formatClockOffset, measureClockOffset } from './clock-offset.js';
@@ -42,7 +42,7 @@ export async function prepareTarget(run: RunState): Promise<PreparedData> {
   const { scenario, dir, options } = run;
   const syncConfig = await fs.readFile(scenario.dataset.syncConfigPath, 'utf8');
   run.syncConfigBuckets = bucketDefinitionCount(syncConfig);
-  const users = userIds(scenario.dataset.users, 'user');
+  const users = datasetUserIds(scenario.dataset.users);
   const data: PreparedData = {
     users,
     table: defaultWriterTable(users),

@@ -25,6 +25,7 @@ export {
   createWriterTable,
   defaultWriterTable,
   userIds,
+  datasetUserIds,
   type CreateWriterTableOptions,
   type WriterTableSpec,
 } from './writer-table.js';

@@ -38,6 +38,14 @@ export function userIds(count: number, prefix = 'user-'): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 }
 
+/**
+ * The users of a scenario's dataset, `user0` … `user(count-1)`: the owners of its rows, the subjects of its
+ * clients' tokens, and the ids of the embedded dataset's `users` table ('user' || g).
+ */
+export function datasetUserIds(count: number): string[] {
+  return userIds(count, 'user');
+}
+
 /** The spec's names, quoted once for SQL. */
 export interface QuotedTable {
   table: string;
