@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import zlib from 'node:zlib';
-import { bodyDecoderFor } from '../../src/fleet/transport/body-decoder.js';
+import { bodyDecoderFor } from '../../src/fleet/index.js';
 import { median } from './support/index.js';
 
 const { values: args } = parseArgs({ options: { streams: { type: 'string', default: '5000' } } });

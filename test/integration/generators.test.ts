@@ -120,8 +120,10 @@ describe('syncscale run --generators 2', () => {
     while (!killed && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const [runId] = fs.existsSync(out) ? fs.readdirSync(out) : [];
-      if (!runId) continue;
-      const log = fs.readFileSync(path.join(out, runId, 'run.log'), 'utf8');
+      // The run directory exists a moment before its run.log does.
+      const logFile = runId ? path.join(out, runId, 'run.log') : undefined;
+      if (!logFile || !fs.existsSync(logFile)) continue;
+      const log = fs.readFileSync(logFile, 'utf8');
       const pid = /shard 1 started: pid (\d+)/.exec(log)?.[1];
       if (pid && /^\S+ phase write started/m.test(log)) {
         process.kill(Number(pid), 'SIGKILL');
