@@ -37,10 +37,21 @@ const DIST_EXTRA = Uint8Array.of(
 );
 const CODE_LENGTH_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
 
-/** A Huffman decoding table: `entries[next maxBits bits, LSB first]` = symbol << 4 | code length (0: no code). */
+/** Bits of a table's direct lookup: longer codes (rare symbols) are decoded bit by bit (RFC 1951 §3.2.2). */
+const ROOT_BITS = 9;
+
+/**
+ * A Huffman decoding table. `entries[next rootBits bits, LSB first]` = symbol << 4 | length for codes of at
+ * most `rootBits` bits, 0 otherwise; longer codes are found from `counts` (codes per length) and `symbols`
+ * (in canonical order). A table of 2^maxBits entries would cost up to 64 KB to build for each dynamic block,
+ * and the fleet decodes one small block per change per client.
+ */
 interface HuffmanTable {
   entries: Uint16Array;
+  rootBits: number;
   maxBits: number;
+  counts: Uint16Array;
+  symbols: Uint16Array;
 }
 
 /** A malformed compressed body. */
@@ -51,43 +62,117 @@ export class InflateError extends Error {
   }
 }
 
-/** Builds the lookup table of a canonical Huffman code from its code lengths (RFC 1951 §3.2.2). */
-function huffmanTable(lengths: Uint8Array): HuffmanTable {
+/** A table able to hold any code of up to `symbols` symbols (built in place by `buildTable`). */
+function emptyTable(symbols: number): HuffmanTable {
+  return {
+    entries: new Uint16Array(1 << ROOT_BITS),
+    rootBits: 0,
+    maxBits: 0,
+    counts: new Uint16Array(16),
+    symbols: new Uint16Array(symbols),
+  };
+}
+
+/** Working space of `buildTable` (decoding is synchronous: one build at a time). */
+const nextCode = new Uint16Array(16);
+const offsets = new Uint16Array(16);
+
+/**
+ * Builds into `table` the decoding table of a canonical Huffman code from the code lengths
+ * `lengths[from, from + count)` (RFC 1951 §3.2.2), and returns it.
+ */
+function buildTable(table: HuffmanTable, lengths: Uint8Array, from: number, count: number): HuffmanTable {
+  const counts = table.counts.fill(0);
   let maxBits = 0;
-  const count = new Uint16Array(16);
-  for (const length of lengths) {
-    count[length]!++;
+  for (let i = from; i < from + count; i++) {
+    const length = lengths[i]!;
+    counts[length]!++;
     if (length > maxBits) maxBits = length;
   }
-  count[0] = 0;
-  const nextCode = new Uint16Array(16);
+  counts[0] = 0;
   let code = 0;
   let left = 1;
   for (let bits = 1; bits <= 15; bits++) {
-    left = (left << 1) - count[bits]!;
+    left = (left << 1) - counts[bits]!;
     if (left < 0) throw new InflateError('invalid Huffman code: over-subscribed');
-    code = (code + count[bits - 1]!) << 1;
+    code = (code + counts[bits - 1]!) << 1;
     nextCode[bits] = code;
+    offsets[bits] = offsets[bits - 1]! + counts[bits - 1]!;
   }
   // Incomplete codes are legal (a single distance code); their missing entries stay 0 and fail when met.
-  const entries = new Uint16Array(1 << maxBits);
-  for (let symbol = 0; symbol < lengths.length; symbol++) {
-    const length = lengths[symbol]!;
+  const rootBits = Math.min(maxBits, ROOT_BITS);
+  const size = 1 << rootBits;
+  const { entries, symbols } = table;
+  entries.fill(0, 0, size);
+  for (let symbol = 0; symbol < count; symbol++) {
+    const length = lengths[from + symbol]!;
     if (length === 0) continue;
+    symbols[offsets[length]!++] = symbol;
+    const codeOfSymbol = nextCode[length]!++;
+    if (length > rootBits) continue;
     let reversed = 0;
-    for (let c = nextCode[length]!++, i = 0; i < length; i++, c >>= 1) reversed = (reversed << 1) | (c & 1);
+    for (let c = codeOfSymbol, i = 0; i < length; i++, c >>= 1) reversed = (reversed << 1) | (c & 1);
     const entry = (symbol << 4) | length;
-    for (let index = reversed; index < entries.length; index += 1 << length) entries[index] = entry;
+    for (let index = reversed; index < size; index += 1 << length) entries[index] = entry;
   }
-  return { entries, maxBits };
+  table.rootBits = rootBits;
+  table.maxBits = maxBits;
+  return table;
 }
 
-const FIXED_LITERALS = huffmanTable(
-  Uint8Array.from({ length: 288 }, (_, symbol) =>
-    symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : 8,
-  ),
+/** A table of its own for a stream whose block stays open after its push (the shared ones are rebuilt). */
+function copyTable(table: HuffmanTable): HuffmanTable {
+  return {
+    entries: table.entries.slice(),
+    rootBits: table.rootBits,
+    maxBits: table.maxBits,
+    counts: table.counts.slice(),
+    symbols: table.symbols.slice(),
+  };
+}
+
+const FIXED_LENGTHS = Uint8Array.from({ length: 288 + 30 }, (_, symbol) =>
+  symbol < 144 ? 8 : symbol < 256 ? 9 : symbol < 280 ? 7 : symbol < 288 ? 8 : 5,
 );
-const FIXED_DISTANCES = huffmanTable(new Uint8Array(30).fill(5));
+const FIXED_LITERALS = buildTable(emptyTable(288), FIXED_LENGTHS, 0, 288);
+const FIXED_DISTANCES = buildTable(emptyTable(30), FIXED_LENGTHS, 288, 30);
+
+/**
+ * The tables of the dynamic block being decoded, shared by every stream: a dynamic block's tables are built
+ * here, and copied only when the block is still open at the end of its push (input that ended mid-block).
+ * Building 2–3 tables per small block into fresh arrays was half of the fleet's decoding time.
+ */
+const SHARED = {
+  codeLengthLengths: new Uint8Array(19),
+  codeLengths: emptyTable(19),
+  lengths: new Uint8Array(286 + 30),
+  literals: emptyTable(288),
+  distances: emptyTable(32),
+};
+
+/**
+ * The next code at bit `pos`: its symbol << 4 | length; 0 when the bits are no code of the table; -1 when the
+ * input ends before the code does.
+ */
+function decodeSymbol(table: HuffmanTable, data: Uint8Array, pos: number, endBits: number): number {
+  const entry = table.entries[bitsAt(data, pos, table.rootBits)]!;
+  if (entry !== 0) return pos + (entry & 15) > endBits ? -1 : entry;
+  if (table.maxBits <= table.rootBits) return pos + table.rootBits > endBits ? -1 : 0;
+  // A code longer than the direct lookup: canonical decoding, one bit at a time (codes are sent MSB first).
+  let code = 0;
+  let first = 0;
+  let index = 0;
+  for (let length = 1; length <= table.maxBits; length++) {
+    if (pos + length > endBits) return -1;
+    code |= bitsAt(data, pos + length - 1, 1);
+    const count = table.counts[length]!;
+    if (code - first < count) return (table.symbols[index + code - first]! << 4) | length;
+    index += count;
+    first = (first + count) << 1;
+    code <<= 1;
+  }
+  return 0;
+}
 
 /** Decoded bytes of one push are gathered here, then copied out once (decoding is synchronous). */
 let scratch = new Uint8Array(64 * 1024);
@@ -189,6 +274,8 @@ export class RawInflater {
       if (this.finalBlock) this.done = true;
     }
 
+    if (this.literals === SHARED.literals) this.literals = copyTable(SHARED.literals);
+    if (this.distances === SHARED.distances) this.distances = copyTable(SHARED.distances);
     this.remember(out);
     const consumed = pos >> 3;
     this.bitOffset = pos & 7;
@@ -203,22 +290,16 @@ export class RawInflater {
     endBits: number,
     startOut: number,
   ): { pos: number; out: number } {
-    const literals = this.literals!.entries;
-    const literalBits = this.literals!.maxBits;
-    const distances = this.distances!.entries;
-    const distanceBits = this.distances!.maxBits;
+    const literals = this.literals!;
+    const distances = this.distances!;
     let pos = start;
     let out = startOut;
     for (;;) {
       const symbolStart = pos;
-      const entry = literals[bitsAt(data, pos, literalBits)]!;
+      const entry = decodeSymbol(literals, data, pos, endBits);
+      if (entry < 0) return { pos: symbolStart, out };
+      if (entry === 0) throw new InflateError('invalid literal/length code');
       pos += entry & 15;
-      if (pos > endBits) return { pos: symbolStart, out };
-      if (entry === 0) {
-        // No code here, unless the lookup read past the end: then the input ran out.
-        if (pos + literalBits > endBits) return { pos: symbolStart, out };
-        throw new InflateError('invalid literal/length code');
-      }
       const symbol = entry >> 4;
       if (symbol < 256) {
         out = this.emitByte(symbol, out);
@@ -234,10 +315,9 @@ export class RawInflater {
       const lengthExtra = LENGTH_EXTRA[lengthIndex]!;
       const length = LENGTH_BASE[lengthIndex]! + bitsAt(data, pos, lengthExtra);
       pos += lengthExtra;
-      const distanceEntry = distances[bitsAt(data, pos, distanceBits)]!;
+      const distanceEntry = decodeSymbol(distances, data, pos, endBits);
+      if (distanceEntry < 0) return { pos: symbolStart, out };
       pos += distanceEntry & 15;
-      if (pos > endBits || (distanceEntry === 0 && pos + distanceBits > endBits))
-        return { pos: symbolStart, out };
       const distanceSymbol = distanceEntry >> 4;
       if (distanceEntry === 0 || distanceSymbol >= 30) throw new InflateError('invalid distance code');
       const distanceExtra = DIST_EXTRA[distanceSymbol]!;
@@ -323,17 +403,18 @@ function readDynamicTables(
   pos += 14;
   if (literalCount > 286 || distanceCount > 30) throw new InflateError('too many length or distance symbols');
   if (pos + codeLengthCount * 3 > endBits) return undefined;
-  const codeLengthLengths = new Uint8Array(19);
+  const codeLengthLengths = SHARED.codeLengthLengths.fill(0);
   for (let i = 0; i < codeLengthCount; i++)
     codeLengthLengths[CODE_LENGTH_ORDER[i]!] = bitsAt(data, pos + i * 3, 3);
   pos += codeLengthCount * 3;
-  const codeLengths = huffmanTable(codeLengthLengths);
-  const lengths = new Uint8Array(literalCount + distanceCount);
-  for (let i = 0; i < lengths.length;) {
-    const entry = codeLengths.entries[bitsAt(data, pos, codeLengths.maxBits)]!;
-    pos += entry & 15;
-    if (pos > endBits || (entry === 0 && pos + codeLengths.maxBits > endBits)) return undefined;
+  const codeLengths = buildTable(SHARED.codeLengths, codeLengthLengths, 0, 19);
+  const lengths = SHARED.lengths;
+  const total = literalCount + distanceCount;
+  for (let i = 0; i < total;) {
+    const entry = decodeSymbol(codeLengths, data, pos, endBits);
+    if (entry < 0) return undefined;
     if (entry === 0) throw new InflateError('invalid code length code');
+    pos += entry & 15;
     const symbol = entry >> 4;
     if (symbol < 16) {
       lengths[i++] = symbol;
@@ -354,14 +435,14 @@ function readDynamicTables(
       pos += 7;
     }
     if (pos > endBits) return undefined;
-    if (i + repeat > lengths.length) throw new InflateError('code lengths overflow the tables');
+    if (i + repeat > total) throw new InflateError('code lengths overflow the tables');
     lengths.fill(value, i, i + repeat);
     i += repeat;
   }
   if (lengths[256] === 0) throw new InflateError('no end-of-block code');
   return {
-    literals: huffmanTable(lengths.subarray(0, literalCount)),
-    distances: huffmanTable(lengths.subarray(literalCount)),
+    literals: buildTable(SHARED.literals, lengths, 0, literalCount),
+    distances: buildTable(SHARED.distances, lengths, literalCount, distanceCount),
     pos,
   };
 }
