@@ -3,6 +3,8 @@
  * before), on bodies shaped like a sync stream's — lines sync-flushed one by one.
  * - memory: N decoders each fed an idle client's first sync (~2 KB of lines), RSS growth per decoder;
  * - time: one body of 2,000 flushed lines (~1 MB decoded) pushed chunk by chunk, µs per line;
+ * - fan-out: N streams each receiving one segment per change as the reference service writes them (a fresh
+ *   raw deflater per event-loop turn: its own dynamic Huffman block), CPU ms per change over 10 changes;
  * - a PowerSync-shaped body (one gzip stream, 32 KiB window) and ours (independent segments) both decode.
  * Medians of 3 (memory) and 7 (time) runs in one process, and the ratio lean/native.
  * Usage: npm run bench:inflate [-- --streams 5000]
@@ -122,6 +124,52 @@ async function microsPerLine(make: typeof leanDecoder, chunks: Buffer[], lines: 
   return micros / lines;
 }
 
+/** One change's segment as the service's GzipSegments writes it: checkpoint_diff, data, checkpoint_complete. */
+function serviceSegment(change: number): Buffer {
+  const op = String(1000 + change);
+  const lines = [
+    {
+      checkpoint_diff: {
+        last_op_id: op,
+        updated_buckets: [{ bucket: 'global[]', checksum: change, count: 5 }],
+      },
+    },
+    JSON.parse(line(change)),
+    { checkpoint_complete: { last_op_id: op } },
+  ];
+  return zlib.deflateRawSync(lines.map((l) => JSON.stringify(l) + '\n').join(''), {
+    level: 6,
+    windowBits: 12,
+    memLevel: 5,
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
+}
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+const CHANGES = 10;
+
+/** CPU ms per change when STREAMS decoders each get one segment per change (time until all is delivered). */
+async function fanOutCpuPerChange(make: typeof leanDecoder): Promise<number> {
+  const segments = Array.from({ length: CHANGES }, (_, i) => serviceSegment(i));
+  const expected =
+    STREAMS *
+    segments.reduce(
+      (sum, seg) => sum + zlib.inflateRawSync(seg, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).length,
+      0,
+    );
+  let decoded = 0;
+  const decoders = Array.from({ length: STREAMS }, () => make((n) => (decoded += n)));
+  for (const decoder of decoders) decoder.push(GZIP_HEADER);
+  await settle();
+  const before = process.cpuUsage();
+  for (const segment of segments) {
+    for (const decoder of decoders) decoder.push(segment);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  while (decoded < expected) await new Promise((resolve) => setImmediate(resolve));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / CHANGES;
+}
+
 const firstSync = await flushedChunks(Array.from({ length: 9 }, (_, i) => line(i)));
 const longLines = Array.from({ length: 2000 }, (_, i) => line(i));
 const longBody = await flushedChunks(longLines);
@@ -137,6 +185,12 @@ for (let run = 0; run < 7; run++) {
   time.native.push(await microsPerLine(nativeDecoder, longBody, longLines.length));
 }
 
+const fanOut = { lean: [] as number[], native: [] as number[] };
+for (let run = 0; run < 3; run++) {
+  fanOut.lean.push(await fanOutCpuPerChange(leanDecoder));
+  fanOut.native.push(await fanOutCpuPerChange(nativeDecoder));
+}
+
 const plainFirst = firstSync.reduce((sum, c) => sum + c.length, 0);
 console.log(
   `gzip decoding of sync-flushed lines (node ${process.version}); first sync ${plainFirst} bytes compressed, long body ${longLines.length} lines`,
@@ -147,4 +201,5 @@ const row = (name: string, lean: number, native: number, unit: string) =>
   );
 row(`RSS per idle decoder (${STREAMS})`, median(memory.lean), median(memory.native), 'KB');
 row('decode time per flushed line', median(time.lean), median(time.native), 'µs');
-console.log('  (medians: memory of 3 runs, time of 7 runs, in one process)');
+row(`CPU per change, fan-out to ${STREAMS}`, median(fanOut.lean), median(fanOut.native), 'ms');
+console.log('  (medians: memory and fan-out of 3 runs, time of 7 runs, in one process)');
