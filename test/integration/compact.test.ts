@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom as prng } from '../../src/analysis/index.js';
 import { isServiceError } from '../../src/errors/index.js';
 import { putChecksum, removeChecksum, sumChecksums } from '../../src/protocol/index.js';
 import { compact, validateBucketNames, type CompactOptions } from '../../src/service/compact/index.js';
@@ -243,18 +244,6 @@ async function expectStateConsistent(pool: pg.Pool, groupId: number): Promise<vo
     expect(row.state_count, row.bucket_name).toBe(row.data_count);
     expect(row.state_sum, row.bucket_name).toBe(row.data_sum);
   }
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------

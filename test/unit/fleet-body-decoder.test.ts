@@ -6,20 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { seededRandom as prng } from '../../src/analysis/index.js';
 import { bodyDecoderFor, type BodyDecoder } from '../../src/fleet/transport/body-decoder.js';
 import { RawInflater } from '../../src/fleet/transport/lean-inflate.js';
-
-/** A deterministic PRNG, so a failing case can be reproduced. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Sync lines like the service's: JSON with repeated keys, so back-references are many and far. */
 function syncLines(random: () => number, count: number): string[] {
