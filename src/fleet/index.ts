@@ -22,7 +22,7 @@ export {
   type Transport,
 } from './transport/stream-transport.js';
 export { ConnectGate } from './connect-gate.js';
-export { bodyDecoderFor, InflateError, type BodyDecoder, type BodySink } from './transport/body-decoder.js';
+export { bodyDecoderFor, type BodyDecoder } from './transport/body-decoder.js';
 export type { BackoffOptions } from './backoff.js';
 export { FleetErrorCode, classifyHttpError, classifyRSocketError, psyncCodeOf } from './error-codes.js';
 export { FleetRequestError } from './write-checkpoint.js';

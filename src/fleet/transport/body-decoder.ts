@@ -4,9 +4,7 @@
  * ~23 KB); br goes through node:zlib's Brotli decoder.
  */
 import zlib from 'node:zlib';
-import { InflateError, RawInflater } from './lean-inflate.js';
-
-export { InflateError } from './lean-inflate.js';
+import { copyBytes, InflateError, joinBytes, RawInflater } from './lean-inflate.js';
 
 /** Output chunk of the Brotli decoder (Node's default of 16 KB is memory an idle client keeps touched). */
 const BROTLI_CHUNK = 4 * 1024;
@@ -53,7 +51,7 @@ interface ContainerFormat {
   verifyTrailer(trailer: Uint8Array, check: number, size: number): void;
 }
 
-const GZIP_FLAGS = { text: 1, headerCrc: 2, extra: 4, name: 8, comment: 16, reserved: 0xe0 };
+const GZIP_FLAGS = { headerCrc: 2, extra: 4, name: 8, comment: 16, reserved: 0xe0 };
 
 /** RFC 1952: magic, method 8, optional extra field, name, comment and header CRC; CRC-32 and size trailer. */
 const GZIP: ContainerFormat = {
@@ -130,7 +128,7 @@ function adler32(check: number, bytes: Uint8Array): number {
 class WrappedInflateDecoder implements BodyDecoder {
   private stage: 'header' | 'data' | 'trailer' | 'between' = 'header';
   /** Header or trailer bytes gathered so far. */
-  private gathered = new Uint8Array(0);
+  private gathered: Uint8Array = new Uint8Array(0);
   private inflater = new RawInflater();
   private check: number;
   private size = 0;
@@ -177,17 +175,7 @@ class WrappedInflateDecoder implements BodyDecoder {
         this.check = this.format.initialCheck;
         this.size = 0;
       }
-      if (this.stage === 'header') {
-        const bytes = join(this.gathered, input);
-        const length = this.format.headerLength(bytes);
-        if (length < 0) {
-          this.gathered = bytes.slice();
-          return;
-        }
-        this.gathered = new Uint8Array(0);
-        input = bytes.subarray(length);
-        this.stage = 'data';
-      } else if (this.stage === 'data') {
+      if (this.stage === 'data') {
         const bytes = this.inflater.push(input);
         if (bytes.length > 0) {
           this.check = this.format.updateCheck(this.check, bytes);
@@ -198,28 +186,35 @@ class WrappedInflateDecoder implements BodyDecoder {
         if (!this.inflater.ended) return;
         input = this.inflater.takeRemainder();
         this.stage = 'trailer';
-      } else {
-        const bytes = join(this.gathered, input);
-        const length = this.format.trailerLength;
-        if (bytes.length < length) {
-          this.gathered = bytes.slice();
-          return;
-        }
-        this.format.verifyTrailer(bytes.subarray(0, length), this.check, this.size);
-        this.gathered = new Uint8Array(0);
-        input = bytes.subarray(length);
-        this.stage = 'between';
+        continue;
       }
+      const header = this.stage === 'header';
+      const format = this.format;
+      const part = this.gather(input, header ? (b) => format.headerLength(b) : () => format.trailerLength);
+      if (!part) return;
+      if (!header) this.format.verifyTrailer(part.bytes, this.check, this.size);
+      input = part.rest;
+      this.stage = header ? 'data' : 'between';
     }
   }
-}
 
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a);
-  joined.set(b, a.length);
-  return joined;
+  /**
+   * The header or trailer, once the bytes gathered and `input` hold all of it (`lengthOf` gives its length, or
+   * -1 while it cannot tell yet), and the input after it; before that, undefined and the bytes kept.
+   */
+  private gather(
+    input: Uint8Array,
+    lengthOf: (bytes: Uint8Array) => number,
+  ): { bytes: Uint8Array; rest: Uint8Array } | undefined {
+    const bytes = joinBytes(this.gathered, input);
+    const length = lengthOf(bytes);
+    if (length < 0 || bytes.length < length) {
+      this.gathered = copyBytes(bytes);
+      return undefined;
+    }
+    this.gathered = new Uint8Array(0);
+    return { bytes: bytes.subarray(0, length), rest: bytes.subarray(length) };
+  }
 }
 
 /** br through node:zlib (asynchronous: decoded bytes arrive after `push` returns). */

@@ -220,11 +220,7 @@ export class RawInflater {
   }
 
   push(chunk: Uint8Array): Uint8Array {
-    if (this.done) {
-      this.pending = this.pending ? concat(this.pending, chunk) : chunk;
-      return new Uint8Array(0);
-    }
-    const data = this.pending ? concat(this.pending, chunk) : chunk;
+    const data = this.pending ? joinBytes(this.pending, chunk) : chunk;
     const endBits = data.length * 8;
     let pos = this.bitOffset;
     let out = 0;
@@ -279,7 +275,7 @@ export class RawInflater {
     this.remember(out);
     const consumed = pos >> 3;
     this.bitOffset = pos & 7;
-    this.pending = consumed < data.length ? data.slice(consumed) : undefined;
+    this.pending = consumed < data.length ? copyBytes(data.subarray(consumed)) : undefined;
     return scratch.slice(0, out);
   }
 
@@ -447,9 +443,19 @@ function readDynamicTables(
   };
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+/** `a` then `b` in one array (`b` itself when `a` is empty). */
+export function joinBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
   const joined = new Uint8Array(a.length + b.length);
   joined.set(a);
   joined.set(b, a.length);
   return joined;
+}
+
+/**
+ * A copy of `bytes` to keep: input arrives as Buffers, whose `slice` is a view that would keep the socket's
+ * whole chunk alive.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }
