@@ -149,7 +149,8 @@ function predictedLimit(
     maxConnectionsPerContainer: m,
     ...(central !== undefined && central < upper ? { central } : {}),
     ...(optimistic !== undefined && optimistic < upper ? { optimistic } : {}),
-    ...((central ?? 0) >= upper || (optimistic ?? 0) >= upper ? { openBand: true } : {}),
+    // The low edge fits at least as many as the central value: the band is open as soon as it is.
+    ...(optimistic === upper ? { openBand: true } : {}),
     rule,
     ...(measured !== undefined && m > measured
       ? { note: `extrapolated: ${m} connections per container is beyond the ${measured} measured` }
