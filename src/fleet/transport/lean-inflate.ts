@@ -246,11 +246,12 @@ export class RawInflater {
           this.distances = FIXED_DISTANCES;
           pos += 3;
         } else if (type === 2) {
-          const tables = readDynamicTables(data, pos + 3, endBits);
-          if (!tables) break;
+          const after = readDynamicTables(data, pos + 3, endBits);
+          if (after < 0) break;
           this.finalBlock = (header & 1) === 1;
-          [this.literals, this.distances] = [tables.literals, tables.distances];
-          pos = tables.pos;
+          this.literals = SHARED.literals;
+          this.distances = SHARED.distances;
+          pos = after;
         } else throw new InflateError('invalid block type');
       }
 
@@ -383,22 +384,19 @@ export class RawInflater {
 }
 
 /**
- * Reads a dynamic block's code length code and both tables starting at `pos` (RFC 1951 §3.2.7); undefined
- * when the input ends before they do (the block header is then read again with more input).
+ * Reads a dynamic block's code length code and both tables starting at `start` (RFC 1951 §3.2.7) into
+ * SHARED.literals and SHARED.distances; returns the bit position after them, or -1 when the input ends
+ * before they do (the block header is then read again with more input).
  */
-function readDynamicTables(
-  data: Uint8Array,
-  start: number,
-  endBits: number,
-): { literals: HuffmanTable; distances: HuffmanTable; pos: number } | undefined {
+function readDynamicTables(data: Uint8Array, start: number, endBits: number): number {
   let pos = start;
-  if (pos + 14 > endBits) return undefined;
+  if (pos + 14 > endBits) return -1;
   const literalCount = bitsAt(data, pos, 5) + 257;
   const distanceCount = bitsAt(data, pos + 5, 5) + 1;
   const codeLengthCount = bitsAt(data, pos + 10, 4) + 4;
   pos += 14;
   if (literalCount > 286 || distanceCount > 30) throw new InflateError('too many length or distance symbols');
-  if (pos + codeLengthCount * 3 > endBits) return undefined;
+  if (pos + codeLengthCount * 3 > endBits) return -1;
   const codeLengthLengths = SHARED.codeLengthLengths.fill(0);
   for (let i = 0; i < codeLengthCount; i++)
     codeLengthLengths[CODE_LENGTH_ORDER[i]!] = bitsAt(data, pos + i * 3, 3);
@@ -408,7 +406,7 @@ function readDynamicTables(
   const total = literalCount + distanceCount;
   for (let i = 0; i < total;) {
     const entry = decodeSymbol(codeLengths, data, pos, endBits);
-    if (entry < 0) return undefined;
+    if (entry < 0) return -1;
     if (entry === 0) throw new InflateError('invalid code length code');
     pos += entry & 15;
     const symbol = entry >> 4;
@@ -430,17 +428,15 @@ function readDynamicTables(
       repeat = 11 + bitsAt(data, pos, 7);
       pos += 7;
     }
-    if (pos > endBits) return undefined;
+    if (pos > endBits) return -1;
     if (i + repeat > total) throw new InflateError('code lengths overflow the tables');
     lengths.fill(value, i, i + repeat);
     i += repeat;
   }
   if (lengths[256] === 0) throw new InflateError('no end-of-block code');
-  return {
-    literals: buildTable(SHARED.literals, lengths, 0, literalCount),
-    distances: buildTable(SHARED.distances, lengths, literalCount, distanceCount),
-    pos,
-  };
+  buildTable(SHARED.literals, lengths, 0, literalCount);
+  buildTable(SHARED.distances, lengths, literalCount, distanceCount);
+  return pos;
 }
 
 /** `a` then `b` in one array (`b` itself when `a` is empty). */
